@@ -1,0 +1,35 @@
+"""The `creatorflow` command (typer). Each command group lives in its own module."""
+
+from __future__ import annotations
+
+import sys
+
+from creatorflow.cli.app import app
+from creatorflow.errors import CreatorflowError
+
+# Importing the modules registers their commands on the shared apps.
+from creatorflow.cli import creators as _creators  # noqa: E402,F401
+from creatorflow.cli import db as _db  # noqa: E402,F401
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point: operator errors become one line on stderr and exit code 1."""
+    try:
+        app(standalone_mode=False)
+    except CreatorflowError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click's own usage errors are handled below
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            print("aborted", file=sys.stderr)
+            sys.exit(1)
+        raise

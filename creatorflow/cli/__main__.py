@@ -1,0 +1,3 @@
+from creatorflow.cli import main
+
+main()

@@ -1,0 +1,86 @@
+"""One typed Settings object, built lazily and passed explicitly.
+
+Nothing reads the environment at import time: tests build their own ``Settings(...)`` and hand it
+down, and ``get_settings()`` caches one for the command line and the flows.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from creatorflow.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ConfigError):
+    """A setting is missing or invalid; the message names the environment variable."""
+
+
+def env_name(field: str) -> str:
+    return f"CREATORFLOW_{field.upper()}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CREATORFLOW_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = "sqlite:///creatorflow.db"
+    mail_url: SecretStr = SecretStr("maildir://./var/outbox")
+    inbox_url: SecretStr = SecretStr("maildir://./var/inbox")
+    sender: str | None = None
+    postal_address: str | None = None
+    unsubscribe_base_url: str | None = None
+    secret_key: SecretStr | None = None
+
+    youtube_api_key: SecretStr | None = None
+    youtube_base_url: str = "https://www.googleapis.com"
+    youtube_quota_budget: int = 10_000
+    youtube_search_cost: int = 100
+    instagram_access_token: SecretStr | None = None
+    instagram_user_id: str | None = None
+    instagram_base_url: str = "https://graph.facebook.com"
+    instagram_api_version: str = "v21.0"
+    tiktok_access_token: SecretStr | None = None
+    tiktok_base_url: str = "https://open.tiktokapis.com"
+
+    http_connect_timeout: float = 5.0
+    http_read_timeout: float = 30.0
+    http_max_retries: int = 4
+
+    lawful_basis: str = "legitimate-interest"
+    config_dir: Path = PROJECT_ROOT / "config"
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    daily_cap: int = Field(default=150, ge=1)
+    preview_dir: Path = Path("./var/preview")
+    reports_dir: Path = Path("./var/reports")
+
+    @field_validator("secret_key")
+    @classmethod
+    def _reject_placeholder_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value() in {"", "changeme", "secret"}:
+            raise ValueError("is a placeholder; set a long random value")
+        return value
+
+    def require(self, *fields: str) -> None:
+        """Fail with one message naming every missing environment variable."""
+        missing = [env_name(f) for f in fields if getattr(self, f) in (None, "")]
+        if missing:
+            raise SettingsError(f"missing required setting(s): {', '.join(missing)}")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, built on first use (never at import)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{env_name(str(err['loc'][0]))}: {err['msg']}" for err in exc.errors() if err["loc"]
+        )
+        raise SettingsError(f"invalid settings: {problems}") from None

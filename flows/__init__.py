@@ -1,0 +1,1 @@
+"""Prefect flows: control flow and fan-out only; the work is in creatorflow.services."""

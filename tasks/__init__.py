@@ -1,0 +1,1 @@
+"""Prefect tasks: retries, tags, concurrency and logging around one service call each."""
