@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from creatorflow.cli.app import app
-from creatorflow.errors import CreatorflowError
-
 # Importing the modules registers their commands on the shared apps.
 from creatorflow.cli import creators as _creators  # noqa: E402,F401
 from creatorflow.cli import db as _db  # noqa: E402,F401
+from creatorflow.cli.app import app
+from creatorflow.errors import CreatorflowError
 
 __all__ = ["app", "main"]
 

@@ -16,7 +16,9 @@ app = typer.Typer(
     add_completion=False,
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
-creators_app = typer.Typer(help="Import, refresh, discover and list creators.", no_args_is_help=True)
+creators_app = typer.Typer(
+    help="Import, refresh, discover and list creators.", no_args_is_help=True
+)
 campaign_app = typer.Typer(help="Launch, track, report on campaigns.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(creators_app, name="creators")

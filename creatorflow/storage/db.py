@@ -64,8 +64,11 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 def insert_ignore(
-    session: Session, table: Table, values: Mapping[str, Any] | list[dict[str, Any]],
-    *, conflict_columns: list[str] | None = None,
+    session: Session,
+    table: Table,
+    values: Mapping[str, Any] | list[dict[str, Any]],
+    *,
+    conflict_columns: list[str] | None = None,
 ) -> Insert:
     """``INSERT ... ON CONFLICT DO NOTHING`` for the session's dialect (not executed)."""
     dialect = session.get_bind().dialect.name

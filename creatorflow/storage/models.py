@@ -265,7 +265,9 @@ class MetricSnapshot(Base):
 
     __tablename__ = "metric_snapshots"
     __table_args__ = (
-        UniqueConstraint("deliverable_id", "taken_at", name="uq_metric_snapshots_deliverable_taken"),
+        UniqueConstraint(
+            "deliverable_id", "taken_at", name="uq_metric_snapshots_deliverable_taken"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

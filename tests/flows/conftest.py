@@ -26,13 +26,16 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     )
     from prefect.testing.utilities import prefect_test_harness
 
-    with temporary_settings(
-        {
-            PREFECT_HOME: str(home),
-            PREFECT_RESULTS_LOCAL_STORAGE_PATH: str(home / "results"),
-            PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
-            PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED: False,
-            PREFECT_SERVER_ANALYTICS_ENABLED: False,
-        }
-    ), prefect_test_harness(server_startup_timeout=60):
+    with (
+        temporary_settings(
+            {
+                PREFECT_HOME: str(home),
+                PREFECT_RESULTS_LOCAL_STORAGE_PATH: str(home / "results"),
+                PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
+                PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED: False,
+                PREFECT_SERVER_ANALYTICS_ENABLED: False,
+            }
+        ),
+        prefect_test_harness(server_startup_timeout=60),
+    ):
         yield
