@@ -52,13 +52,17 @@ class Settings(BaseSettings):
     http_connect_timeout: float = 5.0
     http_read_timeout: float = 30.0
     http_max_retries: int = 4
+    http_backoff_base: float = 0.5  # seconds; doubled each retry, plus jitter
+    http_max_wait: float = 60.0  # longest wait honoured from Retry-After / Meta regain time
 
     lawful_basis: str = "legitimate-interest"
     config_dir: Path = PROJECT_ROOT / "config"
     templates_dir: Path = PROJECT_ROOT / "templates"
     daily_cap: int = Field(default=150, ge=1)
+    mail_ca_file: Path | None = None  # extra CA to trust for SMTP TLS (self-signed test servers)
     preview_dir: Path = Path("./var/preview")
     reports_dir: Path = Path("./var/reports")
+    prices_version: str = "emv-2026-01"  # config/prices/<version>.yaml (EMV price table)
 
     @field_validator("secret_key")
     @classmethod

@@ -36,6 +36,10 @@ class TierRules:
             previous = bound
         if self.min_followers < 0:
             raise TierRulesError("min_followers must not be negative")
+        ranks = [TIER_ORDER.index(tier) for tier in self.tiers()]
+        if ranks != sorted(set(ranks)):
+            order = ", ".join(t.value for t in TIER_ORDER)
+            raise TierRulesError(f"tiers must be listed once each, in the order {order}")
 
     @classmethod
     def default(cls) -> TierRules:

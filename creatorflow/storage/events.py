@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
-from creatorflow.storage.models import Event
+from creatorflow.storage.models import Base, Event
 
 
 def record_event(
@@ -35,3 +36,33 @@ def record_event(
     )
     session.add(row)
     return row
+
+
+def event_values(
+    *,
+    kind: str,
+    entity: str,
+    entity_id: int | None,
+    detail: dict[str, Any],
+    actor: str,
+    at: datetime,
+    creator_id: int | None = None,
+    campaign_id: int | None = None,
+) -> dict[str, Any]:
+    """One event as a plain row, for ``record_events`` (bulk paths such as creator import)."""
+    return {
+        "occurred_at": at,
+        "kind": kind,
+        "entity": entity,
+        "entity_id": entity_id,
+        "creator_id": creator_id,
+        "campaign_id": campaign_id,
+        "detail": detail,
+        "actor": actor,
+    }
+
+
+def record_events(executor: Session | Connection, rows: list[dict[str, Any]]) -> None:
+    """Append many events in one executemany (same transaction as the changes they describe)."""
+    if rows:
+        executor.execute(insert(Base.metadata.tables[Event.__tablename__]), rows)

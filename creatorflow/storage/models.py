@@ -233,6 +233,8 @@ class InboxCheckpoint(Base):
     mailbox: Mapped[str] = mapped_column(String(200), unique=True)
     uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    # INTERNALDATE of the newest message read: the server's clock, for `UID SEARCH SINCE`
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -72,6 +72,7 @@ def upgrade() -> None:
     sa.Column('mailbox', sa.String(length=200), nullable=False),
     sa.Column('uidvalidity', sa.BigInteger(), nullable=True),
     sa.Column('last_uid', sa.BigInteger(), nullable=False),
+    sa.Column('last_seen_at', creatorflow.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('updated_at', creatorflow.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inbox_checkpoints')),
     sa.UniqueConstraint('mailbox', name=op.f('uq_inbox_checkpoints_mailbox'))

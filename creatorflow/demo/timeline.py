@@ -1,0 +1,204 @@
+"""Day by day: the world moves, people answer mail, creatorflow runs, the operator responds.
+
+Each simulated day: posts appear, grow or vanish in the sandbox world; people read what creatorflow
+sent and answer into the inbox; the ``track-campaigns`` flow runs as of that moment (inbox,
+follow-ups, reminders, detection, polling); the operator records the answers that came in
+(``campaign respond``). Finally the report is written with ``--out`` and its per-tier funnel is
+checked against what the simulated people actually did.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from creatorflow.demo.cast import Answer
+from creatorflow.demo.run import REPORT_DAY, SLUG, TRACKING_DAYS, Demo, campaign_yaml
+from creatorflow.domain.metrics import funnel_step_reached
+from creatorflow.settings import Settings, get_settings
+from creatorflow.storage.db import engine_for
+from creatorflow.storage.migrate import upgrade
+
+ACTOR = "cli:demo"
+STEPS = ("contacted", "accepted", "posted")
+DELETE_DAY = 9
+
+
+def play(demo: Demo, csv_path: Path) -> int:
+    settings = get_settings()
+    upgrade(settings.database_url)
+    campaign_file = demo.directory / f"{SLUG}.yaml"
+    campaign_file.write_text(campaign_yaml())
+    outbox, inbox = demo.directory / "outbox", demo.directory / "inbox"
+
+    now = demo.at(-1)
+    import_csv(demo, settings, csv_path, now)
+    refresh = demo.optional("flows.creators", "refresh_creators", "refresh-creators")
+    if refresh is not None:
+        result = refresh(as_of=now)
+        demo.say(f"refresh-creators: {_short(result)}")
+
+    now = demo.at(0)
+    if not launch(demo, campaign_file, now):
+        return finish(demo, settings, ok=False)
+    pending = demo.cast.read_mail(outbox, inbox, now=now + timedelta(hours=1))
+    deleter = demo.cast.choose_deleter()
+    contacted = sum(p.contacted for p in demo.cast.people)
+    demo.say(
+        f"{contacted} creators received the first email; their fates: {dict(demo.cast.fates())}"
+    )
+    if deleter is not None:
+        demo.say(f"{deleter.handle_ref} will delete their post after a few days")
+
+    track = demo.optional("flows.tracking", "track_campaigns", "track-campaigns")
+    for day in TRACKING_DAYS:
+        now = demo.at(day)
+        events = demo.cast.publish(demo.world, now=now)
+        if day == DELETE_DAY:
+            events += demo.cast.delete_posts(demo.world)
+        for line in events:
+            demo.say(f"day {day}: {line}")
+        demo.cast.grow(demo.world)
+        pending += demo.cast.read_mail(outbox, inbox, now=now - timedelta(hours=2))
+        if track is not None:
+            summary = track(campaign_slug=SLUG, as_of=now)
+            demo.say(f"day {day}: track-campaigns {_tracking_line(summary)}")
+        respond(demo, settings, pending, now)
+        pending = []
+
+    now = demo.at(REPORT_DAY)
+    report_dir = report(demo, settings, now)
+    ok = report_dir is not None and check_report(demo, report_dir)
+    return finish(demo, settings, ok=ok, report_dir=report_dir)
+
+
+def import_csv(demo: Demo, settings: Settings, csv_path: Path, now: datetime) -> None:
+    from creatorflow.services.import_creators import import_creators
+    from creatorflow.services.tier_config import load_default_tier_rules
+
+    result = import_creators(
+        engine=engine_for(settings.database_url),
+        path=csv_path,
+        lawful_basis=settings.lawful_basis,
+        tier_rules=load_default_tier_rules(settings.config_dir),
+        now=now,
+        actor=ACTOR,
+    )
+    demo.say(f"imported {csv_path.name}: {_short(result)}")
+
+
+def launch(demo: Demo, campaign_file: Path, now: datetime) -> bool:
+    flow = demo.optional("flows.outreach", "launch_campaign", "launch-campaign")
+    if flow is None:
+        return False
+    result = flow(campaign_file=str(campaign_file), approve=True, as_of=now)
+    demo.say(f"launch-campaign (auto-approved): {_short(result)}")
+    return True
+
+
+def respond(demo: Demo, settings: Settings, answers: list[Answer], now: datetime) -> None:
+    """The operator records each answer, as with `creatorflow campaign respond`."""
+    if not answers:
+        return
+    service = demo.optional("creatorflow.services.responses", "record_response", "respond")
+    if service is None:
+        return
+    for answer in answers:
+        service(
+            engine=engine_for(settings.database_url),
+            settings=settings,
+            campaign_slug=SLUG,
+            creator=answer.person.handle_ref,
+            accepted=answer.accepted,
+            fee=None,
+            now=now,
+            actor=ACTOR,
+        )
+        if answer.accepted:
+            answer.person.accepted_at = now
+    accepted = sum(a.accepted for a in answers)
+    demo.say(f"operator recorded {accepted} acceptance(s), {len(answers) - accepted} decline(s)")
+
+
+def report(demo: Demo, settings: Settings, now: datetime) -> Path | None:
+    """`creatorflow campaign report SLUG --out DIR`, as of the end of the demo."""
+    from creatorflow.services.reports import build_report, write_report
+
+    out = demo.directory / "report"
+    built = build_report(
+        engine=engine_for(settings.database_url), settings=settings, slug=SLUG, as_of=now
+    )
+    write_report(built, out)
+    flow = demo.optional("flows.reporting", "campaign_report", "campaign-report")
+    if flow is not None:
+        flow(slug=SLUG, as_of=now, send=True)
+    demo.say(f"report for {built.period} written to {out}")
+    return out
+
+
+def reported_funnel(report_dir: Path) -> dict[str, Counter[str]]:
+    """Per tier: contacted, accepted, posted, read back from the report's per-creator CSV."""
+    funnel: dict[str, Counter[str]] = {}
+    with (report_dir / "creators.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            reached = funnel_step_reached(row["stage"], has_post=int(row["posts"]) > 0)
+            if reached is None:
+                continue
+            counts = funnel.setdefault(row["tier"] or "none", Counter())
+            counts["contacted"] += reached >= 1
+            counts["accepted"] += reached >= 3
+            counts["posted"] += reached >= 4
+    return funnel
+
+
+def check_report(demo: Demo, report_dir: Path) -> bool:
+    """Print world vs report per tier; True when every figure matches."""
+    expected = demo.cast.expected_funnel()
+    reported = reported_funnel(report_dir)
+    tiers = sorted(set(expected) | set(reported))
+    print(f"\n{'tier':<8}" + "".join(f"{s + ' world/report':>24}" for s in STEPS))
+    ok = True
+    for tier in tiers:
+        cells = []
+        for step in STEPS:
+            world, seen = expected.get(tier, Counter())[step], reported.get(tier, Counter())[step]
+            ok &= world == seen
+            cells.append(f"{world:>11} / {seen:<6}{'' if world == seen else ' !!':>3}")
+        print(f"{tier:<8}" + "".join(f"{c:>24}" for c in cells))
+    print("report matches the simulated world" if ok else "MISMATCH between world and report")
+    return ok
+
+
+def finish(demo: Demo, settings: Settings, *, ok: bool, report_dir: Path | None = None) -> int:
+    home = demo.directory / "prefect"
+    print()
+    demo.say("done" if ok else "FAILED")
+    print("This demo ran against the SANDBOX: local platform API servers on 127.0.0.1 and")
+    print("Maildir folders; no real platform, mailbox or creator was contacted.")
+    if report_dir is not None:
+        print(f"  report:         {report_dir / 'report.html'} (and report.txt, creators.csv)")
+    print(f"  outbox:         {demo.directory / 'outbox'}  (every email sent, one file each)")
+    print(f"  inbox:          {demo.directory / 'inbox'}  (the simulated replies and bounces)")
+    print(f"  database:       {settings.database_url}")
+    print(f"  Prefect runs:   PREFECT_HOME={home} prefect server start  -> http://127.0.0.1:4200")
+    if demo.skipped:
+        print(f"  skipped steps:  {', '.join(demo.skipped)} (not built yet)")
+    return 0 if ok and not demo.skipped else 1
+
+
+def _short(result: Any) -> str:
+    text = result.summary() if hasattr(result, "summary") else str(result)
+    return text if len(text) < 300 else text[:297] + "..."
+
+
+def _tracking_line(summary: Any) -> str:
+    if not isinstance(summary, dict):
+        return _short(summary)
+    detection, polling = summary.get("detection", {}), summary.get("polling", {})
+    return (
+        f"new posts {detection.get('new', 0)}, snapshots {polling.get('snapshots', 0)}, "
+        f"gone {polling.get('gone', 0)}"
+    )

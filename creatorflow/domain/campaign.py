@@ -1,0 +1,215 @@
+"""The campaign file, as one validated model every part of creatorflow imports.
+
+A campaign is an operator-edited YAML file (see ``config/campaigns/spring-glow.yaml``); the model
+rejects anything it does not know (``extra="forbid"``) so that a typo is an error, not a silently
+ignored setting. Engagement rates are fractions (0.035 is 3.5 %); money is Decimal.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from decimal import Decimal
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from creatorflow.domain.model import Platform, Tier
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+TEMPLATE_SET = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
+    return value
+
+
+class Window(_Strict):
+    """The dates the campaign runs (inclusive); posts are expected inside it."""
+
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end < self.start:
+            raise ValueError("end must not be before start")
+        return self
+
+
+class Selection(_Strict):
+    """Who to recruit: creators wanted per tier plus filters (empty lists mean any)."""
+
+    tiers: dict[Tier, Annotated[int, Field(ge=1)]] = Field(min_length=1)
+    niches: list[str] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+    min_engagement_rate: Decimal | None = Field(default=None, ge=0, le=1)
+    min_followers: int | None = Field(default=None, ge=0)
+    exclude_active_elsewhere: bool = True
+
+    @field_validator("countries")
+    @classmethod
+    def _upper_countries(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not re.fullmatch(r"[A-Za-z]{2}", code):
+                raise ValueError(f"{code!r} is not a two-letter country code")
+        return [c.upper() for c in value]
+
+    @field_validator("niches")
+    @classmethod
+    def _lower_niches(cls, value: list[str]) -> list[str]:
+        return [n.strip().lower() for n in value]
+
+
+class Deliverables(_Strict):
+    count: int = Field(default=1, ge=1)
+    days_after_acceptance: int = Field(default=14, ge=1)
+    reminder_days_before: list[Annotated[int, Field(ge=0)]] = Field(default_factory=lambda: [2])
+
+
+class SendWindow(_Strict):
+    """Local hours (recipient's time zone when known, else ``timezone``) when mail may leave."""
+
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+    weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        default_factory=lambda: [1, 2, 3, 4, 5]
+    )
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SendWindow:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class Outreach(_Strict):
+    template_set: str = "default"
+    follow_up_days: list[Annotated[int, Field(ge=1)]] = Field(default_factory=lambda: [3, 7])
+    finish_after_days: int | None = Field(default=None, ge=1)
+    daily_cap: int | None = Field(default=None, ge=1)
+    per_domain_cap: int = Field(default=20, ge=1)
+    send_window: SendWindow = Field(default_factory=SendWindow)
+
+    @field_validator("template_set")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if not TEMPLATE_SET.fullmatch(value):
+            raise ValueError("must be a folder name (letters, digits, - and _)")
+        return value
+
+    @field_validator("follow_up_days")
+    @classmethod
+    def _increasing(cls, value: list[int]) -> list[int]:
+        if any(b <= a for a, b in zip(value, value[1:], strict=False)):
+            raise ValueError("days must increase (counted from the first email)")
+        return value
+
+    def finish_day(self) -> int:
+        """Days after the first email when an unanswered sequence is over (stage finished)."""
+        if self.finish_after_days is not None:
+            return self.finish_after_days
+        return (self.follow_up_days[-1] if self.follow_up_days else 0) + 7
+
+
+class Tracking(_Strict):
+    days_after_window_end: int = Field(default=14, ge=0)
+
+
+class ReportSpec(_Strict):
+    recipients: list[str] = Field(default_factory=list)
+    cron: str = "0 8 * * 1"
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @field_validator("recipients")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
+                raise ValueError(f"{address!r} is not an email address")
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError("must be a five-field cron expression")
+        return value
+
+
+class CampaignSpec(_Strict):
+    """One campaign file."""
+
+    slug: str
+    name: str = Field(min_length=1)
+    brand: str = Field(min_length=1)
+    platforms: list[Platform] = Field(min_length=1)
+    window: Window
+    hashtags: list[str] = Field(default_factory=list)
+    mentions: list[str] = Field(default_factory=list)
+    budget: Decimal = Field(ge=0)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    selection: Selection
+    offer: dict[Tier, Annotated[Decimal, Field(ge=0)]]
+    deliverables: Deliverables = Field(default_factory=Deliverables)
+    outreach: Outreach = Field(default_factory=Outreach)
+    landing_url: str | None = None
+    promo_codes: bool = False
+    tracking: Tracking = Field(default_factory=Tracking)
+    report: ReportSpec = Field(default_factory=ReportSpec)
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.fullmatch(value):
+            raise ValueError("must be lower-case letters, digits and '-' (e.g. spring-glow)")
+        return value
+
+    @field_validator("hashtags", "mentions")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        return [v.strip().lstrip("#@").lower() for v in value if v.strip().lstrip("#@")]
+
+    @field_validator("landing_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @model_validator(mode="after")
+    def _offers_fit_budget(self) -> CampaignSpec:
+        missing = [t.value for t in self.selection.tiers if t not in self.offer]
+        if missing:
+            raise ValueError(f"offer: no offer for wanted tier(s) {', '.join(missing)}")
+        total = self.planned_spend()
+        if total > self.budget:
+            raise ValueError(
+                f"budget: offers x creators wanted come to {total} {self.currency}, "
+                f"over the budget of {self.budget} {self.currency}"
+            )
+        return self
+
+    def planned_spend(self) -> Decimal:
+        """Offer x count summed over the wanted tiers."""
+        return sum((self.offer[t] * n for t, n in self.selection.tiers.items()), start=Decimal("0"))

@@ -1,0 +1,126 @@
+"""One row of a creators CSV, validated into a typed record (or a reason it was rejected).
+
+The file-level concerns (encoding, header, reading) live in ``services.creator_csv``; this module
+only turns a header-keyed row into a ``CreatorRow`` so the rules are testable without files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+from creatorflow.domain.handles import normalise_email, normalise_handle, parse_followers
+from creatorflow.domain.model import Platform
+
+#: Column names as they appear in the header (matched case-insensitively, spaces trimmed).
+COLUMNS: tuple[str, ...] = ("platform", "handle", "email", "name", "followers", "country", "niche")
+REQUIRED_COLUMNS: tuple[str, ...] = ("platform", "handle")
+
+NAME_MAX = 200
+NICHE_MAX = 100
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+class CreatorRow(NamedTuple):
+    """A valid row: normalised keys, ``None`` for every empty (unknown) cell.
+
+    A named tuple because imports build 100,000 of them and it is the cheapest record.
+    """
+
+    line: int
+    platform: Platform
+    handle: str
+    email: str | None = None
+    name: str | None = None
+    followers: int | None = None
+    country: str | None = None
+    niche: str | None = None
+
+    @property
+    def account_key(self) -> tuple[str, str]:
+        return (self.platform.value, self.handle)
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    """A row that was not imported: where it is, why, and the cells as read (for ``--rejects``)."""
+
+    file: str
+    line: int
+    reason: str
+    raw: tuple[str, ...]
+
+    def describe(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+@lru_cache(maxsize=64)
+def parse_platform(raw: str) -> Platform:
+    value = raw.strip().lower()
+    if not value:
+        raise ValueError("platform is empty")
+    try:
+        return Platform(value)
+    except ValueError:
+        expected = ", ".join(p.value for p in Platform)
+        raise ValueError(f"unknown platform {raw.strip()!r} (expected {expected})") from None
+
+
+@lru_cache(maxsize=1024)
+def parse_country(raw: str) -> str | None:
+    value = raw.strip().upper()
+    if not value:
+        return None
+    if not _COUNTRY.match(value):
+        raise ValueError(f"country {raw.strip()!r} must be a two-letter ISO 3166 code such as US")
+    return value
+
+
+def _text(raw: str, column: str, max_length: int) -> str | None:
+    value = " ".join(raw.split())
+    if not value:
+        return None
+    if len(value) > max_length:
+        raise ValueError(f"{column} is longer than {max_length} characters")
+    return value
+
+
+@lru_cache(maxsize=1024)
+def parse_niche(raw: str) -> str | None:
+    """Niches are lower-cased so campaign filters match however a tool spelled them."""
+    value = _text(raw, "niche", NICHE_MAX)
+    return value.lower() if value is not None else None
+
+
+def parse_creator_row(cells: Mapping[str, str], *, line: int) -> CreatorRow:
+    """Validate one row keyed by lower-case column name; ``ValueError`` names the first problem."""
+    return RowParser(tuple(cells)).parse(tuple(cells.values()), line)
+
+
+class RowParser:
+    """Parses rows of one file, with the header's column positions worked out once."""
+
+    def __init__(self, header: Sequence[str]) -> None:
+        position = {name: index for index, name in enumerate(header)}
+        self.platform, self.handle = position["platform"], position["handle"]
+        self.optional = tuple(position.get(name) for name in COLUMNS[2:])
+
+    def parse(self, cells: Sequence[str], line: int) -> CreatorRow:
+        """Validate one row (as many cells as the header); ``ValueError`` names the problem."""
+        email_at, name_at, followers_at, country_at, niche_at = self.optional
+        platform = parse_platform(cells[self.platform])
+        handle = normalise_handle(platform, cells[self.handle])
+        raw_email = cells[email_at].strip() if email_at is not None else ""
+        return CreatorRow(
+            line,
+            platform,
+            handle,
+            normalise_email(raw_email) if raw_email else None,
+            _text(cells[name_at], "name", NAME_MAX) if name_at is not None else None,
+            parse_followers(cells[followers_at]) if followers_at is not None else None,
+            parse_country(cells[country_at]) if country_at is not None else None,
+            parse_niche(cells[niche_at]) if niche_at is not None else None,
+        )

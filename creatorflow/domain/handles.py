@@ -1,0 +1,122 @@
+"""Normalising what people type: platform handles, email addresses and follower counts.
+
+Deduplication depends on these: one creator per normalised platform + handle and per normalised
+email, so ``@Jane.Doe`` and ``jane.doe`` must be the same key everywhere (import, discovery,
+replies). Every function is pure and raises ``ValueError`` with a message naming the problem.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from creatorflow.domain.model import Platform
+
+#: YouTube channel ids: "UC" + 22 URL-safe base64 characters; case matters, so they are kept as is.
+YOUTUBE_CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
+
+#: Allowed characters (after lower-casing) and maximum length of a handle, per platform.
+_HANDLE_RULES: dict[Platform, tuple[re.Pattern[str], int, str]] = {
+    Platform.YOUTUBE: (re.compile(r"^[a-z0-9._-]+$"), 30, "letters, digits, '.', '_' and '-'"),
+    Platform.INSTAGRAM: (re.compile(r"^[a-z0-9._]+$"), 30, "letters, digits, '.' and '_'"),
+    Platform.TIKTOK: (re.compile(r"^[a-z0-9._]+$"), 24, "letters, digits, '.' and '_'"),
+}
+
+_EMAIL_LOCAL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_EMAIL_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+#: The common case in one match (the step-by-step checks below only run to explain a failure).
+_EMAIL_FAST = re.compile(
+    r"^[a-z0-9_+-]+(\.[a-z0-9_+-]+)*@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
+
+_FOLLOWER_SUFFIXES = {"k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
+_PLAIN_COUNT = re.compile(r"^\d+$")
+_GROUPED_COUNT = re.compile(r"^\d{1,3}(,\d{3})+$")
+_SCALED_COUNT = re.compile(r"^(\d+(?:\.\d+)?)([kmb])$")
+
+
+def is_youtube_channel_id(value: str) -> bool:
+    """Whether ``value`` looks like a YouTube channel id (``UC`` + 22 characters)."""
+    return YOUTUBE_CHANNEL_ID.match(value) is not None
+
+
+def normalise_handle(platform: Platform, raw: str) -> str:
+    """The canonical form of a handle: trimmed, without a leading ``@``, lower-cased.
+
+    YouTube channel ids are case-sensitive identifiers, not handles, and are returned unchanged.
+    """
+    value = raw.strip()
+    if value.startswith("@"):
+        value = value[1:].strip()
+    if not value:
+        raise ValueError("handle is empty")
+    if platform is Platform.YOUTUBE and is_youtube_channel_id(value):
+        return value
+    value = value.lower()
+    pattern, max_length, allowed = _HANDLE_RULES[platform]
+    if len(value) > max_length:
+        raise ValueError(
+            f"handle {raw.strip()!r} is longer than {max_length} characters ({platform.value})"
+        )
+    if not pattern.match(value):
+        raise ValueError(
+            f"handle {raw.strip()!r} has invalid characters ({platform.value} allows {allowed})"
+        )
+    return value
+
+
+def normalise_email(raw: str) -> str:
+    """The canonical form of an email address: trimmed and lower-cased, with a sane shape.
+
+    Only the shape is checked (one ``@``, a dotted domain, no spaces); deliverability is learnt
+    from bounces, not guessed here.
+    """
+    value = raw.strip().lower()
+    if len(value) <= 254 and _EMAIL_FAST.match(value) and len(value.split("@")[0]) <= 64:
+        return value
+    if not value:
+        raise ValueError("email is empty")
+    if len(value) > 320:
+        raise ValueError(f"email {raw.strip()!r} is longer than 320 characters")
+    if value.count("@") != 1:
+        raise ValueError(f"email {raw.strip()!r} must contain exactly one '@'")
+    local, domain = value.split("@")
+    if not local or len(local) > 64 or not _EMAIL_LOCAL.match(local):
+        raise ValueError(f"email {raw.strip()!r} has an invalid part before '@'")
+    labels = domain.split(".")
+    if (
+        len(labels) < 2
+        or len(domain) > 253
+        or not all(_EMAIL_LABEL.match(label) for label in labels)
+        or labels[-1].isdigit()
+    ):
+        raise ValueError(f"email {raw.strip()!r} has an invalid domain")
+    return value
+
+
+def parse_followers(raw: str) -> int | None:
+    """A follower count as discovery tools export it: ``12500``, ``12,500``, ``12.5k``, ``1.2M``.
+
+    An empty cell is an unknown count (``None``), never zero.
+    """
+    value = raw.strip().lower().replace(" ", "")
+    if value.isdigit() and value.isascii():
+        return int(value)
+    if not value:
+        return None
+    if value.startswith("-"):
+        raise ValueError(f"followers {raw.strip()!r} must not be negative")
+    if _PLAIN_COUNT.match(value):
+        return int(value)
+    if _GROUPED_COUNT.match(value):
+        return int(value.replace(",", ""))
+    scaled = _SCALED_COUNT.match(value)
+    if scaled:
+        try:
+            number = Decimal(scaled.group(1)) * _FOLLOWER_SUFFIXES[scaled.group(2)]
+        except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+            raise ValueError(f"followers {raw.strip()!r} is not a number") from None
+        return int(number.to_integral_value(rounding=ROUND_HALF_UP))
+    raise ValueError(
+        f"followers {raw.strip()!r} is not a count (expected e.g. 12500, 12,500, 12.5k or 1.2M)"
+    )

@@ -1,0 +1,83 @@
+"""Building outreach messages with the standard library's ``EmailMessage``.
+
+Headers are set through ``EmailMessage`` only (never string concatenation): it refuses CR/LF in
+header values, which is the guard against header injection from templated subjects and names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
+
+from creatorflow.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Sender:
+    name: str
+    address: str
+
+    @property
+    def domain(self) -> str:
+        return self.address.rpartition("@")[2]
+
+    @classmethod
+    def parse(cls, value: str) -> Sender:
+        """``Name <address>`` (or a bare address) as in ``CREATORFLOW_SENDER``."""
+        name, address = parseaddr(value)
+        if "@" not in address or not address.rpartition("@")[2]:
+            raise ConfigError(f"CREATORFLOW_SENDER: {value!r} is not 'Name <address@domain>'")
+        return cls(name=name, address=address)
+
+
+def new_message_id(sender: Sender) -> str:
+    """A Message-ID on the sender's domain (stored before sending, used for threading)."""
+    return make_msgid(domain=sender.domain)
+
+
+def one_line(value: str) -> str:
+    """Display names come from imported data: collapse any line breaks and runs of spaces."""
+    return " ".join(value.split())
+
+
+def build_message(
+    *,
+    sender: Sender,
+    to_address: str,
+    to_name: str | None,
+    subject: str,
+    text: str,
+    html: str,
+    message_id: str,
+    date: datetime,
+    in_reply_to: str | None = None,
+    references: Sequence[str] = (),
+    list_unsubscribe: Sequence[str] = (),
+) -> EmailMessage:
+    """A ``multipart/alternative`` message (text first, HTML preferred) with every header set."""
+    msg = EmailMessage()
+    msg["From"] = Address(display_name=one_line(sender.name), addr_spec=sender.address)
+    local, _, domain = to_address.partition("@")
+    msg["To"] = Address(display_name=one_line(to_name or ""), username=local, domain=domain)
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(date)
+    msg["Message-ID"] = message_id
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    if references:
+        msg["References"] = " ".join(references)
+    if list_unsubscribe:
+        msg["List-Unsubscribe"] = ", ".join(f"<{u}>" for u in list_unsubscribe)
+        if any(u.startswith("https://") for u in list_unsubscribe):
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    return msg
+
+
+def recipients(msg: EmailMessage) -> list[str]:
+    return [a for _, a in getaddresses([str(v) for v in msg.get_all("To", [])]) if a]

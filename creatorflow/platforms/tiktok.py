@@ -1,0 +1,258 @@
+"""TikTok Display API v2 adapter: user info, video list and video query with the creator's token.
+
+The Display API reads only the data of the user who owns the token, so a creator is readable only
+after connecting their account. ``CREATORFLOW_TIKTOK_ACCESS_TOKEN`` holds one token, or several
+as ``handle=token`` pairs separated by commas; a creator without a token is an
+``AccountNotFound`` ("not connected"). Every answer carries an ``error`` object, checked for
+``code != "ok"`` even on HTTP 200.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from creatorflow.domain.model import Platform
+from creatorflow.platforms.base import (
+    AccountNotFound,
+    AccountProfile,
+    LookupResult,
+    Post,
+    PostMetrics,
+)
+from creatorflow.platforms.errors import (
+    AuthError,
+    MalformedResponse,
+    PermanentPlatformError,
+    PermissionDenied,
+    PlatformError,
+    RequestRejected,
+    TransientPlatformError,
+)
+from creatorflow.platforms.http import PlatformHttp, Reply
+from creatorflow.platforms.parsing import Reader
+from creatorflow.settings import Settings
+
+NAME = "tiktok"
+USER_FIELDS = (
+    "open_id,union_id,display_name,username,follower_count,following_count,likes_count,video_count"
+)
+VIDEO_FIELDS = (
+    "id,create_time,title,video_description,share_url,like_count,comment_count,share_count,"
+    "view_count"
+)
+MAX_LIST = 20
+MAX_QUERY = 20
+
+
+def classify(reply: Reply, account: str | None) -> PlatformError | None:
+    """Check ``error.code`` on every answer (reference 3.1 error table)."""
+    if not isinstance(reply.payload, dict):
+        return MalformedResponse(
+            NAME, f"{reply.path}: answer is not a JSON object", account=account
+        )
+    error = reply.payload.get("error")
+    if not isinstance(error, dict) or not isinstance(error.get("code"), str):
+        return MalformedResponse(NAME, f"{reply.path}: answer has no error object", account=account)
+    code = error["code"]
+    if code == "ok" and reply.status < 400:
+        return None
+    message = f"{reply.path}: {code}: {error.get('message', '')}"
+    if code == "rate_limit_exceeded" or reply.status == 429:
+        return TransientPlatformError(NAME, message, account=account)
+    if code == "internal_error" or reply.status >= 500:
+        return TransientPlatformError(NAME, message, account=account)
+    if code == "access_token_invalid":
+        return AuthError(
+            NAME,
+            f"the creator's access token is invalid or expired ({message}); "
+            "the creator must reconnect",
+            account=account,
+        )
+    if code in ("scope_not_authorized", "scope_permission_missed"):
+        return PermissionDenied(NAME, f"scope missing ({message})", account=account)
+    return RequestRejected(NAME, message, account=account)
+
+
+def parse_tokens(raw: str) -> tuple[dict[str, str], str | None]:
+    """``handle=token,...`` pairs and/or one default token."""
+    pairs: dict[str, str] = {}
+    default: str | None = None
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        if "=" in part:
+            handle, token = part.split("=", 1)
+            pairs[handle.strip().lstrip("@").lower()] = token.strip()
+        else:
+            default = part
+    return pairs, default
+
+
+class TikTokClient:
+    """``PlatformClient`` for TikTok connected accounts."""
+
+    platform = Platform.TIKTOK
+
+    def __init__(self, settings: Settings, *, sleep: Callable[[float], None] | None = None) -> None:
+        settings.require("tiktok_access_token")
+        assert settings.tiktok_access_token is not None
+        self._tokens, self._default = parse_tokens(settings.tiktok_access_token.get_secret_value())
+        self._base = settings.tiktok_base_url.rstrip("/")
+        secrets = [*self._tokens.values(), self._default]
+        self.http = PlatformHttp(
+            platform=NAME, settings=settings, secrets=secrets, classify=classify, sleep=sleep
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _token(self, handle: str) -> str | None:
+        return self._tokens.get(handle) or self._default
+
+    def _call(
+        self, method: str, path: str, *, handle: str, token: str, fields: str, body: Any = None
+    ) -> Reader:
+        payload = self.http.request(
+            method,
+            f"{self._base}{path}",
+            params={"fields": fields},
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+            account=handle,
+            path=path,
+        )
+        answer = Reader(NAME, payload, path, handle)
+        data = answer.obj("data")
+        assert data is not None
+        return data
+
+    def lookup(self, handles: Sequence[str], *, with_posts: int = 0) -> dict[str, LookupResult]:
+        results: dict[str, LookupResult] = {}
+        for handle in handles:
+            token = self._token(handle)
+            if token is None:
+                results[handle] = AccountNotFound(
+                    Platform.TIKTOK,
+                    handle,
+                    "not connected: no TikTok access token for this "
+                    "creator (the Display API reads only connected accounts)",
+                )
+                continue
+            data = self._call(
+                "GET", "/v2/user/info/", handle=handle, token=token, fields=USER_FIELDS
+            )
+            user = data.obj("user")
+            assert user is not None
+            username = (user.text("username", required=False) or "").lower()
+            if username and username != handle:
+                results[handle] = AccountNotFound(
+                    Platform.TIKTOK, handle, f"not connected: the token belongs to @{username}"
+                )
+                continue
+            profile = AccountProfile(
+                platform=Platform.TIKTOK,
+                handle=handle,
+                external_id=user.req_str("open_id"),
+                name=user.text("display_name", required=False),
+                followers=user.count("follower_count"),
+                media_count=user.count("video_count"),
+            )
+            if with_posts:
+                profile = replace(
+                    profile,
+                    recent_posts=tuple(
+                        self._video_list(handle, token, profile.external_id, with_posts)
+                    ),
+                )
+            results[handle] = profile
+        return results
+
+    def _video_list(self, handle: str, token: str, open_id: str | None, limit: int) -> list[Post]:
+        posts: list[Post] = []
+        cursor: int | None = None
+        while len(posts) < limit:
+            body: dict[str, Any] = {"max_count": min(MAX_LIST, limit - len(posts))}
+            if cursor is not None:
+                body["cursor"] = cursor
+            data = self._call(
+                "POST",
+                "/v2/video/list/",
+                handle=handle,
+                token=token,
+                fields=VIDEO_FIELDS,
+                body=body,
+            )
+            posts.extend(_video(v, open_id) for v in data.objects("videos", required=False))
+            if data.flag("has_more") is not True:
+                break
+            cursor = data.count("cursor")
+            if cursor is None:
+                raise data.error("has_more without a cursor", "cursor")
+        return posts[:limit]
+
+    def recent_posts(self, account: AccountProfile, *, limit: int) -> list[Post]:
+        token = self._token(account.handle)
+        if token is None:
+            return []
+        return self._video_list(account.handle, token, account.external_id, limit)
+
+    def post_metrics(
+        self, post_ids: Sequence[str], *, owners: dict[str, str] | None = None
+    ) -> dict[str, Post]:
+        """``video/query`` 20 ids a call, with each owner's token; missing ids are gone."""
+        by_owner: dict[str, list[str]] = {}
+        for post_id in dict.fromkeys(post_ids):
+            owner = (owners or {}).get(post_id, "")
+            by_owner.setdefault(owner, []).append(post_id)
+        found: dict[str, Post] = {}
+        for owner, ids in by_owner.items():
+            token = self._token(owner) if owner else self._default
+            if token is None:
+                raise PermanentPlatformError(
+                    NAME,
+                    "no access token to read these videos; the creator must connect",
+                    account=owner or None,
+                )
+            for start in range(0, len(ids), MAX_QUERY):
+                batch = ids[start : start + MAX_QUERY]
+                data = self._call(
+                    "POST",
+                    "/v2/video/query/",
+                    handle=owner,
+                    token=token,
+                    fields=VIDEO_FIELDS,
+                    body={"filters": {"video_ids": batch}},
+                )
+                for item in data.objects("videos", required=False):
+                    post = _video(item, None)
+                    found[post.post_id] = post
+        return found
+
+    def discover(self, query: str, *, max_results: int) -> list[AccountProfile]:
+        raise PermanentPlatformError(
+            NAME,
+            "the Display API has no search; TikTok creators are added by handle (import) "
+            "and read once they connect their account",
+        )
+
+
+def _video(item: Reader, open_id: str | None) -> Post:
+    video_id = item.req_str("id")
+    return Post(
+        platform=Platform.TIKTOK,
+        post_id=video_id,
+        author_id=open_id,
+        url=item.text("share_url", required=False),
+        title=item.text("title", required=False),
+        text=item.text("video_description", required=False),
+        published_at=item.epoch("create_time"),
+        metrics=PostMetrics(
+            views=item.count("view_count"),
+            likes=item.count("like_count"),
+            comments=item.count("comment_count"),
+            shares=item.count("share_count"),
+        ),
+        media_type="VIDEO",
+    )

@@ -1,0 +1,343 @@
+"""YouTube Data API v3 adapter: channels by id (50 a call) or handle, uploads, video statistics.
+
+Recent uploads come from the uploads playlist (``playlistItems.list``, 1 unit a page), never from
+``search.list`` (100 units); statistics from ``videos.list`` in batches of 50 ids shared across
+accounts. Every call is charged against a per-run ``QuotaBudget`` before it is sent, so a run
+stops cleanly (``QuotaExhausted``) instead of failing half-way on the platform's 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from creatorflow.domain.handles import is_youtube_channel_id
+from creatorflow.domain.model import Platform
+from creatorflow.platforms.base import (
+    AccountNotFound,
+    AccountProfile,
+    LookupResult,
+    Post,
+    PostMetrics,
+)
+from creatorflow.platforms.errors import (
+    AuthError,
+    PermanentPlatformError,
+    PermissionDenied,
+    PlatformError,
+    QuotaExhausted,
+    RequestRejected,
+    TransientPlatformError,
+    next_pacific_midnight,
+)
+from creatorflow.platforms.http import PlatformHttp, Reply
+from creatorflow.platforms.parsing import Reader
+from creatorflow.settings import Settings
+
+NAME = "youtube"
+MAX_IDS = 50
+CHANNEL_PARTS = "snippet,statistics,contentDetails"
+VIDEO_PARTS = "snippet,statistics,paidProductPlacementDetails"
+COSTS = {"channels": 1, "playlistItems": 1, "videos": 1}
+
+
+class QuotaBudget:
+    """Units this run may spend, counted with the documented per-method costs."""
+
+    def __init__(self, limit: int, *, now: Callable[[], datetime]) -> None:
+        self.limit = limit
+        self.used = 0
+        self._now = now
+
+    def charge(self, units: int, what: str) -> None:
+        if self.used + units > self.limit:
+            raise QuotaExhausted(
+                NAME,
+                f"this run's quota budget of {self.limit} units is spent ({self.used} used; "
+                f"{what} needs {units}); raise CREATORFLOW_YOUTUBE_QUOTA_BUDGET or run again "
+                "after the daily reset (midnight Pacific time)",
+                resets_at=next_pacific_midnight(self._now()),
+            )
+        self.used += units
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def classify(
+    reply: Reply, account: str | None, *, now: Callable[[], datetime]
+) -> PlatformError | None:
+    """Map Google's error envelope to our error tree (reference 1.5)."""
+    if reply.status < 400:
+        return None
+    error = reply.payload.get("error") if isinstance(reply.payload, dict) else None
+    if not isinstance(error, dict):
+        return None  # PlatformHttp turns a bare 4xx/5xx into a transient/malformed error
+    raw_items = error.get("errors")
+    items: list[Any] = raw_items if isinstance(raw_items, list) else []
+    reasons = {str(i.get("reason")) for i in items if isinstance(i, dict)}
+    message = str(error.get("message", ""))
+    where = f"{reply.path}: {message}"
+    if "quotaExceeded" in reasons:
+        return QuotaExhausted(
+            NAME,
+            "the project's daily quota is exhausted (quotaExceeded); no more calls today",
+            account=account,
+            resets_at=next_pacific_midnight(now()),
+        )
+    if reply.status == 429 or reasons & {"rateLimitExceeded", "userRateLimitExceeded"}:
+        return TransientPlatformError(NAME, f"rate limited: {where}", account=account)
+    if reply.status >= 500 or reasons & {"backendError", "internalError"}:
+        return TransientPlatformError(
+            NAME, f"server error {reply.status}: {where}", account=account
+        )
+    if (
+        reasons & {"keyInvalid", "authError"}
+        or reply.status == 401
+        or ("API key" in message and reply.status in (400, 403))
+    ):
+        return AuthError(
+            NAME,
+            f"the API key was rejected ({message}); check CREATORFLOW_YOUTUBE_API_KEY",
+            account=account,
+        )
+    if reply.status == 403:
+        return PermissionDenied(NAME, f"permission denied: {where}", account=account)
+    if reply.status == 404:
+        return PermanentPlatformError(NAME, f"not found: {where}", account=account)
+    return RequestRejected(
+        NAME, f"request rejected ({', '.join(sorted(reasons))}): {where}", account=account
+    )
+
+
+class YouTubeClient:
+    """``PlatformClient`` for YouTube; one instance per run (it carries the run's budget)."""
+
+    platform = Platform.YOUTUBE
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sleep: Callable[[float], None] | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        settings.require("youtube_api_key")
+        assert settings.youtube_api_key is not None
+        self._key = settings.youtube_api_key.get_secret_value()
+        self._base = settings.youtube_base_url.rstrip("/") + "/youtube/v3/"
+        self._now = now or (lambda: datetime.now(UTC))
+        self.search_cost = settings.youtube_search_cost
+        self.budget = QuotaBudget(settings.youtube_quota_budget, now=self._now)
+        self.http = PlatformHttp(
+            platform=NAME,
+            settings=settings,
+            secrets=[self._key],
+            classify=lambda reply, account: classify(reply, account, now=self._now),
+            sleep=sleep,
+        )
+        self._uploads: dict[str, str] = {}  # channel id -> uploads playlist id
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _get(
+        self,
+        resource: str,
+        params: dict[str, Any],
+        *,
+        account: str | None = None,
+        cost: int | None = None,
+    ) -> Reader:
+        self.budget.charge(COSTS.get(resource, 1) if cost is None else cost, f"{resource}.list")
+        payload = self.http.request(
+            "GET",
+            self._base + resource,
+            params={**params, "key": self._key},
+            account=account,
+            path=f"{resource}.list",
+        )
+        return Reader(NAME, payload, f"{resource}.list", account)
+
+    # -- channels -----------------------------------------------------------------------------
+    def _profile(self, item: Reader, handle: str) -> AccountProfile:
+        channel_id = item.req_str("id")
+        snippet = item.obj("snippet")
+        stats = item.obj("statistics")
+        details = item.obj("contentDetails", required=False)
+        assert snippet is not None and stats is not None
+        playlists = details.obj("relatedPlaylists", required=False) if details else None
+        uploads = playlists.text("uploads", required=False) if playlists else None
+        self._uploads[channel_id] = uploads or "UU" + channel_id[2:]
+        hidden = stats.flag("hiddenSubscriberCount")
+        followers = None if hidden else stats.count("subscriberCount", as_string=True)
+        return AccountProfile(
+            platform=Platform.YOUTUBE,
+            handle=handle,
+            external_id=channel_id,
+            name=snippet.text("title", required=False),
+            followers=followers,
+            media_count=stats.count("videoCount", as_string=True),
+            country=snippet.text("country", required=False),
+        )
+
+    def _channels_by_id(self, ids: Sequence[str]) -> dict[str, Reader]:
+        found: dict[str, Reader] = {}
+        for batch in _chunks(ids, MAX_IDS):
+            answer = self._get(
+                "channels", {"part": CHANNEL_PARTS, "id": ",".join(batch), "maxResults": MAX_IDS}
+            )
+            for item in answer.objects("items", required=False):
+                found[item.req_str("id")] = item
+        return found
+
+    def lookup(self, handles: Sequence[str], *, with_posts: int = 0) -> dict[str, LookupResult]:
+        """Channel ids are looked up 50 a call; handles one ``forHandle`` call each."""
+        results: dict[str, LookupResult] = {}
+        ids = [h for h in handles if is_youtube_channel_id(h)]
+        by_id = self._channels_by_id(ids)
+        for channel_id in ids:
+            item = by_id.get(channel_id)
+            results[channel_id] = (
+                self._profile(item, channel_id)
+                if item is not None
+                else AccountNotFound(Platform.YOUTUBE, channel_id, "no channel with this id")
+            )
+        for handle in (h for h in handles if not is_youtube_channel_id(h)):
+            answer = self._get(
+                "channels", {"part": CHANNEL_PARTS, "forHandle": f"@{handle}"}, account=handle
+            )
+            items = answer.objects("items", required=False)
+            results[handle] = (
+                self._profile(items[0], handle)
+                if items
+                else AccountNotFound(Platform.YOUTUBE, handle, "no channel with this handle")
+            )
+        if with_posts > 0:
+            profiles = [r for r in results.values() if isinstance(r, AccountProfile)]
+            posts = self._recent_posts_many(profiles, with_posts)
+            for key, result in results.items():
+                if isinstance(result, AccountProfile):
+                    results[key] = _with_posts(result, posts.get(result.external_id or "", []))
+        return results
+
+    # -- uploads and videos -------------------------------------------------------------------
+    def _playlist_video_ids(self, profile: AccountProfile, limit: int) -> list[str]:
+        channel_id = profile.external_id or ""
+        playlist = self._uploads.get(channel_id, "UU" + channel_id[2:])
+        ids: list[str] = []
+        token: str | None = None
+        while len(ids) < limit:
+            params: dict[str, Any] = {
+                "part": "contentDetails",
+                "playlistId": playlist,
+                "maxResults": min(MAX_IDS, limit - len(ids)),
+            }
+            if token:
+                params["pageToken"] = token
+            answer = self._get("playlistItems", params, account=profile.handle)
+            for item in answer.objects("items"):
+                details = item.obj("contentDetails")
+                assert details is not None
+                ids.append(details.req_str("videoId"))
+            token = answer.text("nextPageToken", required=False)
+            if not token:
+                break
+        return ids[:limit]
+
+    def _recent_posts_many(
+        self, profiles: Sequence[AccountProfile], limit: int
+    ) -> dict[str, list[Post]]:
+        """Newest ``limit`` uploads per channel; statistics 50 ids a call across channels."""
+        wanted: dict[str, list[str]] = {}
+        for profile in profiles:
+            wanted[profile.external_id or ""] = self._playlist_video_ids(profile, limit)
+        videos = self.post_metrics([v for ids in wanted.values() for v in ids])
+        return {channel: [videos[v] for v in ids if v in videos] for channel, ids in wanted.items()}
+
+    def recent_posts(self, account: AccountProfile, *, limit: int) -> list[Post]:
+        return self._recent_posts_many([account], limit).get(account.external_id or "", [])
+
+    def post_metrics(
+        self, post_ids: Sequence[str], *, owners: dict[str, str] | None = None
+    ) -> dict[str, Post]:
+        """``videos.list`` in batches of 50; ids missing from the answer are gone (omitted)."""
+        unique = list(dict.fromkeys(post_ids))
+        found: dict[str, Post] = {}
+        for batch in _chunks(unique, MAX_IDS):
+            answer = self._get(
+                "videos", {"part": VIDEO_PARTS, "id": ",".join(batch), "maxResults": MAX_IDS}
+            )
+            for item in answer.objects("items", required=False):
+                post = _video(item)
+                found[post.post_id] = post
+        return found
+
+    # -- discovery ----------------------------------------------------------------------------
+    def discover(self, query: str, *, max_results: int) -> list[AccountProfile]:
+        """``search.list?type=channel`` (``youtube_search_cost`` units a page), then channels."""
+        ids: list[str] = []
+        token: str | None = None
+        while len(ids) < max_results:
+            params: dict[str, Any] = {
+                "part": "snippet",
+                "type": "channel",
+                "q": query,
+                "maxResults": min(MAX_IDS, max_results - len(ids)),
+            }
+            if token:
+                params["pageToken"] = token
+            answer = self._get("search", params, cost=self.search_cost)
+            for item in answer.objects("items", required=False):
+                ident = item.obj("id")
+                assert ident is not None
+                channel_id = ident.text("channelId", required=False)
+                if channel_id and channel_id not in ids:
+                    ids.append(channel_id)
+            token = answer.text("nextPageToken", required=False)
+            if not token:
+                break
+        by_id = self._channels_by_id(ids[:max_results])
+        profiles = []
+        for channel_id in ids[:max_results]:
+            found = by_id.get(channel_id)
+            if found is None:
+                continue
+            snippet = found.obj("snippet")
+            assert snippet is not None
+            custom = (snippet.text("customUrl", required=False) or "").lstrip("@").lower()
+            profiles.append(self._profile(found, custom or channel_id))
+        return profiles
+
+
+def _video(item: Reader) -> Post:
+    video_id = item.req_str("id")
+    snippet = item.obj("snippet", required=False)
+    stats = item.obj("statistics", required=False)
+    paid = item.obj("paidProductPlacementDetails", required=False)
+    metrics = PostMetrics(
+        views=stats.count("viewCount", as_string=True) if stats else None,
+        likes=stats.count("likeCount", as_string=True) if stats else None,
+        comments=stats.count("commentCount", as_string=True) if stats else None,
+    )
+    return Post(
+        platform=Platform.YOUTUBE,
+        post_id=video_id,
+        author_id=snippet.text("channelId", required=False) if snippet else None,
+        url=f"https://www.youtube.com/watch?v={video_id}",
+        title=snippet.text("title", required=False) if snippet else None,
+        text=snippet.text("description", required=False) if snippet else None,
+        published_at=snippet.timestamp("publishedAt") if snippet else None,
+        metrics=metrics,
+        paid_placement=paid.flag("hasPaidProductPlacement") if paid else None,
+        media_type="VIDEO",
+    )
+
+
+def _with_posts(profile: AccountProfile, posts: list[Post]) -> AccountProfile:
+    from dataclasses import replace
+
+    return replace(profile, recent_posts=tuple(posts))

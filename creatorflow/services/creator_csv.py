@@ -1,0 +1,117 @@
+"""Reading a creators CSV: file-level errors stop everything, row-level errors reject one row.
+
+An unreadable file, a wrong encoding or a missing required column is one ``InputError`` naming the
+file (the import writes nothing); a bad row becomes a ``RejectedRow`` with its line number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from creatorflow.domain.creator_rows import (
+    REQUIRED_COLUMNS,
+    CreatorRow,
+    RejectedRow,
+    RowParser,
+)
+from creatorflow.errors import InputError
+
+REJECT_COLUMNS = ("rejected_line", "rejected_reason")
+
+
+@dataclass
+class ParsedFile:
+    """What a creators file contained: its header, the valid rows and the rejected ones."""
+
+    path: Path
+    header: tuple[str, ...]
+    rows: list[CreatorRow] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+    raw: dict[int, list[str]] = field(default_factory=dict)  # line -> cells of valid rows
+
+
+def _decode(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
+            "save the file as UTF-8"
+        ) from None
+
+
+def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
+    """(first line of the record, cells) for every non-blank record, quoted newlines included."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1
+    try:
+        for cells in reader:
+            if "".join(cells).strip():
+                yield start, cells
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise InputError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
+
+
+def _header(path: Path, cells: list[str]) -> tuple[str, ...]:
+    header = tuple(cell.strip().lower() for cell in cells)
+    seen: set[str] = set()
+    for name in header:
+        if name and name in seen:
+            raise InputError(f"{path}: column {name!r} appears twice in the header")
+        seen.add(name)
+    missing = [name for name in REQUIRED_COLUMNS if name not in seen]
+    if missing:
+        found = ", ".join(name for name in header if name) or "nothing"
+        raise InputError(
+            f"{path}: missing required column(s) {', '.join(missing)} (header has: {found})"
+        )
+    return header
+
+
+def read_creator_csv(path: Path) -> ParsedFile:
+    """Parse ``path`` completely before anything is written (so file errors write nothing)."""
+    text = _decode(path)
+    records = _records(path, text)
+    first = next(records, None)
+    if first is None:
+        raise InputError(f"{path}: the file is empty (expected a header row)")
+    header = _header(path, first[1])
+    parsed = ParsedFile(path=path, header=header)
+    width = len(header)
+    parse = RowParser(header).parse
+    for line, cells in records:
+        if len(cells) != width:
+            hint = ' (an unquoted comma? quote values like "12,500")' if len(cells) > width else ""
+            reason = f"{len(cells)} fields but the header has {width}{hint}"
+            parsed.rejected.append(RejectedRow(str(path), line, reason, tuple(cells)))
+            continue
+        try:
+            row = parse(cells, line)
+        except ValueError as exc:
+            parsed.rejected.append(RejectedRow(str(path), line, str(exc), tuple(cells)))
+            continue
+        parsed.rows.append(row)
+        parsed.raw[line] = cells
+    return parsed
+
+
+def write_rejects(path: Path, header: Iterable[str], rejected: Iterable[RejectedRow]) -> None:
+    """The rejected rows as CSV: the original columns plus line and reason, ready to fix."""
+    try:
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([*header, *REJECT_COLUMNS])
+            for row in rejected:
+                writer.writerow([*row.raw, row.line, row.reason])
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write the rejects file ({exc.strerror or exc})") from None

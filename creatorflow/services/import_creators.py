@@ -1,0 +1,226 @@
+"""Import creators from a CSV export: one canonical creator per person, idempotent, in bulk.
+
+The whole file is parsed and planned in memory against the keys already stored (one query per
+table), then written in one transaction with a few executemany statements: 100,000 rows take
+seconds, and a file-level error writes nothing. The merge rules are in ``domain.creator_merge``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, bindparam, select, update
+
+from creatorflow.domain.creator_merge import (
+    KnownAccount,
+    KnownCreator,
+    MergePlan,
+    PlannedAccount,
+    plan_merge,
+)
+from creatorflow.domain.creator_rows import RejectedRow
+from creatorflow.domain.handles import is_youtube_channel_id
+from creatorflow.domain.model import AccountStatus, Platform
+from creatorflow.domain.tiers import TierRules
+from creatorflow.services.creator_csv import read_creator_csv
+from creatorflow.storage.bulk import allocate_ids, bulk_insert
+from creatorflow.storage.models import Account, Base, Creator, Event
+
+CREATORS: Table = Base.metadata.tables[Creator.__tablename__]
+ACCOUNTS: Table = Base.metadata.tables[Account.__tablename__]
+EVENTS: Table = Base.metadata.tables[Event.__tablename__]
+EVENT_COLUMNS = ("kind", "entity", "entity_id", "creator_id", "detail")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """Counts per creator account (distinct platform+handle); ``rejected`` lists rows.
+
+    An account counts as updated when its followers or tier, or its creator's name, email,
+    country or niche changed.
+    """
+
+    created: int
+    updated: int
+    unchanged: int
+    rejected: list[RejectedRow]
+    creators_created: int = 0
+    header: tuple[str, ...] = ()
+
+
+def import_creators(
+    *,
+    engine: Engine,
+    path: Path,
+    lawful_basis: str,
+    tier_rules: TierRules,
+    now: datetime,
+    actor: str,
+) -> ImportResult:
+    """Import ``path``: bad rows come back as rejected, file-level problems raise InputError."""
+    parsed = read_creator_csv(path)
+    with engine.begin() as conn:
+        accounts, creators, emails = _load_known(conn)
+        plan = plan_merge(
+            parsed.rows,
+            accounts=accounts,
+            creators=creators,
+            emails=emails,
+            source_label=path.name,
+        )
+        plan.assign_tiers(tier_rules)
+        created, updated, unchanged = _write(conn, plan, lawful_basis, now, actor)
+    rejected = parsed.rejected + [
+        RejectedRow(str(path), line, reason, tuple(parsed.raw[line])) for line, reason in plan.rejected
+    ]
+    rejected.sort(key=lambda r: r.line)
+    return ImportResult(
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+        rejected=rejected,
+        creators_created=len(plan.new_creators()),
+        header=parsed.header,
+    )
+
+
+def _load_known(
+    conn: Connection,
+) -> tuple[dict[tuple[str, str], KnownAccount], dict[int, KnownCreator], dict[str, int]]:
+    a, c = ACCOUNTS.c, CREATORS.c
+    accounts = {
+        (platform, handle): KnownAccount(account_id, creator_id, followers, tier)
+        for account_id, creator_id, platform, handle, followers, tier in conn.execute(
+            select(a.id, a.creator_id, a.platform, a.handle, a.followers, a.tier)
+        )
+    }
+    creators: dict[int, KnownCreator] = {}
+    emails: dict[str, int] = {}
+    for creator_id, email, name, country, niche in conn.execute(
+        select(c.id, c.email, c.name, c.country, c.niche)
+    ):
+        creators[creator_id] = KnownCreator(email, name, country, niche)
+        if email is not None:
+            emails[email] = creator_id
+    return accounts, creators, emails
+
+
+def _external_id(account: PlannedAccount) -> str | None:
+    """A YouTube channel id given as the handle is also the account's external id."""
+    if account.platform == Platform.YOUTUBE.value and is_youtube_channel_id(account.handle):
+        return account.handle
+    return None
+
+
+def _account_detail(account: PlannedAccount, account_id: int) -> dict[str, Any]:
+    return {
+        "id": account_id,
+        "platform": account.platform,
+        "handle": account.handle,
+        "followers": account.followers,
+        "tier": account.tier,
+    }
+
+
+def _write(
+    conn: Connection, plan: MergePlan, lawful_basis: str, now: datetime, actor: str
+) -> tuple[int, int, int]:
+    """Insert and update in bulk, with one event per created or changed creator and account."""
+    events: list[tuple[Any, ...]] = []
+    new_creators = plan.new_creators()
+    creator_ids = dict(
+        zip(
+            [c.ref for c in new_creators],
+            allocate_ids(conn, CREATORS, len(new_creators)),
+            strict=True,
+        )
+    )
+    new_accounts = [a for a in plan.accounts.values() if a.known is None]
+    account_ids = allocate_ids(conn, ACCOUNTS, len(new_accounts))
+    for account in new_accounts:
+        account.creator_ref = creator_ids.get(account.creator_ref, account.creator_ref)
+    bulk_insert(
+        conn,
+        CREATORS,
+        ("id", "email", "name", "country", "niche", "source"),
+        [(creator_ids[c.ref], c.email, c.name, c.country, c.niche, c.source) for c in new_creators],
+        constants={"lawful_basis": lawful_basis, "created_at": now, "updated_at": now},
+    )
+    bulk_insert(
+        conn,
+        ACCOUNTS,
+        ("id", "creator_id", "platform", "handle", "external_id", "followers", "tier"),
+        [
+            (account_id, a.creator_ref, a.platform, a.handle, _external_id(a), a.followers, a.tier)
+            for a, account_id in zip(new_accounts, account_ids, strict=True)
+        ],
+        constants={
+            "status": AccountStatus.UNVERIFIED.value,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    new_account_ids = dict(zip(map(id, new_accounts), account_ids, strict=True))
+    for creator in new_creators:
+        # one event per new creator, naming its accounts (the log stays proportionate to people)
+        creator_id = creator_ids[creator.ref]
+        detail = {
+            "source": creator.source,
+            "lawful_basis": lawful_basis,
+            "accounts": [_account_detail(a, new_account_ids[id(a)]) for a in creator.new_accounts],
+        }
+        events.append(("creator_created", "creator", creator_id, creator_id, detail))
+    created_ids = set(creator_ids.values())
+    for account in new_accounts:
+        if account.creator_ref in created_ids:
+            continue
+        account_id = new_account_ids[id(account)]
+        detail = {**_account_detail(account, account_id), "source": account.source}
+        events.append(("account_created", "account", account_id, account.creator_ref, detail))
+
+    changed_creators = plan.changed_creators()
+    if changed_creators:
+        conn.execute(
+            update(CREATORS)
+            .where(CREATORS.c.id == bindparam("_id"))
+            .values(
+                {name: bindparam(name) for name in ("email", "name", "country", "niche")},
+                updated_at=now,
+            ),
+            [{"_id": c.ref, **c.values()._asdict()} for c in changed_creators],
+        )
+    for creator in changed_creators:
+        detail = {"changes": creator.changes(), "source": creator.source}
+        events.append(("creator_updated", "creator", creator.ref, creator.ref, detail))
+
+    changed_refs = {c.ref for c in changed_creators}
+    updated = unchanged = 0
+    account_updates: list[dict[str, Any]] = []
+    for account in plan.accounts.values():
+        if account.known is None:
+            continue
+        changes = account.changes()
+        if changes:
+            account_updates.append(
+                {"_id": account.known.id, "followers": account.followers, "tier": account.tier}
+            )
+            detail = {"changes": changes, "source": account.source}
+            events.append(
+                ("account_updated", "account", account.known.id, account.creator_ref, detail)
+            )
+        if changes or account.creator_ref in changed_refs:
+            updated += 1
+        else:
+            unchanged += 1
+    if account_updates:
+        conn.execute(
+            update(ACCOUNTS)
+            .where(ACCOUNTS.c.id == bindparam("_id"))
+            .values(followers=bindparam("followers"), tier=bindparam("tier"), updated_at=now),
+            account_updates,
+        )
+    bulk_insert(conn, EVENTS, EVENT_COLUMNS, events, constants={"occurred_at": now, "actor": actor})
+    return len(new_accounts), updated, unchanged

@@ -1,0 +1,395 @@
+"""Campaign figures as of a moment, from a fixed handful of SQL aggregates.
+
+The database does the heavy lifting: one statement sums every post's latest snapshot (as of the
+report time) per creator and provenance, one lists the enrollments, one sums conversions, one
+gives the daily engagement curve. The number of statements does not grow with creators or posts;
+tiers, platforms and the campaign total are sums of the per-creator sums (``domain.metrics``), so
+they are exact. The SQL mirrors ``domain.metrics.engagement``: unknown (NULL) counts are counted,
+never added as zero.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, and_, case, func, literal, or_, select
+from sqlalchemy.sql import ColumnElement
+
+from creatorflow.campaigns import StoredCampaign
+from creatorflow.domain.metrics import (
+    DEFINITIONS_VERSION,
+    CreatorInputs,
+    Figures,
+    PriceTable,
+    derive,
+    finish_creator,
+    funnel_counts,
+    funnel_step_reached,
+    summed,
+)
+from creatorflow.domain.model import TIER_ORDER
+from creatorflow.storage.models import (
+    Account,
+    Conversion,
+    Creator,
+    Deliverable,
+    Enrollment,
+    MetricSnapshot,
+    ProfileSnapshot,
+)
+
+UNTIERED = "untiered"
+COUNTS = ("views", "likes", "comments", "shares", "saves")
+ACCEPTED_STAGES = ("accepted", "posted")
+REMOVED = "removed"
+
+ms = MetricSnapshot.__table__
+dl = Deliverable.__table__
+en = Enrollment.__table__
+ps = ProfileSnapshot.__table__
+cv = Conversion.__table__
+
+
+@dataclass(frozen=True)
+class CreatorRow:
+    """One enrolled creator's identity and figures (names are creator-controlled text)."""
+
+    enrollment_id: int
+    name: str
+    platform: str
+    handle: str
+    tier: str
+    stage: str
+    followers: int | None
+    fee: Decimal | None
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class ProvenanceRow:
+    provenance: str
+    posts: int
+    views: int
+    engagements: int
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Engagements of every post (latest snapshot as of each day's end), summed per tier."""
+
+    days: tuple[date, ...]
+    series: tuple[tuple[str, tuple[int, ...]], ...]
+
+
+@dataclass(frozen=True)
+class ReportFigures:
+    campaign_id: int
+    slug: str
+    name: str
+    brand: str
+    currency: str
+    as_of: datetime
+    definitions_version: str
+    prices: PriceTable
+    overall: Figures
+    tiers: tuple[tuple[str, Figures], ...]
+    platforms: tuple[tuple[str, Figures], ...]
+    creators: tuple[CreatorRow, ...]
+    funnel: dict[str, int]
+    provenance: tuple[ProvenanceRow, ...]
+    timeline: Timeline
+
+
+def _int(value: Any) -> int:
+    """PostgreSQL returns SUM(bigint) as numeric: bring every count back to int."""
+    return int(value or 0)
+
+
+def _is_null_count(column: ColumnElement[Any]) -> ColumnElement[int]:
+    return func.sum(case((column.is_(None), 1), else_=0))
+
+
+def _engagement_expr(table: Any) -> ColumnElement[Any]:
+    """SQL twin of ``domain.metrics.engagement``: sum of known counts, NULL when none known."""
+    parts = [table.c.likes, table.c.comments, table.c.shares, table.c.saves]
+    all_null = and_(*[p.is_(None) for p in parts])
+    total = sum((func.coalesce(p, 0) for p in parts[1:]), func.coalesce(parts[0], 0))
+    return case((all_null, None), else_=total)
+
+
+def _followers_as_of(moment: ColumnElement[Any] | datetime) -> ColumnElement[Any]:
+    """Latest known follower count of the enrollment's account at ``moment``, else at shortlist."""
+    latest = (
+        select(ps.c.followers)
+        .where(
+            ps.c.account_id == en.c.account_id,
+            ps.c.followers.is_not(None),
+            ps.c.taken_at <= moment,
+        )
+        .order_by(ps.c.taken_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(latest, en.c.followers_at_shortlist)
+
+
+def _post_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
+    """Per (enrollment, provenance): sums and unknown counts over each post's latest snapshot."""
+    latest = (
+        select(ms.c.deliverable_id, func.max(ms.c.taken_at).label("taken_at"))
+        .join(dl, dl.c.id == ms.c.deliverable_id)
+        .join(en, en.c.id == dl.c.enrollment_id)
+        .where(en.c.campaign_id == campaign_id, ms.c.taken_at <= as_of, dl.c.detected_at <= as_of)
+        .group_by(ms.c.deliverable_id)
+        .subquery("latest")
+    )
+    live = or_(
+        and_(dl.c.gone_at.is_(None), dl.c.status != "gone"),
+        dl.c.gone_at > as_of,
+    )
+    posts = (
+        select(
+            dl.c.enrollment_id,
+            func.coalesce(ms.c.provenance, dl.c.provenance).label("provenance"),
+            case((live, 1), else_=0).label("live"),
+            *[ms.c[name] for name in COUNTS],
+            _engagement_expr(ms).label("eng"),
+            _followers_as_of(func.coalesce(dl.c.posted_at, dl.c.detected_at)).label("followers"),
+        )
+        .select_from(
+            dl.join(en, en.c.id == dl.c.enrollment_id)
+            .outerjoin(latest, latest.c.deliverable_id == dl.c.id)
+            .outerjoin(
+                ms,
+                and_(
+                    ms.c.deliverable_id == latest.c.deliverable_id,
+                    ms.c.taken_at == latest.c.taken_at,
+                ),
+            )
+        )
+        .where(en.c.campaign_id == campaign_id, dl.c.detected_at <= as_of)
+        .subquery("posts")
+    )
+    p = posts.c
+    er_f = and_(p.eng.is_not(None), p.followers > 0)
+    er_v = and_(p.eng.is_not(None), p.views > 0)
+    stmt = select(
+        p.enrollment_id,
+        p.provenance,
+        func.count().label("posts"),
+        func.sum(p.live).label("posts_live"),
+        *[func.sum(p[name]).label(name) for name in COUNTS],
+        *[_is_null_count(p[name]).label(f"{name}_unknown") for name in COUNTS],
+        func.sum(p.eng).label("engagements"),
+        _is_null_count(p.eng).label("engagements_unknown"),
+        func.sum(case((er_f, p.eng), else_=literal(0))).label("erf_eng"),
+        func.sum(case((er_f, p.followers), else_=literal(0))).label("erf_base"),
+        func.sum(case((er_f, 1), else_=0)).label("erf_posts"),
+        func.sum(case((er_v, p.eng), else_=literal(0))).label("erv_eng"),
+        func.sum(case((er_v, p.views), else_=literal(0))).label("erv_base"),
+        func.sum(case((er_v, 1), else_=0)).label("erv_posts"),
+    ).group_by(p.enrollment_id, p.provenance)
+    with engine.connect() as conn:
+        return list(conn.execute(stmt))
+
+
+def _enrollment_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
+    cr, ac = Creator.__table__, Account.__table__
+    stmt = (
+        select(
+            en.c.id,
+            cr.c.name,
+            ac.c.platform,
+            ac.c.handle,
+            en.c.tier,
+            en.c.stage,
+            en.c.fee,
+            _followers_as_of(as_of).label("followers"),
+        )
+        .select_from(en.join(cr, cr.c.id == en.c.creator_id).join(ac, ac.c.id == en.c.account_id))
+        .where(
+            en.c.campaign_id == campaign_id,
+            en.c.created_at <= as_of,
+            en.c.stage != REMOVED,  # taken off the shortlist: not part of the campaign
+        )
+        .order_by(en.c.id)
+    )
+    with engine.connect() as conn:
+        return list(conn.execute(stmt))
+
+
+def _conversion_rows(engine: Engine, campaign_id: int, as_of: datetime) -> dict[int, Any]:
+    stmt = (
+        select(
+            cv.c.enrollment_id,
+            func.sum(cv.c.clicks).label("clicks"),
+            func.sum(cv.c.leads).label("leads"),
+            func.sum(cv.c.sales).label("sales"),
+            func.sum(cv.c.revenue).label("revenue"),
+        )
+        .where(
+            cv.c.campaign_id == campaign_id,
+            func.coalesce(cv.c.occurred_on, cv.c.imported_at) <= as_of,
+        )
+        .group_by(cv.c.enrollment_id)
+    )
+    with engine.connect() as conn:
+        return {row.enrollment_id: row for row in conn.execute(stmt)}
+
+
+def _timeline_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
+    """Per post and UTC day: the engagement of that day's last snapshot."""
+    if engine.dialect.name == "postgresql":
+        day = func.to_char(func.timezone("UTC", ms.c.taken_at), "YYYY-MM-DD")
+    else:  # SQLite stores UTC text 'YYYY-MM-DD HH:MM:SS...'
+        day = func.substr(ms.c.taken_at, 1, 10)
+    last = (
+        select(ms.c.deliverable_id, day.label("day"), func.max(ms.c.taken_at).label("taken_at"))
+        .join(dl, dl.c.id == ms.c.deliverable_id)
+        .join(en, en.c.id == dl.c.enrollment_id)
+        .where(en.c.campaign_id == campaign_id, ms.c.taken_at <= as_of, dl.c.detected_at <= as_of)
+        .group_by(ms.c.deliverable_id, day)
+        .subquery("last")
+    )
+    stmt = (
+        select(dl.c.enrollment_id, last.c.deliverable_id, last.c.day, _engagement_expr(ms))
+        .select_from(
+            last.join(
+                ms,
+                and_(
+                    ms.c.deliverable_id == last.c.deliverable_id, ms.c.taken_at == last.c.taken_at
+                ),
+            ).join(dl, dl.c.id == last.c.deliverable_id)
+        )
+        .order_by(last.c.deliverable_id, last.c.day)
+    )
+    with engine.connect() as conn:
+        return list(conn.execute(stmt))
+
+
+def _timeline(rows: list[Any], tier_of: dict[int, str]) -> Timeline:
+    """Carry each post's engagement forward day by day and sum per tier (deltas, O(rows))."""
+    deltas: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    previous: dict[int, int] = {}
+    all_days: set[str] = set()
+    for enrollment_id, deliverable_id, day, eng in rows:
+        all_days.add(day)
+        if eng is None:
+            continue
+        tier = tier_of.get(enrollment_id, UNTIERED)
+        eng = int(eng)
+        deltas[tier][day] += eng - previous.get(deliverable_id, 0)
+        previous[deliverable_id] = eng
+    days = sorted(all_days)
+    series = []
+    for tier in _tier_order(deltas):
+        running, values = 0, []
+        for day in days:
+            running += deltas[tier].get(day, 0)
+            values.append(running)
+        series.append((tier, tuple(values)))
+    return Timeline(days=tuple(date.fromisoformat(d) for d in days), series=tuple(series))
+
+
+def _tier_order(names: Any) -> list[str]:
+    order = {t.value: i for i, t in enumerate(TIER_ORDER)}
+    return sorted(names, key=lambda t: (order.get(t, len(order)), t))
+
+
+def _post_inputs(rows: list[Any]) -> tuple[dict[int, CreatorInputs], tuple[ProvenanceRow, ...]]:
+    per_creator: dict[int, CreatorInputs] = {}
+    prov: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in rows:
+        item = CreatorInputs(
+            posts=_int(row.posts),
+            posts_live=_int(row.posts_live),
+            engagements=_int(row.engagements),
+            engagements_unknown=_int(row.engagements_unknown),
+            er_followers_engagements=_int(row.erf_eng),
+            er_followers_base=_int(row.erf_base),
+            er_followers_posts=_int(row.erf_posts),
+            er_views_engagements=_int(row.erv_eng),
+            er_views_base=_int(row.erv_base),
+            er_views_posts=_int(row.erv_posts),
+            provenance_posts={row.provenance: _int(row.posts)},
+        )
+        for name in COUNTS:
+            setattr(item, name, _int(getattr(row, name)))
+            setattr(item, f"{name}_unknown", _int(getattr(row, f"{name}_unknown")))
+        per_creator.setdefault(row.enrollment_id, CreatorInputs()).add(item)
+        totals = prov[row.provenance]
+        totals[0] += item.posts
+        totals[1] += item.views
+        totals[2] += item.engagements
+    provenance = tuple(
+        ProvenanceRow(provenance=k, posts=v[0], views=v[1], engagements=v[2])
+        for k, v in sorted(prov.items())
+    )
+    return per_creator, provenance
+
+
+def compute_figures(
+    *, engine: Engine, campaign: StoredCampaign, as_of: datetime, prices: PriceTable
+) -> ReportFigures:
+    """Every figure of the campaign as of ``as_of`` (a pure function of the stored data)."""
+    post_inputs, provenance = _post_inputs(_post_rows(engine, campaign.id, as_of))
+    conversions = _conversion_rows(engine, campaign.id, as_of)
+    creators: list[CreatorRow] = []
+    for row in _enrollment_rows(engine, campaign.id, as_of):
+        conv = conversions.get(row.id)
+        inputs = finish_creator(
+            post_inputs.get(row.id) or CreatorInputs(),
+            fee=row.fee,
+            accepted=row.stage in ACCEPTED_STAGES,
+            followers=row.followers,
+            clicks=_int(conv.clicks) if conv else 0,
+            leads=_int(conv.leads) if conv else 0,
+            sales=_int(conv.sales) if conv else 0,
+            revenue=Decimal(conv.revenue or 0) if conv else Decimal(0),
+        )
+        creators.append(
+            CreatorRow(
+                enrollment_id=row.id,
+                name=row.name or row.handle,
+                platform=row.platform,
+                handle=row.handle,
+                tier=row.tier or UNTIERED,
+                stage=row.stage,
+                followers=row.followers,
+                fee=row.fee,
+                figures=derive(inputs, prices),
+            )
+        )
+    tier_of = {c.enrollment_id: c.tier for c in creators}
+    timeline = _timeline(_timeline_rows(engine, campaign.id, as_of), tier_of)
+    order = {t: i for i, t in enumerate(_tier_order({c.tier for c in creators}))}
+    creators.sort(key=lambda c: (order[c.tier], c.platform, c.handle, c.enrollment_id))
+
+    def grouped(key: Any, names: list[str]) -> tuple[tuple[str, Figures], ...]:
+        return tuple(
+            (name, derive(summed(c.figures.inputs for c in creators if key(c) == name), prices))
+            for name in names
+        )
+
+    reached = [funnel_step_reached(c.stage, has_post=c.figures.inputs.posts > 0) for c in creators]
+    return ReportFigures(
+        campaign_id=campaign.id,
+        slug=campaign.slug,
+        name=campaign.spec.name,
+        brand=campaign.spec.brand,
+        currency=campaign.spec.currency,
+        as_of=as_of,
+        definitions_version=DEFINITIONS_VERSION,
+        prices=prices,
+        overall=derive(summed(c.figures.inputs for c in creators), prices),
+        tiers=grouped(lambda c: c.tier, _tier_order({c.tier for c in creators})),
+        platforms=grouped(lambda c: c.platform, sorted({c.platform for c in creators})),
+        creators=tuple(creators),
+        funnel=funnel_counts(reached),
+        provenance=provenance,
+        timeline=timeline,
+    )

@@ -1,0 +1,135 @@
+"""The ``launch-campaign`` flow: shortlist, operator approval, first emails.
+
+1. Load the campaign (a YAML path, or the slug of a stored campaign) and build its shortlist
+   (table artifacts: picks and exclusions with their reasons).
+2. ``dry_run``: render every first email into a preview folder (link artifact); nothing is sent.
+3. Otherwise wait for the operator unless ``approve``: ``pause_flow_run`` shows an approval form
+   in the Prefect UI (approve all, optionally removing creators; or reject).
+4. Send the first emails and publish the results (sent, skipped with reason, failed, unknown).
+A re-run resumes: the outbox never sends a step twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from prefect import flow, get_run_logger, pause_flow_run
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_table_artifact,
+)
+from prefect.input import RunInput
+from pydantic import Field
+
+from creatorflow.settings import get_settings
+from tasks.outreach import (
+    load_campaign_task,
+    remove_from_shortlist_task,
+    send_initial_task,
+    shortlist_task,
+)
+
+APPROVAL_TIMEOUT_SECONDS = 7 * 24 * 3600
+
+
+class ShortlistApproval(RunInput):
+    """The operator's answer to a shortlist (a form in the Prefect UI)."""
+
+    approve_all: bool = Field(
+        default=True,
+        description="Send the first email to everyone on the shortlist (except those removed "
+        "below). Untick to reject the launch: nothing is sent.",
+    )
+    remove: list[str] = Field(
+        default_factory=list,
+        description="Creators to take off the shortlist, as PLATFORM:HANDLE or email address.",
+    )
+
+
+def _run_name() -> str:
+    from prefect.runtime import flow_run
+
+    source = str((flow_run.parameters or {}).get("campaign", "campaign"))
+    slug = Path(source).stem if source.endswith((".yaml", ".yml")) else source
+    try:
+        import yaml
+
+        if source.endswith((".yaml", ".yml")):
+            slug = str(yaml.safe_load(Path(source).read_text(encoding="utf-8"))["slug"])
+    except Exception:  # the name is cosmetic; the flow reports a bad file properly
+        pass
+    return f"launch-{slug}"
+
+
+def _table(key: str, rows: list[dict[str, Any]], description: str) -> None:
+    if rows:
+        create_table_artifact(key=key, table=rows, description=description)
+    else:
+        create_markdown_artifact(
+            key=key, markdown=f"{description}\n\n(no rows)", description=description
+        )
+
+
+@flow(name="launch-campaign", flow_run_name=_run_name, validate_parameters=True)
+def launch_campaign(
+    campaign: Annotated[
+        str, Field(description="Path to the campaign YAML file, or a stored slug.")
+    ],
+    approve: Annotated[bool, Field(description="Skip the approval form and send.")] = False,
+    dry_run: Annotated[bool, Field(description="Render previews only; send nothing.")] = False,
+    as_of: Annotated[
+        datetime | None, Field(description="Run as of this moment (default: now, UTC).")
+    ] = None,
+) -> dict[str, Any]:
+    """Shortlist, approve and send the first emails of one campaign."""
+    logger = get_run_logger()
+    now = (as_of or datetime.now(UTC)).astimezone(UTC)
+    spec = load_campaign_task(campaign)
+    slug = spec.slug
+    shortlist = shortlist_task(spec, now)
+    _table(f"shortlist-{slug}", shortlist.picks, shortlist.summary())
+    if shortlist.exclusions:
+        _table(
+            f"shortlist-exclusions-{slug}",
+            shortlist.exclusions,
+            f"{len(shortlist.exclusions)} creators not shortlisted, with the reason",
+        )
+    summary: dict[str, Any] = {
+        "slug": slug,
+        "shortlist": shortlist.summary(),
+        "shortlisted": len(shortlist.picks),
+        "excluded": len(shortlist.exclusions),
+        "approved": False,
+        "removed": [],
+    }
+    if dry_run:
+        folder = get_settings().preview_dir.resolve() / slug / now.strftime("%Y%m%dT%H%M%SZ")
+        report = send_initial_task(slug, now, dry_run=True, preview_dir=str(folder))
+        create_link_artifact(
+            key=f"preview-{slug}",
+            link=folder.as_uri(),
+            link_text=f"{len(report.preview)} rendered first emails",
+            description="Dry run: nothing was sent.",
+        )
+        summary.update(send=report.counts(), preview_dir=str(folder), summary=report.summary())
+        return summary
+    if not approve:
+        logger.info("Waiting for approval of the %s shortlist in the Prefect UI", slug)
+        answer = pause_flow_run(wait_for_input=ShortlistApproval, timeout=APPROVAL_TIMEOUT_SECONDS)
+        if not answer.approve_all:
+            logger.info("Launch of %s rejected by the operator; nothing sent", slug)
+            summary["summary"] = "rejected by the operator: nothing sent"
+            return summary
+        summary["removed"] = remove_from_shortlist_task(slug, answer.remove, now)
+    summary["approved"] = True
+    report = send_initial_task(slug, now)
+    _table(f"send-results-{slug}", report.rows(), report.summary())
+    summary.update(
+        send=report.counts(),
+        summary=report.summary(),
+        problems=[r for r in report.rows() if r["status"] in ("failed", "unknown")],
+    )
+    return summary

@@ -1,0 +1,51 @@
+"""The refresh-creators flow against the sandbox servers: batches as tasks, summary returned."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from creatorflow.domain.model import Platform
+from creatorflow.sandbox import SandboxServers, World
+from creatorflow.settings import get_settings
+from creatorflow.storage.db import engine_for, session_scope
+from creatorflow.storage.models import Account, Creator
+from flows.creators import refresh_creators_flow
+
+
+@pytest.fixture
+def sandbox_env(
+    sqlite_url: str, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SandboxServers]:
+    world = World(now=now)
+    world.populate("youtube", 60, posts_each=2)
+    with SandboxServers(world) as sandbox:
+        for name, value in {**sandbox.env(), "CREATORFLOW_DATABASE_URL": sqlite_url}.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        engine = engine_for(sqlite_url)
+        with session_scope(engine) as session:
+            for account in world.accounts("youtube"):
+                creator = Creator(name=account.handle, lawful_basis="x", source="test",
+                                  created_at=now, updated_at=now)
+                session.add(creator)
+                session.flush()
+                session.add(Account(creator_id=creator.id, platform="youtube",
+                                    handle=account.external_id, status="unverified",
+                                    created_at=now, updated_at=now))
+        yield sandbox
+    get_settings.cache_clear()
+
+
+def test_refresh_creators_flow_refreshes_every_batch(
+    sandbox_env: SandboxServers, sqlite_url: str, now: datetime
+) -> None:
+    summary = refresh_creators_flow(platform=Platform.YOUTUBE, as_of=now)
+    assert (summary.refreshed, summary.batches) == (60, 2)
+    assert sandbox_env.youtube.calls("/channels") == 2
+    with session_scope(engine_for(sqlite_url)) as session:
+        refreshed = session.scalars(select(Account.refreshed_at)).all()
+    assert refreshed == [now] * 60

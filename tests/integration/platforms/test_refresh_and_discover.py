@@ -1,0 +1,123 @@
+"""refresh_creators / discover_creators against the sandbox servers and a real SQLite database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from creatorflow.domain.model import Platform
+from creatorflow.platforms.errors import MalformedResponse
+from creatorflow.sandbox import SandboxServers, World
+from creatorflow.services.discover_creators import discover_creators
+from creatorflow.services.refresh_creators import refresh_creators
+from creatorflow.settings import Settings
+from creatorflow.storage.db import engine_for, session_scope
+from creatorflow.storage.models import Account, Creator, Event, ProfileSnapshot
+
+
+def seed(engine: Engine, platform: str, handles: list[str], now: datetime) -> None:
+    with session_scope(engine) as session:
+        for handle in handles:
+            creator = Creator(name=handle, lawful_basis="legitimate-interest", source="test",
+                              created_at=now, updated_at=now)
+            session.add(creator)
+            session.flush()
+            session.add(Account(creator_id=creator.id, platform=platform, handle=handle,
+                                status="unverified", created_at=now, updated_at=now))
+
+
+def test_refresh_stores_snapshots_engagement_and_tiers(
+    world: World, sandbox: SandboxServers, make_settings: Callable[..., Settings], now: datetime
+) -> None:
+    settings = make_settings()
+    engine = engine_for(settings.database_url)
+    world.add_account("youtube", "mia", followers=48_200)
+    for likes in (1000, 2000, 3000):
+        world.add_post("youtube", "mia", views=10_000, likes=likes, comments=0,
+                       published_at=now - timedelta(days=likes // 1000))
+    world.add_account("instagram", "pro.one", followers=150_000)
+    world.add_account("instagram", "personal", professional=False)
+    seed(engine, "youtube", ["mia"], now)
+    seed(engine, "instagram", ["pro.one", "personal"], now)
+
+    summary = refresh_creators(engine=engine, settings=settings, now=now, actor="test")
+
+    assert (summary.refreshed, summary.not_found) == (2, 1)
+    assert any(s.startswith("tiktok") for s in summary.skipped) is False  # no tiktok accounts
+    with session_scope(engine) as session:
+        mia = session.scalars(select(Account).where(Account.handle == "mia")).one()
+        assert (mia.followers, mia.tier, mia.status) == (48_200, "micro", "active")
+        assert mia.engagement_rate == Decimal("0.04149378")  # median 2000 / 48,200
+        assert mia.external_id and mia.external_id.startswith("UC")
+        personal = session.scalars(select(Account).where(Account.handle == "personal")).one()
+        assert personal.status == "not_found" and "professional" in (personal.status_detail or "")
+        assert session.scalar(select(func.count()).select_from(ProfileSnapshot)) == 2
+        kinds = sorted(e.kind for e in session.scalars(select(Event)))
+        assert kinds == ["account_not_found", "account_refreshed", "account_refreshed",
+                         "tier_changed", "tier_changed"]
+
+
+def test_refresh_of_n_youtube_channels_uses_ceil_n_over_50_channel_calls(
+    world: World, sandbox: SandboxServers, make_settings: Callable[..., Settings], now: datetime
+) -> None:
+    settings = make_settings()
+    engine = engine_for(settings.database_url)
+    accounts = world.populate("youtube", 120, posts_each=1)
+    seed(engine, "youtube", [a.external_id for a in accounts], now)
+    summary = refresh_creators(engine=engine, settings=settings, platform=Platform.YOUTUBE,
+                               now=now, actor="test")
+    assert summary.refreshed == 120 and summary.batches == 3
+    assert sandbox.youtube.calls("/channels") == 3
+
+
+def test_malformed_answer_stores_nothing_for_the_batch(
+    world: World, sandbox: SandboxServers, make_settings: Callable[..., Settings], now: datetime
+) -> None:
+    settings = make_settings()
+    engine = engine_for(settings.database_url)
+    world.add_account("instagram", "pro.one", followers=150_000)
+    seed(engine, "instagram", ["pro.one", "pro.two"], now)
+    world.add_account("instagram", "pro.two", followers=5)
+    sandbox.instagram.fail("body", body={"business_discovery": {"id": 5}}, times=None)
+    with pytest.raises(MalformedResponse, match="business_discovery.id: expected text"):
+        refresh_creators(engine=engine, settings=settings, platform=Platform.INSTAGRAM, now=now,
+                         actor="test")
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(ProfileSnapshot)) == 0
+        assert {a.status for a in session.scalars(select(Account))} == {"unverified"}
+
+
+def test_spent_quota_stops_cleanly_and_keeps_finished_batches(
+    world: World, sandbox: SandboxServers, make_settings: Callable[..., Settings], now: datetime
+) -> None:
+    settings = make_settings(youtube_quota_budget=55)
+    engine = engine_for(settings.database_url)
+    accounts = world.populate("youtube", 60, posts_each=0)
+    seed(engine, "youtube", [a.external_id for a in accounts], now)
+    summary = refresh_creators(engine=engine, settings=settings, now=now, actor="test")
+    assert summary.refreshed == 50  # the first batch (51 units) is kept
+    assert summary.stopped and "quota" in summary.stopped and "resets at" in summary.stopped
+    assert sandbox.youtube.units_used <= 55
+
+
+def test_discover_adds_new_creators_once(
+    world: World, sandbox: SandboxServers, make_settings: Callable[..., Settings], now: datetime
+) -> None:
+    settings = make_settings()
+    engine = engine_for(settings.database_url)
+    world.add_account("youtube", "skinbysam", followers=20_000, biography="skincare daily")
+    world.add_account("youtube", "skinlab", followers=600_000, biography="skincare science")
+    first = discover_creators(engine=engine, settings=settings, platform=Platform.YOUTUBE,
+                              query="skincare", max_results=10, now=now, actor="test")
+    again = discover_creators(engine=engine, settings=settings, platform=Platform.YOUTUBE,
+                              query="skincare", max_results=10, now=now, actor="test")
+    assert sorted(first.added) == ["skinbysam", "skinlab"]
+    assert again.added == [] and sorted(again.already_known) == ["skinbysam", "skinlab"]
+    with session_scope(engine) as session:
+        tiers = {a.handle: a.tier for a in session.scalars(select(Account))}
+        assert tiers == {"skinbysam": "micro", "skinlab": "macro"}
+        assert session.scalar(select(func.count()).select_from(Creator)) == 2

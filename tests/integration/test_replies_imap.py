@@ -1,0 +1,313 @@
+"""Reading replies, auto-replies and bounces from a real Dovecot IMAP server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from pydantic import SecretStr
+from sqlalchemy import Engine, func, select
+
+from creatorflow.mail.inbox import InboxError, open_inbox
+from creatorflow.services.replies import read_inbox
+from creatorflow.settings import Settings
+from creatorflow.storage.db import engine_for, session_scope
+from creatorflow.storage.models import (
+    Enrollment,
+    Event,
+    InboundMessage,
+    InboxCheckpoint,
+    OutreachMessage,
+    Suppression,
+)
+from tests.inbound_mail import auto_reply, bounce, reply
+from tests.integration.dovecot import ImapFolder
+from tests.outreach_rows import seed_campaign, seed_contacted
+
+# Arrival dates as the server records them (Dovecot refuses INTERNALDATEs in the future).
+ARRIVED = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def imap_settings(settings: Settings, imap_folder: ImapFolder) -> Settings:
+    return settings.model_copy(update={"inbox_url": SecretStr(imap_folder.url)})
+
+
+def _stage(engine: Engine, enrollment_id: int) -> str:
+    with session_scope(engine) as session:
+        row = session.get(Enrollment, enrollment_id)
+        assert row is not None
+        return row.stage
+
+
+def _counts(engine: Engine) -> tuple[int, int, int]:
+    with session_scope(engine) as session:
+        return (
+            session.scalar(select(func.count()).select_from(InboundMessage)) or 0,
+            session.scalar(select(func.count()).select_from(Event)) or 0,
+            session.scalar(select(func.count()).select_from(Suppression)) or 0,
+        )
+
+
+def test_reply_auto_reply_and_bounce_are_classified_and_applied(
+    imap_settings: Settings, imap_folder: ImapFolder, now: datetime
+) -> None:
+    engine = engine_for(imap_settings.database_url)
+    campaign = seed_campaign(engine, now)
+    anna = seed_contacted(engine, campaign, handle="anna", email="anna@creator.example", now=now)
+    ben = seed_contacted(engine, campaign, handle="ben", email="ben@creator.example", now=now)
+    gone = seed_contacted(engine, campaign, handle="gone", email="gone@creator.example", now=now)
+    imap_folder.append(
+        auto_reply(
+            sender="ben@creator.example",
+            in_reply_to=ben.message_ids["initial"],
+            message_id="<ooo-1@creator.example>",
+            marker="Auto-Submitted: auto-replied",
+        ),
+        when=ARRIVED,
+    )
+    imap_folder.append(
+        reply(
+            sender="anna@creator.example",
+            in_reply_to=anna.message_ids["initial"],
+            message_id="<reply-1@creator.example>",
+        ),
+        when=ARRIVED + timedelta(minutes=5),
+    )
+    imap_folder.append(
+        bounce(
+            recipient="gone@creator.example",
+            original_message_id=gone.message_ids["initial"],
+            message_id="<dsn-1@mx.brand.example>",
+        ),
+        when=ARRIVED + timedelta(minutes=10),
+    )
+    imap_folder.append(
+        reply(
+            sender="stranger@else.example",
+            in_reply_to=None,
+            message_id="<spam-1@else>",
+            subject="Partnership?",
+        ),
+        when=ARRIVED + timedelta(minutes=15),
+    )
+
+    report = read_inbox(engine=engine, settings=imap_settings, now=now, actor="test")
+
+    assert report.fetched == 4 and report.recorded == 4
+    assert dict(report.counts) == {"auto_reply": 1, "reply": 1, "bounce": 1, "unrelated": 1}
+    assert _stage(engine, anna.enrollment_id) == "replied"
+    assert _stage(engine, ben.enrollment_id) == "contacted"  # an out-of-office is no answer
+    assert _stage(engine, gone.enrollment_id) == "bounced"
+    with session_scope(engine) as session:
+        message = session.scalars(
+            select(OutreachMessage).where(OutreachMessage.enrollment_id == gone.enrollment_id)
+        ).one()
+        assert message.status == "bounced" and "5.1.1" in (message.detail or "")
+        assert session.scalars(select(Suppression.email)).all() == ["gone@creator.example"]
+        kinds = {
+            row.message_key: row.classification for row in session.scalars(select(InboundMessage))
+        }
+        assert kinds["<dsn-1@mx.brand.example>"] == "bounce"
+        events = [e.kind for e in session.scalars(select(Event).order_by(Event.id))]
+        assert events.count("stage_changed") == 2
+        assert {
+            "reply_received",
+            "auto_reply_received",
+            "bounce_received",
+            "message_bounced",
+            "suppressed",
+            "unrelated_received",
+        } <= set(events)
+        assert all(
+            e.actor == "test"
+            for e in session.scalars(select(Event).where(Event.kind != "campaign_registered"))
+        )
+
+
+def test_reading_the_inbox_again_changes_nothing(
+    imap_settings: Settings, imap_folder: ImapFolder, now: datetime
+) -> None:
+    engine = engine_for(imap_settings.database_url)
+    campaign = seed_campaign(engine, now)
+    anna = seed_contacted(engine, campaign, handle="anna", email="anna@creator.example", now=now)
+    imap_folder.append(
+        reply(
+            sender="anna@creator.example",
+            in_reply_to=anna.message_ids["initial"],
+            message_id="<reply-2@creator.example>",
+        ),
+        when=ARRIVED,
+    )
+    read_inbox(engine=engine, settings=imap_settings, now=now, actor="test")
+    before = _counts(engine)
+
+    again = read_inbox(
+        engine=engine, settings=imap_settings, now=now + timedelta(hours=1), actor="test"
+    )
+    # forget the checkpoint: everything is fetched again, and still recorded once
+    with session_scope(engine) as session:
+        session.execute(sa.delete(InboxCheckpoint))
+    full = read_inbox(
+        engine=engine, settings=imap_settings, now=now + timedelta(hours=2), actor="test"
+    )
+
+    assert again.fetched == 0
+    assert full.fetched == 1 and full.recorded == 0
+    assert _counts(engine) == before
+
+
+def test_new_uidvalidity_rereads_by_date_and_records_only_new_mail(
+    imap_settings: Settings, imap_folder: ImapFolder, now: datetime
+) -> None:
+    engine = engine_for(imap_settings.database_url)
+    campaign = seed_campaign(engine, now)
+    anna = seed_contacted(engine, campaign, handle="anna", email="anna@creator.example", now=now)
+    ben = seed_contacted(engine, campaign, handle="ben", email="ben@creator.example", now=now)
+    first = reply(
+        sender="anna@creator.example",
+        in_reply_to=anna.message_ids["initial"],
+        message_id="<reply-3@creator.example>",
+    )
+    imap_folder.append(first, when=ARRIVED)
+    read_inbox(engine=engine, settings=imap_settings, now=now, actor="test")
+    with session_scope(engine) as session:
+        old = session.scalars(select(InboxCheckpoint)).one()
+        old_validity = old.uidvalidity
+        assert old.last_uid == 1 and old.last_seen_at == ARRIVED
+
+    imap_folder.recreate()  # e.g. the mailbox was restored or moved to another server
+    imap_folder.append(first, when=ARRIVED)  # the same message, under a new UID scheme
+    imap_folder.append(
+        reply(
+            sender="ben@creator.example",
+            in_reply_to=ben.message_ids["initial"],
+            message_id="<reply-4@creator.example>",
+        ),
+        when=ARRIVED + timedelta(hours=3),
+    )
+    report = read_inbox(
+        engine=engine, settings=imap_settings, now=now + timedelta(hours=1), actor="test"
+    )
+
+    assert report.fetched == 2 and report.recorded == 1
+    assert _stage(engine, ben.enrollment_id) == "replied"
+    with session_scope(engine) as session:
+        new = session.scalars(select(InboxCheckpoint)).one()
+        assert new.uidvalidity != old_validity and new.last_uid == 2
+        assert session.scalar(select(func.count()).select_from(InboundMessage)) == 2
+
+
+def test_message_moved_in_with_an_old_arrival_date_is_still_read(
+    imap_settings: Settings, imap_folder: ImapFolder, now: datetime
+) -> None:
+    engine = engine_for(imap_settings.database_url)
+    campaign = seed_campaign(engine, now)
+    anna = seed_contacted(engine, campaign, handle="anna", email="anna@creator.example", now=now)
+    imap_folder.append(
+        reply(sender="x@else.example", in_reply_to=None, message_id="<noise@else>"), when=ARRIVED
+    )
+    read_inbox(engine=engine, settings=imap_settings, now=now, actor="test")
+    # a reply rescued from the spam folder keeps its INTERNALDATE of a week earlier
+    imap_folder.append(
+        reply(
+            sender="anna@creator.example",
+            in_reply_to=anna.message_ids["initial"],
+            message_id="<reply-5@creator.example>",
+        ),
+        when=ARRIVED - timedelta(days=7),
+    )
+    report = read_inbox(engine=engine, settings=imap_settings, now=now, actor="test")
+    assert report.fetched == 1
+    assert _stage(engine, anna.enrollment_id) == "replied"
+
+
+def test_reply_matched_by_sender_when_threading_headers_are_gone(
+    imap_settings: Settings, imap_folder: ImapFolder, now: datetime
+) -> None:
+    engine = engine_for(imap_settings.database_url)
+    campaign = seed_campaign(engine, now)
+    anna = seed_contacted(engine, campaign, handle="anna", email="anna@creator.example", now=now)
+    imap_folder.append(
+        reply(
+            sender="ANNA@creator.example",
+            in_reply_to=None,
+            message_id="<fresh@creator>",
+            subject="About your email",
+        ),
+        when=ARRIVED,
+    )
+    read_inbox(engine=engine, settings=imap_settings, now=now, actor="test")
+    assert _stage(engine, anna.enrollment_id) == "replied"
+
+
+def test_opt_out_by_mail_suppresses_and_opts_out(
+    imap_settings: Settings, imap_folder: ImapFolder, now: datetime
+) -> None:
+    engine = engine_for(imap_settings.database_url)
+    campaign = seed_campaign(engine, now)
+    anna = seed_contacted(engine, campaign, handle="anna", email="anna@creator.example", now=now)
+    imap_folder.append(
+        reply(
+            sender="anna@creator.example",
+            in_reply_to=anna.message_ids["initial"],
+            message_id="<unsub@creator>",
+            subject="unsubscribe",
+            body="\n",
+        ),
+        when=ARRIVED,
+    )
+    report = read_inbox(engine=engine, settings=imap_settings, now=now, actor="test")
+    assert report.counts["unsubscribe"] == 1
+    assert _stage(engine, anna.enrollment_id) == "opted_out"
+    with session_scope(engine) as session:
+        row = session.scalars(select(Suppression)).one()
+        assert (row.email, row.source) == ("anna@creator.example", "reply")
+
+
+def test_wrong_imap_password_is_a_clear_error_without_the_password(
+    imap_folder: ImapFolder,
+) -> None:
+    url = imap_folder.url.replace(imap_folder.server.password, "not-the-pass-word")
+    with pytest.raises(InboxError) as caught:
+        open_inbox(url).read(None)
+    assert "not-the-pass-word" not in str(caught.value)
+    assert f"127.0.0.1:{imap_folder.server.port}" in str(caught.value)
+
+
+def test_reply_received_before_the_follow_up_day_stops_the_follow_up(
+    imap_settings: Settings, imap_folder: ImapFolder, now: datetime
+) -> None:
+    from creatorflow.services.follow_ups import send_follow_ups
+
+    engine = engine_for(imap_settings.database_url)
+    campaign = seed_campaign(engine, now)  # first emails went out a day before `now`
+    anna = seed_contacted(engine, campaign, handle="anna", email="anna@creator.example", now=now)
+    ben = seed_contacted(engine, campaign, handle="ben", email="ben@creator.example", now=now)
+    imap_folder.append(
+        reply(
+            sender="anna@creator.example",
+            in_reply_to=anna.message_ids["initial"],
+            message_id="<reply-6@creator.example>",
+        ),
+        when=ARRIVED,
+    )
+    follow_up_day = now + timedelta(days=2, hours=6)  # day 3 after the first email, 10:00 in NY
+
+    # what the track-campaigns flow does: read the inbox, then send what is due
+    read_inbox(engine=engine, settings=imap_settings, now=follow_up_day, actor="test")
+    report = send_follow_ups(
+        engine=engine,
+        settings=imap_settings,
+        campaign_slug="spring-glow",
+        now=follow_up_day,
+        actor="test",
+    )
+
+    assert [(o.enrollment_id, o.step) for o in report.sent] == [(ben.enrollment_id, "follow_up_1")]
+    with session_scope(engine) as session:
+        steps = session.scalars(
+            select(OutreachMessage.step).where(OutreachMessage.enrollment_id == anna.enrollment_id)
+        ).all()
+    assert steps == ["initial"]

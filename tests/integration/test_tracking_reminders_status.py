@@ -1,0 +1,125 @@
+"""Reminders through the exactly-once outbox, and the campaign status funnel."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from creatorflow.domain.model import Platform
+from creatorflow.services.reminders import plan_reminders, reminder_step, send_reminders
+from creatorflow.services.status import campaign_status
+from creatorflow.services.tracking_spec import load_tracked
+from creatorflow.settings import Settings
+from creatorflow.storage.db import engine_for, session_scope
+from creatorflow.storage.models import OutreachMessage
+from tests.integration.tracking_seed import add_campaign, enroll
+
+
+def test_only_the_reminder_closest_to_now_applies() -> None:
+    due = datetime.fromisoformat("2027-03-20T12:00:00+00:00")
+    step = lambda at: reminder_step(  # noqa: E731
+        due, now=datetime.fromisoformat(at), days_before=(3, 1), days_overdue=(1, 7)
+    )
+    assert step("2027-03-16T12:00:00+00:00") is None
+    assert step("2027-03-17T13:00:00+00:00") == "reminder_before_3"
+    assert step("2027-03-19T20:00:00+00:00") == "reminder_before_1"
+    assert step("2027-03-21T00:00:00+00:00") is None
+    assert step("2027-03-21T12:00:00+00:00") == "reminder_overdue_1"
+    assert step("2027-03-30T12:00:00+00:00") == "reminder_overdue_7"
+
+
+def test_reminders_go_out_once_and_never_after_the_post_arrived(
+    settings: Settings, now: datetime
+) -> None:
+    engine = engine_for(settings.database_url)
+    campaign = add_campaign(engine, now=now)
+    waiting = enroll(
+        engine,
+        campaign,
+        (Platform.YOUTUBE, "late", None),
+        now=now,
+        due_in=timedelta(days=2),
+    )
+    enroll(
+        engine,
+        campaign,
+        (Platform.YOUTUBE, "done", None),
+        now=now,
+        stage="posted",
+        due_in=timedelta(days=2),
+    )
+    enroll(engine, campaign, (Platform.YOUTUBE, "early", None), now=now, due_in=timedelta(days=10))
+
+    first = send_reminders(
+        engine=engine, settings=settings, campaign_slug="spring-glow", now=now, actor="test"
+    )
+    again = send_reminders(
+        engine=engine,
+        settings=settings,
+        campaign_slug="spring-glow",
+        now=now + timedelta(hours=1),
+        actor="test",
+    )
+    overdue_at = now + timedelta(days=3, hours=2)  # inside the default send window
+    late = send_reminders(
+        engine=engine, settings=settings, campaign_slug="spring-glow", now=overdue_at, actor="test"
+    )
+
+    assert (first["planned"], first["sent"]) == (1, 1)
+    assert again.get("sent", 0) == 0
+    assert late["sent"] == 1
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(OutreachMessage.enrollment_id, OutreachMessage.step, OutreachMessage.status)
+        ).all()
+        campaign_view = load_tracked(session, "spring-glow")[0]
+    assert sorted(rows) == [
+        (waiting, "reminder_before_3", "sent"),
+        (waiting, "reminder_overdue_1", "sent"),
+    ]
+    # planned again (the outbox, not the plan, makes it exactly once), but never re-sent
+    assert [
+        p.step for p in plan_reminders(engine=engine, campaign=campaign_view, now=overdue_at)
+    ] == ["reminder_overdue_1"]
+
+
+def test_status_shows_the_cumulative_funnel_and_each_creator(
+    settings: Settings, now: datetime
+) -> None:
+    engine = engine_for(settings.database_url)
+    campaign = add_campaign(engine, now=now)
+    for handle, stage in [
+        ("a", "shortlisted"),
+        ("b", "contacted"),
+        ("c", "replied"),
+        ("d", "accepted"),
+        ("e", "declined"),
+        ("f", "removed"),
+    ]:
+        enroll(engine, campaign, (Platform.TIKTOK, handle, None), now=now, stage=stage)
+
+    status = campaign_status(engine=engine, campaign_slug="spring-glow").as_json()
+
+    assert status["funnel"] == {
+        "shortlisted": 5,
+        "contacted": 4,
+        "replied": 3,
+        "accepted": 1,
+        "declined": 1,
+        "posted": 0,
+        "gone": 0,
+    }
+    assert [c["handle"] for c in status["creators"]] == ["a", "b", "c", "d", "e", "f"]
+    assert set(status["creators"][0]) == {
+        "enrollment_id",
+        "platform",
+        "handle",
+        "name",
+        "tier",
+        "stage",
+        "due_at",
+        "deliverables",
+        "live",
+        "gone",
+    }

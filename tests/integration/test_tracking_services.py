@@ -1,0 +1,455 @@
+"""Detection, submission and polling against the sandbox API servers over simulated days."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from creatorflow.domain.model import Platform
+from creatorflow.platforms.base import PlatformClient
+from creatorflow.platforms.registry import client_for
+from creatorflow.sandbox import SandboxServers, World
+from creatorflow.services import deliverables, polling
+from creatorflow.services.deliverables import SubmissionRefused
+from creatorflow.settings import Settings
+from creatorflow.storage.db import engine_for, session_scope
+from creatorflow.storage.models import Deliverable, Enrollment, Event, MetricSnapshot
+from tests.integration.tracking_seed import add_campaign, enroll, sandbox_settings
+
+ACTOR = "test:tracking"
+
+
+class Clients:
+    """Real adapters against the sandbox, one per platform, closed at the end."""
+
+    def __init__(self, settings: Settings, sandbox: SandboxServers) -> None:
+        self.settings = settings
+        self.sandbox = sandbox
+        self.made: dict[Platform, PlatformClient] = {}
+
+    def __call__(self, platform: Platform) -> PlatformClient:
+        if platform not in self.made:  # settings now: TikTok tokens of the accounts added so far
+            values = self.sandbox.settings_values()
+            self.made[platform] = client_for(platform, sandbox_settings(self.settings, values))
+        return self.made[platform]
+
+    def close(self) -> None:
+        for client in self.made.values():
+            client.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def world(now: datetime) -> World:
+    return World(now=now)
+
+
+@pytest.fixture
+def sandbox(world: World) -> Iterator[SandboxServers]:
+    with SandboxServers(world) as servers:
+        yield servers
+
+
+def _clients(settings: Settings, sandbox: SandboxServers) -> Clients:
+    return Clients(settings, sandbox)
+
+
+@pytest.fixture
+def clients(settings: Settings, sandbox: SandboxServers) -> Iterator[Clients]:
+    made = _clients(settings, sandbox)
+    yield made
+    made.close()
+
+
+def _detect_all(engine: Engine, clients: Clients, now: datetime) -> list[int]:
+    new: list[int] = []
+    for batch in deliverables.plan_detection(engine=engine, campaign_slug="spring-glow"):
+        report = deliverables.detect_deliverables(
+            engine=engine, clients=clients, batch=batch, now=now, actor=ACTOR
+        )
+        new += report.new_deliverables
+    return new
+
+
+def _count(engine: Engine, model: type) -> int:
+    with session_scope(engine) as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_posts_with_the_hashtag_become_deliverables_once(
+    settings: Settings, world: World, clients: Clients, now: datetime
+) -> None:
+    engine = engine_for(settings.database_url)
+    campaign = add_campaign(engine, now=now)
+    yt = world.add_account("youtube", "glowwithmia", followers=48_000)
+    ig = world.add_account("instagram", "mia.glow", followers=12_000)
+    tt = world.add_account("tiktok", "miaglow", followers=9_000)
+    ids = {a.platform: enroll(engine, campaign, a, now=now) for a in (yt, ig, tt)}
+    day = now + timedelta(days=1)
+    tagged = [
+        world.add_post(
+            "youtube",
+            "glowwithmia",
+            title="My #SpringGlow routine",
+            text="#ad",
+            published_at=now + timedelta(hours=2),
+            views=100,
+        ),
+        world.add_post(
+            "instagram",
+            "mia.glow",
+            text="new serum from lumenskincare",
+            published_at=now + timedelta(hours=3),
+            likes=5,
+        ),
+        world.add_post(
+            "tiktok",
+            "miaglow",
+            title="glow",
+            text="#springglow",
+            published_at=now + timedelta(hours=4),
+            views=50,
+        ),
+    ]
+    world.add_post(
+        "youtube",
+        "glowwithmia",
+        title="unrelated",
+        text="#skincare",
+        published_at=now + timedelta(hours=1),
+    )
+    world.add_post(
+        "instagram",
+        "mia.glow",
+        text="#springglow before the window",
+        published_at=now - timedelta(days=3),
+    )
+    world.set_now(day)
+
+    first = _detect_all(engine, clients, day)
+    second = _detect_all(engine, clients, day + timedelta(hours=1))
+
+    assert len(first) == 3 and second == []
+    with session_scope(engine) as session:
+        rows = session.scalars(select(Deliverable)).all()
+        assert sorted(r.post_id for r in rows) == sorted(p.post_id for p in tagged)
+        assert {r.provenance for r in rows} == {"api"}
+        disclosed = {r.platform: r.disclosure_ok for r in rows}
+        assert disclosed == {"youtube": True, "instagram": False, "tiktok": False}
+        stages = {e.id: e.stage for e in session.scalars(select(Enrollment))}
+        assert set(stages.values()) == {"posted"}
+        kinds = [e.kind for e in session.scalars(select(Event))]
+        assert kinds.count("deliverable_detected") == 3
+        assert kinds.count("stage_changed") == 3
+    assert set(ids) == {Platform.YOUTUBE, Platform.INSTAGRAM, Platform.TIKTOK}
+
+
+def _seed_polling(
+    engine: Engine, world: World, now: datetime, *, youtube: int = 3, per_channel: int = 1
+) -> list[str]:
+    campaign = add_campaign(engine, now=now)
+    posts: list[str] = []
+    for index in range(youtube):
+        account = world.add_account("youtube", f"chan{index}", followers=30_000)
+        enroll(engine, campaign, account, now=now, stage="posted")
+        for number in range(per_channel):
+            post = world.add_post(
+                "youtube",
+                account.handle,
+                title=f"#springglow {number}",
+                published_at=now,
+                views=1000,
+                likes=10,
+                comments=1,
+            )
+            posts.append(post.post_id)
+    return posts
+
+
+def test_the_cadence_polls_exactly_the_due_posts(
+    settings: Settings, world: World, sandbox: SandboxServers, clients: Clients, now: datetime
+) -> None:
+    engine = engine_for(settings.database_url)
+    campaign = add_campaign(engine, now=now, window={"start": "2027-02-01", "end": "2027-04-30"})
+    young = world.add_account("youtube", "young", followers=30_000)
+    old = world.add_account("youtube", "old", followers=30_000)
+    for account in (young, old):
+        enroll(engine, campaign, account, now=now, stage="accepted")
+    world.add_post("youtube", "young", title="#springglow", published_at=now, views=10)
+    world.add_post(
+        "youtube", "old", title="#springglow", published_at=now - timedelta(days=3), views=10
+    )
+    assert len(_detect_all(engine, clients, now + timedelta(minutes=1))) == 2
+
+    def round_at(moment: datetime) -> int:
+        reports = polling.poll_round(
+            engine=engine, clients=clients, campaign_slug="spring-glow", now=moment, actor=ACTOR
+        )
+        return sum(r.snapshots for r in reports)
+
+    start = now + timedelta(minutes=1)
+    assert round_at(start) == 2  # first snapshot of both
+    assert round_at(start + timedelta(minutes=5)) == 0  # nothing due yet
+    assert round_at(start + timedelta(minutes=15)) == 1  # the day-one post's quarter hour
+    sandbox.youtube.clear_log()
+    assert round_at(start + timedelta(minutes=60)) == 2  # the hourly grid of the older post too
+    assert sandbox.youtube.calls("/videos") == 1
+    assert _count(engine, MetricSnapshot) == 5
+
+
+def test_deleted_posts_become_gone_and_keep_their_snapshots(
+    settings: Settings, world: World, clients: Clients, now: datetime
+) -> None:
+    engine = engine_for(settings.database_url)
+    posts = _seed_polling(engine, world, now)
+    assert len(_detect_all(engine, clients, now + timedelta(minutes=5))) == 3
+    polling.poll_round(
+        engine=engine,
+        clients=clients,
+        campaign_slug=None,
+        now=now + timedelta(minutes=5),
+        actor=ACTOR,
+    )
+    world.grow_metrics(posts[0], 2.0)
+    world.delete_post(posts[1])
+    later = now + timedelta(hours=2)
+    polling.poll_round(engine=engine, clients=clients, campaign_slug=None, now=later, actor=ACTOR)
+    with session_scope(engine) as session:
+        gone = session.scalars(select(Deliverable).where(Deliverable.status == "gone")).all()
+        assert [g.post_id for g in gone] == [posts[1]]
+        assert gone[0].gone_at == later
+        assert gone[0].last_seen_at == now + timedelta(minutes=5)
+        snapshots = session.scalars(
+            select(MetricSnapshot).where(MetricSnapshot.deliverable_id == gone[0].id)
+        ).all()
+        assert len(snapshots) == 1
+        grown = session.scalars(
+            select(MetricSnapshot.views)
+            .join(Deliverable, Deliverable.id == MetricSnapshot.deliverable_id)
+            .where(Deliverable.post_id == posts[0])
+            .order_by(MetricSnapshot.taken_at)
+        ).all()
+        assert grown == [1000, 2000]
+    # a gone post is not polled again
+    assert (
+        polling.plan_polling(engine=engine, campaign_slug=None, now=later + timedelta(days=1)) != []
+    )
+    batches = polling.plan_polling(engine=engine, campaign_slug=None, now=later + timedelta(days=1))
+    with session_scope(engine) as session:
+        gone_id = session.scalar(select(Deliverable.id).where(Deliverable.status == "gone"))
+    assert all(gone_id not in b.deliverable_ids for b in batches)
+
+
+def test_quota_exhaustion_keeps_what_was_polled_and_the_next_run_completes(
+    settings: Settings, world: World, sandbox: SandboxServers, clients: Clients, now: datetime
+) -> None:
+    engine = engine_for(settings.database_url)
+    _seed_polling(engine, world, now, youtube=6, per_channel=20)  # 120 posts: 3 calls
+    assert len(_detect_all(engine, clients, now + timedelta(minutes=30))) == 120
+    at = now + timedelta(hours=1)
+    batches = polling.plan_polling(engine=engine, campaign_slug=None, now=at)
+    assert [b.requests for b in batches] == [1, 1, 1]
+    sandbox.youtube.quota_limit = sandbox.youtube.units_used + 1  # one more call, then 403
+
+    first = polling.poll_round(
+        engine=engine, clients=clients, campaign_slug=None, now=at, actor=ACTOR
+    )
+
+    assert [r.quota_exhausted for r in first] == [False, True]
+    assert _count(engine, MetricSnapshot) == 50
+    sandbox.youtube.quota_limit = 10_000  # the quota resets
+    second = polling.poll_round(
+        engine=engine,
+        clients=clients,
+        campaign_slug=None,
+        now=at + timedelta(minutes=10),
+        actor=ACTOR,
+    )
+    assert sum(r.snapshots for r in second) == 70
+    assert _count(engine, MetricSnapshot) == 120
+
+
+def test_a_polling_round_makes_the_minimum_number_of_requests(
+    settings: Settings, world: World, sandbox: SandboxServers, clients: Clients, now: datetime
+) -> None:
+    engine = engine_for(settings.database_url)
+    campaign = add_campaign(engine, now=now)
+    published = now + timedelta(minutes=1)
+    for index in range(3):  # 3 channels x 40 videos = 120 ids -> 3 videos.list calls
+        account = world.add_account("youtube", f"yt{index}")
+        enroll(engine, campaign, account, now=now, stage="posted")
+        for n in range(40):
+            world.add_post(
+                "youtube", account.handle, title=f"#springglow {n}", published_at=published
+            )
+    for index in range(4):  # 4 Instagram creators x 3 posts -> 4 business-discovery calls
+        account = world.add_account("instagram", f"ig{index}")
+        enroll(engine, campaign, account, now=now, stage="posted")
+        for n in range(3):
+            world.add_post(
+                "instagram", account.handle, text=f"#springglow {n}", published_at=published
+            )
+    for index in range(2):  # 2 TikTok creators x 25 videos -> 2 x ceil(25/20) = 4 calls
+        account = world.add_account("tiktok", f"tt{index}")
+        enroll(engine, campaign, account, now=now, stage="posted")
+        for n in range(25):
+            world.add_post(
+                "tiktok", account.handle, text=f"#springglow {n}", published_at=published
+            )
+    # detection lists only the 20 newest: record the rest as detected by hand for this test
+    _detect_all(engine, clients, now + timedelta(minutes=2))
+    _record_all(engine, world, now + timedelta(minutes=2))
+    for server in (sandbox.youtube, sandbox.instagram, sandbox.tiktok):
+        server.clear_log()
+
+    reports = polling.poll_round(
+        engine=engine,
+        clients=clients,
+        campaign_slug=None,
+        now=now + timedelta(minutes=3),
+        actor=ACTOR,
+    )
+
+    assert sum(r.snapshots for r in reports) == 120 + 12 + 50
+    assert sandbox.youtube.calls("/videos") == len(sandbox.youtube.log) == 3
+    assert len(sandbox.instagram.log) == 4
+    assert sandbox.tiktok.calls("/video/query") == len(sandbox.tiktok.log) == 4
+    assert sum(r.requests for r in reports) == 3 + 4 + 4
+
+
+def _record_all(engine: Engine, world: World, now: datetime) -> None:
+    """Every world post of an enrolled account as a deliverable (insert-ignore, like detection)."""
+    from creatorflow.domain.model import Provenance
+    from creatorflow.storage.models import Account
+
+    with session_scope(engine) as session:
+        for enrollment, account in session.execute(
+            select(Enrollment, Account).join(Account, Account.id == Enrollment.account_id)
+        ).all():
+            for post in world.posts_of(account.platform, account.handle):
+                deliverables.record_deliverable(
+                    session,
+                    enrollment=enrollment,
+                    campaign_id=enrollment.campaign_id,
+                    post=_as_post(post),
+                    provenance=Provenance.API,
+                    now=now,
+                    actor=ACTOR,
+                    kind="deliverable_detected",
+                )
+
+
+def _as_post(post: object) -> deliverables.Post:
+    from creatorflow.platforms.base import PostMetrics
+
+    return deliverables.Post(
+        platform=post.platform,
+        post_id=post.post_id,
+        author_id=None,  # type: ignore[attr-defined]
+        url=post.url,
+        title=post.title,
+        text=post.text,  # type: ignore[attr-defined]
+        published_at=post.published_at,
+        metrics=PostMetrics(),  # type: ignore[attr-defined]
+    )
+
+
+@pytest.mark.postgres
+def test_two_overlapping_polling_runs_never_store_a_snapshot_twice(
+    postgres_url: str, settings: Settings, world: World, sandbox: SandboxServers, now: datetime
+) -> None:
+    engine = engine_for(postgres_url)
+    pg_settings = settings.model_copy(update={"database_url": postgres_url})
+    _seed_polling(engine, world, now, youtube=10, per_channel=15)  # 150 posts, 3 batches
+    seed_clients = _clients(pg_settings, sandbox)
+    _detect_all(engine, seed_clients, now + timedelta(minutes=1))
+    seed_clients.close()
+    assert _count(engine, Deliverable) == 150
+    at = now + timedelta(hours=2)
+    sandbox.youtube.fail("slow", delay=0.05, times=None)  # widen the overlap
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def run(moment: datetime) -> None:
+        run_clients = _clients(pg_settings, sandbox)
+        try:
+            barrier.wait()
+            polling.poll_round(
+                engine=engine, clients=run_clients, campaign_slug=None, now=moment, actor=ACTOR
+            )
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            run_clients.close()
+
+    moments = [at, at, at + timedelta(seconds=1), at + timedelta(seconds=2)]
+    threads = [threading.Thread(target=run, args=(m,)) for m in moments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sandbox.youtube.clear_faults()
+
+    assert errors == []
+    with session_scope(engine) as session:
+        per_deliverable = session.execute(
+            select(MetricSnapshot.deliverable_id, func.count()).group_by(
+                MetricSnapshot.deliverable_id
+            )
+        ).all()
+    assert len(per_deliverable) == 150
+    assert {count for _, count in per_deliverable} == {1}
+
+
+# -- submission by URL -----------------------------------------------------------------------
+
+
+def test_submitted_urls_are_verified_through_the_api(
+    settings: Settings, world: World, clients: Clients, now: datetime
+) -> None:
+    engine = engine_for(settings.database_url)
+    campaign = add_campaign(engine, now=now)
+    mine = world.add_account("youtube", "mine", followers=10_000)
+    other = world.add_account("youtube", "other", followers=10_000)
+    ig = world.add_account("instagram", "mia.glow")
+    tt = world.add_account("tiktok", "miaglow")
+    for account in (mine, ig, tt):
+        enroll(engine, campaign, account, now=now)
+    own = world.add_post("youtube", "mine", title="no tag needed", published_at=now)
+    foreign = world.add_post("youtube", "other", title="#springglow", published_at=now)
+    reel = world.add_post(
+        "instagram", "mia.glow", text="look", published_at=now, media_product_type="REELS"
+    )
+    video = world.add_post("tiktok", "miaglow", text="hi", published_at=now)
+
+    def submit(url: str, creator: str | None = None) -> deliverables.SubmissionResult:
+        return deliverables.submit_deliverable(
+            engine=engine,
+            clients=clients,
+            campaign_slug="spring-glow",
+            url=url,
+            now=now,
+            actor=ACTOR,
+            creator=creator,
+        )
+
+    youtube = submit(f"https://youtu.be/{own.post_id}")
+    assert (youtube.provenance.value, youtube.handle, youtube.created) == ("api", "mine", True)
+    assert submit(own.url).created is False
+    with pytest.raises(SubmissionRefused, match="belongs to channel"):
+        submit(foreign.url)
+    instagram = submit(reel.url)
+    assert (instagram.provenance.value, instagram.post_id) == ("api", reel.post_id)
+    tiktok = submit(video.url)
+    assert tiktok.provenance.value == "api"
+    with pytest.raises(SubmissionRefused, match="no accepted tiktok creator @someoneelse"):
+        submit(f"https://www.tiktok.com/@someoneelse/video/{video.post_id}")
+    hidden = world.add_post("youtube", "mine", title="private", published_at=now, private=True)
+    recorded = submit(hidden.url, creator="youtube:mine")
+    assert (recorded.provenance.value, recorded.handle) == ("submitted", "mine")
+    with pytest.raises(SubmissionRefused, match="cannot be a deliverable of a youtube account"):
+        submit(video.url, creator="youtube:mine")
+    assert other.handle == "other"
