@@ -11,11 +11,11 @@ import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import CursorResult, Engine, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from creatorflow.domain.campaign import CampaignSpec
@@ -121,7 +121,7 @@ def register_campaign(
     """Store ``spec`` (idempotent). A draft may change; a launched campaign's file may not."""
     digest = spec_digest(spec)
     with session_scope(engine) as session:
-        inserted = _affected(
+        inserted = (
             session.execute(
                 insert_ignore(
                     session,
@@ -136,8 +136,9 @@ def register_campaign(
                         "created_at": now,
                     },
                     conflict_columns=["slug"],
-                )
-            )
+                ).returning(Base.metadata.tables["campaigns"].c.id)
+            ).scalar_one_or_none()
+            is not None
         )
         row = campaign_row(session, spec.slug)
         if inserted:
@@ -189,8 +190,3 @@ def mark_launched(*, session: Session, campaign_id: int, now: datetime, actor: s
             at=now,
             campaign_id=row.id,
         )
-
-
-def _affected(result: Any) -> int:
-    """Rows an INSERT/UPDATE/DELETE touched (``Result`` does not declare ``rowcount``)."""
-    return int(cast(CursorResult[Any], result).rowcount)

@@ -83,7 +83,7 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
     DeploymentSpec(
         flow="refresh-creators",
         name="daily",
-        entrypoint="flows/creators.py:refresh_creators",
+        entrypoint="flows/creators.py:refresh_creators_flow",
         description="Every day: refresh followers and recent posts of every account, re-tier.",
         cron="0 5 * * *",
         concurrency_limit=1,

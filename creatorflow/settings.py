@@ -73,7 +73,12 @@ class Settings(BaseSettings):
 
     def require(self, *fields: str) -> None:
         """Fail with one message naming every missing environment variable."""
-        missing = [env_name(f) for f in fields if getattr(self, f) in (None, "")]
+        def blank(value: object) -> bool:  # an empty SecretStr is as missing as None
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            return value is None or (isinstance(value, str) and not value.strip())
+
+        missing = [env_name(f) for f in fields if blank(getattr(self, f))]
         if missing:
             raise SettingsError(f"missing required setting(s): {', '.join(missing)}")
 

@@ -23,7 +23,14 @@ def _run_name() -> str:
 
     params = flow_run.parameters or {}
     platform = params.get("platform") or "all"
-    return f"refresh-creators-{platform}"
+    as_of = params.get("as_of")
+    if isinstance(as_of, str):
+        try:
+            as_of = datetime.fromisoformat(as_of)
+        except ValueError:
+            as_of = None
+    when = as_of if isinstance(as_of, datetime) else datetime.now(UTC)
+    return f"refresh-creators-{platform}-{when:%Y-%m-%dT%H%M}"
 
 
 @flow(name="refresh-creators", flow_run_name=_run_name, validate_parameters=True)

@@ -130,7 +130,7 @@ def _poll(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
         "skipped_batches": 0,
         "quota_exhausted": [],
     }
-    finished = 0
+    finished = reported = 0
     while pending or in_flight:
         while pending and len(in_flight) < POLL_CONCURRENCY:
             batch = pending.popleft()
@@ -153,7 +153,9 @@ def _poll(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
             if platform not in exhausted:
                 logger.warning("%s quota spent: its polling stops for this run", platform)
             exhausted.add(platform)
-        if total:
+        step = (100 * finished // total) // 10 if total else 10
+        if step > reported or finished == total:  # every 10 %: each update is a server call
+            reported = step
             update_progress_artifact(
                 artifact_id=artifact,  # type: ignore[arg-type]
                 progress=100.0 * finished / total,

@@ -11,6 +11,7 @@ from creatorflow.cli import ops as _ops  # noqa: E402,F401
 from creatorflow.cli import outreach as _outreach  # noqa: E402,F401
 from creatorflow.cli import platforms as _platforms  # noqa: E402,F401
 from creatorflow.cli import reporting as _reporting  # noqa: E402,F401
+from creatorflow.cli import responses as _responses  # noqa: E402,F401
 from creatorflow.cli import tracking as _tracking  # noqa: E402,F401
 from creatorflow.cli.app import app
 from creatorflow.errors import CreatorflowError
@@ -21,7 +22,7 @@ __all__ = ["app", "main"]
 def main() -> None:
     """Entry point: operator errors become one line on stderr and exit code 1."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except CreatorflowError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
@@ -37,3 +38,5 @@ def main() -> None:
             print("aborted", file=sys.stderr)
             sys.exit(1)
         raise
+    if isinstance(code, int) and code != 0:  # `typer.Exit(code)` comes back as a return value
+        sys.exit(code)

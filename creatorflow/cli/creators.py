@@ -1,5 +1,135 @@
-"""`creatorflow creators ...`"""
+"""`creatorflow creators import` and `creatorflow creators list`.
+
+Exit codes of `import`: 0 every row imported, 1 nothing written (unreadable file, wrong encoding,
+missing column, bad settings), 2 the good rows were imported and some rows were rejected.
+"""
 
 from __future__ import annotations
 
-from creatorflow.cli.app import creators_app  # noqa: F401
+import csv
+import json
+import sys
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+import typer
+from sqlalchemy import Engine, inspect
+
+from creatorflow.cli.app import creators_app
+from creatorflow.domain.model import TIER_ORDER, Tier
+from creatorflow.errors import ConfigError, InputError
+from creatorflow.services.creator_csv import write_rejects
+from creatorflow.services.creator_listing import LISTING_FIELDS, CreatorListing, list_creators
+from creatorflow.services.import_creators import import_creators
+from creatorflow.services.tier_config import load_default_tier_rules
+from creatorflow.settings import get_settings
+from creatorflow.storage.db import engine_for
+
+EXIT_REJECTED = 2
+
+
+class ListFormat(StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+def _engine() -> Engine:
+    """The configured database, which must have been migrated (`creatorflow db upgrade`)."""
+    engine = engine_for(get_settings().database_url)
+    if not inspect(engine).has_table("accounts"):
+        raise ConfigError(
+            "the database has no creatorflow tables yet: run `creatorflow db upgrade` first"
+        )
+    return engine
+
+
+@creators_app.command("import")
+def import_command(
+    file: Path = typer.Argument(..., help="Creators CSV (UTF-8; columns: platform, handle, ...)."),
+    rejects: Path | None = typer.Option(
+        None, "--rejects", help="Write the rejected rows here as CSV (with line and reason)."
+    ),
+) -> None:
+    """Import creators from a CSV export; re-importing the same file changes nothing."""
+    settings = get_settings()
+    result = import_creators(
+        engine=_engine(),
+        path=file,
+        lawful_basis=settings.lawful_basis,
+        tier_rules=load_default_tier_rules(settings.config_dir),
+        now=datetime.now(UTC),
+        actor="cli:creators import",
+    )
+    for row in result.rejected:
+        print(row.describe(), file=sys.stderr)
+    if rejects is not None:
+        write_rejects(rejects, result.header, result.rejected)
+    typer.echo(
+        f"{file}: created {result.created}, updated {result.updated}, "
+        f"unchanged {result.unchanged}, rejected {len(result.rejected)}"
+    )
+    if result.rejected:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+def _parse_tier(value: str | None) -> Tier | None:
+    if value is None:
+        return None
+    try:
+        return Tier(value.strip().lower())
+    except ValueError:
+        names = ", ".join(t.value for t in TIER_ORDER)
+        raise InputError(f"--tier: unknown tier {value!r} (expected one of {names})") from None
+
+
+@creators_app.command("list")
+def list_command(
+    tier: str | None = typer.Option(None, "--tier", help="Only this tier: nano, micro, ..."),
+    output: ListFormat = typer.Option(ListFormat.TABLE, "--format", help="table, csv or json."),
+) -> None:
+    """List creator accounts; `--format json` prints a stable list of objects."""
+    entries = list_creators(engine=_engine(), tier=_parse_tier(tier))
+    if output is ListFormat.JSON:
+        typer.echo(json.dumps([e.as_json() for e in entries], indent=2, ensure_ascii=False))
+    elif output is ListFormat.CSV:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(LISTING_FIELDS)
+        for entry in entries:
+            data = entry.as_json()
+            writer.writerow(["" if data[f] is None else data[f] for f in LISTING_FIELDS])
+    else:
+        _print_table(entries)
+
+
+def _print_table(entries: list[CreatorListing]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(entries)} creator accounts")
+    columns: tuple[tuple[str, Literal["left", "right"]], ...] = (
+        ("id", "right"),
+        ("platform", "left"),
+        ("handle", "left"),
+        ("name", "left"),
+        ("email", "left"),
+        ("followers", "right"),
+        ("tier", "left"),
+        ("engagement", "right"),
+    )
+    for name, justify in columns:
+        table.add_column(name, justify=justify)
+    for e in entries:
+        table.add_row(
+            str(e.id),
+            e.platform,
+            e.handle,
+            e.name or "",
+            e.email or "",
+            f"{e.followers:,}" if e.followers is not None else "-",
+            e.tier or "-",
+            f"{e.engagement_rate * 100:.2f}%" if e.engagement_rate is not None else "-",
+        )
+    Console().print(table)

@@ -101,25 +101,22 @@ class Cast:
     def __init__(self, people: list[Person], rules: TierRules) -> None:
         self.people = people
         self.rules = rules
-        self._by_email = {p.email: p for p in people}
+        self._by_email = {p.email: p for p in people if p.email}
         self._seen: set[str] = set()
 
     @classmethod
     def from_rows(cls, rows: list[SampleCreator], rules: TierRules, *, seed: int = 7) -> Cast:
-        """One person per email; people without an email cannot be contacted and are skipped."""
+        """One person per email (people without one are on the platforms but never emailed)."""
         rng = random.Random(seed)
         people: dict[str, Person] = {}
         for index, row in enumerate(rows):
-            if not row.email:
-                continue
-            raw = normalise_handle(row.platform, row.handle)
-            handle = raw if not raw.startswith("UC") else f"channel{index}"
-            person = people.get(row.email.lower())
+            key = row.email.lower() or f"no-email-{index}"
+            person = people.get(key)
             if person is None:
                 followers = parse_followers(row.followers) or rng.randint(1_000, 90_000)
                 person = Person(row.email.lower(), row.name, [], followers)
-                people[person.email] = person
-            person.accounts.append((row.platform, handle))
+                people[key] = person
+            person.accounts.append((row.platform, normalise_handle(row.platform, row.handle)))
         cast = cls(list(people.values()), rules)
         fates, weights = zip(*_WEIGHTS.items(), strict=True)
         for person in cast.people:
@@ -127,14 +124,11 @@ class Cast:
         return cast
 
     # -- the platforms' side -------------------------------------------------------------------
-    def populate(self, world: World, rows: list[SampleCreator], *, now: datetime) -> None:
-        """Accounts (a person's two accounts with the same audience) with three ordinary posts."""
+    def populate(self, world: World, *, now: datetime) -> None:
+        """Accounts (a person's two accounts with the same audience) with three ordinary posts.
+
+        A YouTube handle that is a channel id (``UC...``) is the account's id as well."""
         rng = random.Random(11)
-        channel_ids = {
-            f"channel{i}": normalise_handle(r.platform, r.handle)
-            for i, r in enumerate(rows)
-            if r.platform is Platform.YOUTUBE and normalise_handle(r.platform, r.handle)[:2] == "UC"
-        }
         for person in self.people:
             for platform, handle in person.accounts:
                 followers = person.followers
@@ -143,7 +137,7 @@ class Cast:
                     handle,
                     followers=followers,
                     name=person.name,
-                    external_id=channel_ids.get(handle),
+                    external_id=handle if handle.startswith("UC") else None,
                 )
                 for day in (3, 9, 15):
                     views = max(50, int(followers * rng.uniform(0.1, 0.5)))

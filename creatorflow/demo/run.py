@@ -96,7 +96,7 @@ def run_demo(directory: Path, *, creators: int = 300) -> int:
     csv_path = write_csv(directory / "creators.csv", creators)
     world = World(now=START - timedelta(days=1))
     cast = Cast.from_rows(rows, rules)
-    cast.populate(world, rows, now=START - timedelta(days=1))
+    cast.populate(world, now=START - timedelta(days=1))
     demo = Demo(directory, cast, world)
     demo.say(f"demo directory {directory}")
     with SandboxServers(world) as sandbox:

@@ -36,7 +36,8 @@ def play(demo: Demo, csv_path: Path) -> int:
 
     now = demo.at(-1)
     import_csv(demo, settings, csv_path, now)
-    refresh = demo.optional("flows.creators", "refresh_creators", "refresh-creators")
+    sandbox_rate_limits(demo)
+    refresh = demo.optional("flows.creators", "refresh_creators_flow", "refresh-creators")
     if refresh is not None:
         result = refresh(as_of=now)
         demo.say(f"refresh-creators: {_short(result)}")
@@ -87,14 +88,35 @@ def import_csv(demo: Demo, settings: Settings, csv_path: Path, now: datetime) ->
         now=now,
         actor=ACTOR,
     )
-    demo.say(f"imported {csv_path.name}: {_short(result)}")
+    demo.say(
+        f"imported {csv_path.name}: {result.created} accounts created "
+        f"({result.creators_created} people), {len(result.rejected)} rejected"
+    )
+
+
+def sandbox_rate_limits(demo: Demo) -> None:
+    """The sandbox has no rate limits: let the platform limits pass requests as fast as they come.
+
+    Production keeps the defaults of ``tasks.tracking.RATE_LIMITS`` (an operator tunes them with
+    ``prefect gcl update``); this is the same thing done for the sandbox.
+    """
+    from prefect.client.orchestration import get_client
+
+    from tasks.tracking import RATE_LIMITS
+
+    with get_client(sync_client=True) as client:
+        for spec in RATE_LIMITS.values():
+            client.upsert_global_concurrency_limit_by_name(
+                spec.name, spec.limit, slot_decay_per_second=1000.0
+            )
+    demo.say("Prefect ephemeral server up; platform rate limits opened for the sandbox")
 
 
 def launch(demo: Demo, campaign_file: Path, now: datetime) -> bool:
     flow = demo.optional("flows.outreach", "launch_campaign", "launch-campaign")
     if flow is None:
         return False
-    result = flow(campaign_file=str(campaign_file), approve=True, as_of=now)
+    result = flow(campaign=str(campaign_file), approve=True, as_of=now)
     demo.say(f"launch-campaign (auto-approved): {_short(result)}")
     return True
 

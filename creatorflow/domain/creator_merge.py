@@ -14,9 +14,13 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from creatorflow.domain.creator_rows import CreatorRow
+from creatorflow.domain.model import Platform
 from creatorflow.domain.tiers import TierRules, assign_tier
 
-AccountKey = tuple[str, str]  # (platform value, normalised handle)
+AccountKey = tuple[str, str]
+_PLATFORM_VALUE = {
+    platform: platform.value for platform in Platform
+}  # (platform value, normalised handle)
 CREATOR_FIELDS = ("email", "name", "country", "niche")
 
 
@@ -82,7 +86,7 @@ class PlannedCreator:
 
 @dataclass
 class MergePlan:
-    """What an import will do; ``rejected`` holds (line, reason) for rows that would merge people."""
+    """What an import will do; ``rejected``: (line, reason) of rows that would merge two people."""
 
     creators: dict[int, PlannedCreator] = field(default_factory=dict)
     accounts: dict[AccountKey, PlannedAccount] = field(default_factory=dict)
@@ -153,8 +157,24 @@ class _Planner:
         return creator
 
     def add(self, row: CreatorRow) -> None:
-        key = (row.platform.value, row.handle)
+        key = (_PLATFORM_VALUE[row.platform], row.handle)
         email = row.email
+        if (
+            key not in self.result.accounts
+            and key not in self.known_accounts
+            and (email is None or (email not in self.new_emails and email not in self.known_emails))
+        ):  # the common case: someone new
+            source = f"{self.label}:{row.line}"
+            ref = self.next_ref
+            self.next_ref -= 1
+            fresh = PlannedAccount(key[0], key[1], ref, row.followers, source)
+            person = PlannedCreator(ref, email, row.name, row.country, row.niche, source)
+            person.new_accounts.append(fresh)
+            self.result.creators[ref] = person
+            self.result.accounts[key] = fresh
+            if email is not None:
+                self.new_emails[email] = ref
+            return
         account = self._account(key)
         by_account = account.creator_ref if account is not None else None
         by_email = None

@@ -29,7 +29,7 @@ def tracking_url(landing_url: str, *, platform: str, campaign_slug: str, handle:
 
 
 def promo_code(*, campaign_slug: str, platform: str, handle: str) -> str:
-    """A readable code unique per creator and campaign, e.g. ``SPRINGGLOW-ANNA-7KQ3XM``.
+    """A readable code unique per creator and campaign, e.g. ``SPRINGGLOW-ANNAGLOW-PJ2RZZ``.
 
     The suffix is a digest of (campaign, platform, handle): two creators whose handles shorten to
     the same letters still get different codes, and the same creator always gets the same one.

@@ -16,6 +16,7 @@ import contextlib
 import imaplib
 import mailbox
 import re
+import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -65,7 +66,7 @@ class Inbox(Protocol):
     def read(self, checkpoint: Checkpoint | None) -> InboxBatch: ...
 
 
-def open_inbox(url: str, *, timeout: float = 30.0) -> Inbox:
+def open_inbox(url: str, *, timeout: float = 30.0, ca_file: Path | None = None) -> Inbox:
     """The reader for ``url``: ``maildir://PATH``, ``imap[s]://USER:PASS@HOST:PORT[/FOLDER]``."""
     if url.startswith("maildir://"):
         return MaildirInbox(Path(url[len("maildir://") :]))
@@ -86,6 +87,7 @@ def open_inbox(url: str, *, timeout: float = 30.0) -> Inbox:
         folder=folder,
         tls=parts.scheme == "imaps",
         timeout=timeout,
+        ca_file=ca_file,
     )
 
 
@@ -117,11 +119,13 @@ class ImapInbox:
         folder: str,
         tls: bool,
         timeout: float,
+        ca_file: Path | None = None,
     ) -> None:
         self.host, self.port, self.user, self.folder = host, port, user, folder
         self._password = password
         self._tls = tls
         self._timeout = timeout
+        self._ca_file = ca_file
         scheme = "imaps" if tls else "imap"
         self.mailbox = f"{scheme}://{user}@{host}:{port}/{folder}"[:200]
 
@@ -129,22 +133,32 @@ class ImapInbox:
         try:
             conn = self._connect()
         except (OSError, imaplib.IMAP4.abort) as exc:
-            raise InboxUnavailable(f"cannot reach {self.mailbox}: {_reason(exc)}") from None
+            raise InboxUnavailable(f"cannot reach {self.mailbox}: {self._safe(exc)}") from None
         try:
             return self._read(conn, checkpoint)
         except imaplib.IMAP4.abort as exc:
-            raise InboxUnavailable(f"{self.mailbox}: connection lost: {_reason(exc)}") from None
+            raise InboxUnavailable(f"{self.mailbox}: connection lost: {self._safe(exc)}") from None
         except imaplib.IMAP4.error as exc:
-            raise InboxError(f"{self.mailbox}: {_reason(exc)}") from None
+            raise InboxError(f"{self.mailbox}: {self._safe(exc)}") from None
         except OSError as exc:
-            raise InboxUnavailable(f"{self.mailbox}: {_reason(exc)}") from None
+            raise InboxUnavailable(f"{self.mailbox}: {self._safe(exc)}") from None
         finally:
             with contextlib.suppress(OSError, imaplib.IMAP4.error):
                 conn.logout()
 
+    def _safe(self, exc: BaseException) -> str:
+        """The error's text, with the password masked should a server ever echo it."""
+        text = _reason(exc)
+        return text.replace(self._password, "***") if self._password else text
+
     def _connect(self) -> imaplib.IMAP4:
-        if self._tls:
-            return imaplib.IMAP4_SSL(self.host, self.port, timeout=self._timeout)
+        if self._tls:  # certificate and host name verified; ca_file adds a private CA
+            context = ssl.create_default_context(
+                cafile=str(self._ca_file) if self._ca_file else None
+            )
+            return imaplib.IMAP4_SSL(
+                self.host, self.port, ssl_context=context, timeout=self._timeout
+            )
         return imaplib.IMAP4(self.host, self.port, timeout=self._timeout)
 
     def _read(self, conn: imaplib.IMAP4, checkpoint: Checkpoint | None) -> InboxBatch:

@@ -11,9 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 
 from creatorflow.errors import ConfigError
+
+#: Lines may run to RFC 5322's 998 characters: with the default 78, the generator turns a long
+#: unbreakable List-Unsubscribe URL into an RFC 2047 encoded word that mail clients cannot use.
+OUTREACH_POLICY = default_policy.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ def build_message(
     list_unsubscribe: Sequence[str] = (),
 ) -> EmailMessage:
     """A ``multipart/alternative`` message (text first, HTML preferred) with every header set."""
-    msg = EmailMessage()
+    msg = EmailMessage(policy=OUTREACH_POLICY)
     msg["From"] = Address(display_name=one_line(sender.name), addr_spec=sender.address)
     local, _, domain = to_address.partition("@")
     msg["To"] = Address(display_name=one_line(to_name or ""), username=local, domain=domain)

@@ -14,7 +14,6 @@ import re
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
 from email.utils import getaddresses
 from pathlib import Path
 from types import TracebackType
@@ -169,7 +168,7 @@ class SMTPTransport(Transport):
         sender = getaddresses([str(msg["From"])])[0][1]
         recipients = [a for _, a in getaddresses([str(v) for v in msg.get_all("To", [])]) if a]
         recipients += [a for _, a in getaddresses([str(v) for v in msg.get_all("Cc", [])]) if a]
-        data = msg.as_bytes(policy=SMTP_POLICY)
+        data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
         for attempt in range(2):
             if self._conn is None:
                 self._conn = self._connect()

@@ -63,6 +63,31 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+class _RedactSecrets(logging.Filter):
+    """urllib3 logs every request line at DEBUG, query string included (``key=``,
+    ``access_token=``): rewrite those records before any handler sees them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+_URLLIB3_FILTER = _RedactSecrets()
+
+
+def _guard_library_logs() -> None:
+    for name in ("urllib3.connectionpool", "requests"):
+        logger = logging.getLogger(name)
+        if _URLLIB3_FILTER not in logger.filters:
+            logger.addFilter(_URLLIB3_FILTER)
+
+
 class PlatformHttp:
     """A ``requests.Session`` for one platform, with its secrets kept out of every message."""
 
@@ -88,6 +113,7 @@ class PlatformHttp:
         self.rng = rng or random.Random()
         self.session = session or requests.Session()
         self.requests_sent = 0
+        _guard_library_logs()
 
     def close(self) -> None:
         self.session.close()

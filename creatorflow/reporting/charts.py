@@ -14,7 +14,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from creatorflow.domain.metrics import FUNNEL_STEPS
-from creatorflow.services.report_figures import ReportFigures
+from creatorflow.services.report_figures import ReportFigures, Timeline
 
 WIDTH_IN, HEIGHT_IN, DPI = 7.2, 3.4, 100
 TIER_COLOURS = {
@@ -58,10 +58,9 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def engagements_over_time(figures: ReportFigures) -> Chart:
+def engagements_over_time(timeline: Timeline) -> Chart:
     figure = _new_figure()
     axes = figure.add_subplot()
-    timeline = figures.timeline
     labels = [day.isoformat() for day in timeline.days]
     positions = list(range(len(labels)))
     for tier, values in timeline.series:
@@ -121,5 +120,5 @@ def top_creators(figures: ReportFigures) -> Chart:
     return Chart("top-creators", f"Top {TOP_CREATORS} creators by engagements", _png(figure))
 
 
-def render_charts(figures: ReportFigures) -> tuple[Chart, ...]:
-    return (engagements_over_time(figures), funnel(figures), top_creators(figures))
+def render_charts(figures: ReportFigures, timeline: Timeline) -> tuple[Chart, ...]:
+    return (engagements_over_time(timeline), funnel(figures), top_creators(figures))

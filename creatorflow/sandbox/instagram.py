@@ -187,7 +187,9 @@ class InstagramServer(ApiServer):
                             "call_count": percent,
                             "total_cputime": percent // 2,
                             "total_time": percent // 2,
-                            "estimated_time_to_regain_access": regain if regain % 1 else int(regain),
+                            "estimated_time_to_regain_access": regain
+                            if regain % 1
+                            else int(regain),
                         }
                     ]
                 }

@@ -39,7 +39,8 @@ class Fault:
       ``slow``        sleep ``delay`` s, then answer  ``html``       502 HTML error page
       ``malformed``   200 with broken JSON            ``body``       ``status`` + ``body`` verbatim
     ``retry_after`` adds a Retry-After header; ``code`` picks a Meta error code for ``rate_limit``
-    (4, 17, 32, 613, 80002) and ``delay`` its regain time in minutes; ``path`` limits the fault to paths containing that text.
+    (4, 17, 32, 613, 80002) and ``delay`` its regain time in minutes; ``path`` limits the
+    fault to paths containing that text.
     """
 
     kind: str

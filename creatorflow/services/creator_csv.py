@@ -55,7 +55,7 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
     start = 1
     try:
         for cells in reader:
-            if "".join(cells).strip():
+            if cells and (cells[0].strip() or "".join(cells).strip()):
                 yield start, cells
             start = reader.line_num + 1
     except csv.Error as exc:

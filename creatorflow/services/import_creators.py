@@ -26,7 +26,7 @@ from creatorflow.domain.handles import is_youtube_channel_id
 from creatorflow.domain.model import AccountStatus, Platform
 from creatorflow.domain.tiers import TierRules
 from creatorflow.services.creator_csv import read_creator_csv
-from creatorflow.storage.bulk import allocate_ids, bulk_insert
+from creatorflow.storage.bulk import allocate_ids, bulk_cache, bulk_insert
 from creatorflow.storage.models import Account, Base, Creator, Event
 
 CREATORS: Table = Base.metadata.tables[Creator.__tablename__]
@@ -62,7 +62,7 @@ def import_creators(
 ) -> ImportResult:
     """Import ``path``: bad rows come back as rejected, file-level problems raise InputError."""
     parsed = read_creator_csv(path)
-    with engine.begin() as conn:
+    with engine.begin() as conn, bulk_cache(conn):
         accounts, creators, emails = _load_known(conn)
         plan = plan_merge(
             parsed.rows,
@@ -74,7 +74,8 @@ def import_creators(
         plan.assign_tiers(tier_rules)
         created, updated, unchanged = _write(conn, plan, lawful_basis, now, actor)
     rejected = parsed.rejected + [
-        RejectedRow(str(path), line, reason, tuple(parsed.raw[line])) for line, reason in plan.rejected
+        RejectedRow(str(path), line, reason, tuple(parsed.raw[line]))
+        for line, reason in plan.rejected
     ]
     rejected.sort(key=lambda r: r.line)
     return ImportResult(
@@ -115,21 +116,12 @@ def _external_id(account: PlannedAccount) -> str | None:
     return None
 
 
-def _account_detail(account: PlannedAccount, account_id: int) -> dict[str, Any]:
-    return {
-        "id": account_id,
-        "platform": account.platform,
-        "handle": account.handle,
-        "followers": account.followers,
-        "tier": account.tier,
-    }
-
-
 def _write(
     conn: Connection, plan: MergePlan, lawful_basis: str, now: datetime, actor: str
 ) -> tuple[int, int, int]:
     """Insert and update in bulk, with one event per created or changed creator and account."""
     events: list[tuple[Any, ...]] = []
+    detail: dict[str, Any]
     new_creators = plan.new_creators()
     creator_ids = dict(
         zip(
@@ -163,22 +155,26 @@ def _write(
             "updated_at": now,
         },
     )
-    new_account_ids = dict(zip(map(id, new_accounts), account_ids, strict=True))
     for creator in new_creators:
         # one event per new creator, naming its accounts (the log stays proportionate to people)
         creator_id = creator_ids[creator.ref]
         detail = {
             "source": creator.source,
             "lawful_basis": lawful_basis,
-            "accounts": [_account_detail(a, new_account_ids[id(a)]) for a in creator.new_accounts],
+            "accounts": [f"{a.platform}:{a.handle}" for a in creator.new_accounts],
         }
         events.append(("creator_created", "creator", creator_id, creator_id, detail))
     created_ids = set(creator_ids.values())
-    for account in new_accounts:
+    for account, account_id in zip(new_accounts, account_ids, strict=True):
         if account.creator_ref in created_ids:
             continue
-        account_id = new_account_ids[id(account)]
-        detail = {**_account_detail(account, account_id), "source": account.source}
+        detail = {
+            "platform": account.platform,
+            "handle": account.handle,
+            "followers": account.followers,
+            "tier": account.tier,
+            "source": account.source,
+        }
         events.append(("account_created", "account", account_id, account.creator_ref, detail))
 
     changed_creators = plan.changed_creators()
@@ -187,8 +183,10 @@ def _write(
             update(CREATORS)
             .where(CREATORS.c.id == bindparam("_id"))
             .values(
-                {name: bindparam(name) for name in ("email", "name", "country", "niche")},
-                updated_at=now,
+                {
+                    **{name: bindparam(name) for name in ("email", "name", "country", "niche")},
+                    "updated_at": now,
+                }
             ),
             [{"_id": c.ref, **c.values()._asdict()} for c in changed_creators],
         )

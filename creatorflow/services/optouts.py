@@ -51,10 +51,10 @@ def change_stage(
     *,
     now: datetime,
     actor: str,
-    cause: str,
+    reason: str,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Move ``enrollment`` to ``to`` and record why (``cause``: reply, bounce, respond...)."""
+    """Move ``enrollment`` to ``to`` and record why (``reason``, as the outbox does)."""
     before = enrollment.stage
     enrollment.stage = to.value
     enrollment.updated_at = now
@@ -63,7 +63,7 @@ def change_stage(
         kind="stage_changed",
         entity="enrollment",
         entity_id=enrollment.id,
-        detail={"from": before, "to": to.value, "cause": cause, **(detail or {})},
+        detail={"from": before, "to": to.value, "reason": reason, **(detail or {})},
         actor=actor,
         at=now,
         creator_id=enrollment.creator_id,
@@ -118,7 +118,12 @@ def unsubscribe(
             target = opt_out_stage(Stage(enrollment.stage))
             if target is not None:
                 change_stage(
-                    session, enrollment, target, now=now, actor=actor, cause="unsubscribe-link"
+                    session,
+                    enrollment,
+                    target,
+                    now=now,
+                    actor=actor,
+                    reason="one-click unsubscribe",
                 )
                 changed.append(enrollment.id)
         return UnsubscribeResult(address, newly, changed)

@@ -223,39 +223,36 @@ def _send_one(
         if reason is not None:
             report.add(SendOutcome.of(recipient, item.step, "skipped", reason))
             return
-        claimed = _affected(
-            session.execute(
-                insert_ignore(
-                    session,
-                    Base.metadata.tables["outreach_messages"],
-                    {
-                        "enrollment_id": item.enrollment_id,
-                        "step": item.step,
-                        "message_id": item.message_id,
-                        "in_reply_to": item.in_reply_to,
-                        "references": " ".join(item.references) or None,
-                        "to_address": address,
-                        "subject": item.subject,
-                        "status": MessageStatus.SENDING.value,
-                        "claimed_at": now,
-                        "flow_run_id": _flow_run_id(actor),
-                    },
-                    conflict_columns=["enrollment_id", "step"],
-                )
-            )
-        )
-        if not claimed:
+        table = Base.metadata.tables["outreach_messages"]
+        row_id = session.execute(
+            insert_ignore(
+                session,
+                table,
+                {
+                    "enrollment_id": item.enrollment_id,
+                    "step": item.step,
+                    "message_id": item.message_id,
+                    "in_reply_to": item.in_reply_to,
+                    "references": " ".join(item.references) or None,
+                    "to_address": address,
+                    "subject": item.subject,
+                    "status": MessageStatus.SENDING.value,
+                    "claimed_at": now,
+                    "flow_run_id": _flow_run_id(actor),
+                },
+                conflict_columns=["enrollment_id", "step"],
+            ).returning(table.c.id)
+        ).scalar_one_or_none()  # rowcount is not reliable here on PostgreSQL (-1)
+        if row_id is None:
             existing = session.scalars(
                 select(OutreachMessage).where(
                     OutreachMessage.enrollment_id == item.enrollment_id,
                     OutreachMessage.step == item.step,
                 )
-            ).one()
-            report.add(SendOutcome.of(recipient, item.step, "skipped", _existing_reason(existing)))
+            ).one_or_none()
+            reason = _existing_reason(existing) if existing else "in flight in another run"
+            report.add(SendOutcome.of(recipient, item.step, "skipped", reason))
             return
-        row_id = session.scalars(
-            select(OutreachMessage.id).where(OutreachMessage.message_id == item.message_id)
-        ).one()
         _event(session, "message_claimed", row_id, item, actor, now, {})
     limits.count(recipient)
     item.row_id = row_id

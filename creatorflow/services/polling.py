@@ -41,11 +41,13 @@ IDS_PER_CALL: dict[Platform, int | None] = {
 #: Platforms whose metrics calls are per owner: Instagram business discovery reads one creator's
 #: media; TikTok's video/query answers only for the token owner's videos.
 PER_OWNER: frozenset[Platform] = frozenset({Platform.INSTAGRAM, Platform.TIKTOK})
-#: Posts per task: a multiple of the call size, so only a round's last call is partial.
+#: Posts per task: a multiple of the call size, so only a round's last call is partial. A task
+#: makes a few calls in a row: task runs (and rate-limit acquisitions, each a round trip to the
+#: Prefect server) stay few, while the flow keeps several tasks in flight.
 POSTS_PER_BATCH: dict[Platform, int] = {
-    Platform.YOUTUBE: 50,
+    Platform.YOUTUBE: 200,
     Platform.INSTAGRAM: 50,
-    Platform.TIKTOK: 60,
+    Platform.TIKTOK: 200,
 }
 
 

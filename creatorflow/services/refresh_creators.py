@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from creatorflow.domain.engagement import RECENT_POSTS, profile_engagement_rate
 from creatorflow.domain.model import AccountStatus, Platform
@@ -127,7 +128,7 @@ def refresh_batch(
 
 
 def _apply(
-    session: object,
+    session: Session,
     account: Account,
     result: LookupResult,
     *,
@@ -136,9 +137,6 @@ def _apply(
     actor: str,
 ) -> bool:
     """Store one account's result; True when its tier changed."""
-    from sqlalchemy.orm import Session
-
-    assert isinstance(session, Session)
     if isinstance(result, AccountNotFound):
         if account.status != AccountStatus.NOT_FOUND.value:
             record_event(
@@ -172,18 +170,26 @@ def _apply(
         "status": account.status,
         "engagement_rate": _text(account.engagement_rate),
     }
-    session.add(
-        ProfileSnapshot(
-            account_id=account.id,
-            taken_at=now,
-            followers=result.followers,
-            media_count=result.media_count,
-            engagement_rate=rate,
-            posts_considered=considered,
-            provenance="api",
-            flow_run_id=actor.removeprefix("flow-run:") if actor.startswith("flow-run:") else None,
+    already = session.scalar(
+        select(ProfileSnapshot.id).where(
+            ProfileSnapshot.account_id == account.id, ProfileSnapshot.taken_at == now
         )
     )
+    if already is None:  # a replay for the same instant keeps the first snapshot
+        session.add(
+            ProfileSnapshot(
+                account_id=account.id,
+                taken_at=now,
+                followers=result.followers,
+                media_count=result.media_count,
+                engagement_rate=rate,
+                posts_considered=considered,
+                provenance="api",
+                flow_run_id=actor.removeprefix("flow-run:")
+                if actor.startswith("flow-run:")
+                else None,
+            )
+        )
     if result.followers is not None or account.followers is None:
         account.followers = result.followers
         account.tier = tier.value if tier is not None else None

@@ -61,7 +61,9 @@ def read_inbox(
     """Read new messages from ``CREATORFLOW_INBOX_URL`` and apply their effects."""
     if inbox is None:
         inbox = open_inbox(
-            settings.inbox_url.get_secret_value(), timeout=settings.http_read_timeout
+            settings.inbox_url.get_secret_value(),
+            timeout=settings.http_read_timeout,
+            ca_file=settings.mail_ca_file,
         )
     with session_scope(engine) as session:
         checkpoint = _load_checkpoint(session, inbox.mailbox)
@@ -170,7 +172,7 @@ def _record(
                 target,
                 now=now,
                 actor=actor,
-                cause=kind.value,
+                reason=f"{kind.value} received",
                 detail={"inbound_message_id": inbound_id},
             )
             if target is Stage.REPLIED:
@@ -231,7 +233,7 @@ def _apply_bounce(
                     target,
                     now=now,
                     actor=actor,
-                    cause="bounce",
+                    reason=f"hard bounce {recipient.status}",
                     detail={"status": recipient.status, "message_id": message.message_id},
                 )
                 report.bounced.append(enrollment.id)

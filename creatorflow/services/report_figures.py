@@ -1,8 +1,8 @@
 """Campaign figures as of a moment, from a fixed handful of SQL aggregates.
 
 The database does the heavy lifting: one statement sums every post's latest snapshot (as of the
-report time) per creator and provenance, one lists the enrollments, one sums conversions, one
-gives the daily engagement curve. The number of statements does not grow with creators or posts;
+report time) per creator and provenance, one lists the enrollments, one sums conversions (and,
+for the chart, ``compute_timeline`` gives the daily engagement curve in one more). The number of statements does not grow with creators or posts;
 tiers, platforms and the campaign total are sums of the per-creator sums (``domain.metrics``), so
 they are exact. The SQL mirrors ``domain.metrics.engagement``: unknown (NULL) counts are counted,
 never added as zero.
@@ -29,7 +29,6 @@ from creatorflow.domain.metrics import (
     finish_creator,
     funnel_counts,
     funnel_step_reached,
-    summed,
 )
 from creatorflow.domain.model import TIER_ORDER
 from creatorflow.storage.models import (
@@ -101,7 +100,6 @@ class ReportFigures:
     creators: tuple[CreatorRow, ...]
     funnel: dict[str, int]
     provenance: tuple[ProvenanceRow, ...]
-    timeline: Timeline
 
 
 def _int(value: Any) -> int:
@@ -242,49 +240,62 @@ def _conversion_rows(engine: Engine, campaign_id: int, as_of: datetime) -> dict[
 
 
 def _timeline_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
-    """Per post and UTC day: the engagement of that day's last snapshot."""
+    """Per tier and UTC day: the change in engagements of every post, summed.
+
+    Each snapshot contributes its engagement minus the post's previous known engagement (a
+    window function), so summing a day's changes and then running the sum over the days gives
+    every post's latest known engagement carried forward, without a row per post and day.
+    """
     if engine.dialect.name == "postgresql":
         day = func.to_char(func.timezone("UTC", ms.c.taken_at), "YYYY-MM-DD")
     else:  # SQLite stores UTC text 'YYYY-MM-DD HH:MM:SS...'
         day = func.substr(ms.c.taken_at, 1, 10)
-    last = (
-        select(ms.c.deliverable_id, day.label("day"), func.max(ms.c.taken_at).label("taken_at"))
-        .join(dl, dl.c.id == ms.c.deliverable_id)
-        .join(en, en.c.id == dl.c.enrollment_id)
-        .where(en.c.campaign_id == campaign_id, ms.c.taken_at <= as_of, dl.c.detected_at <= as_of)
-        .group_by(ms.c.deliverable_id, day)
-        .subquery("last")
-    )
-    stmt = (
-        select(dl.c.enrollment_id, last.c.deliverable_id, last.c.day, _engagement_expr(ms))
-        .select_from(
-            last.join(
-                ms,
-                and_(
-                    ms.c.deliverable_id == last.c.deliverable_id, ms.c.taken_at == last.c.taken_at
-                ),
-            ).join(dl, dl.c.id == last.c.deliverable_id)
+    eng = _engagement_expr(ms)
+    known = (
+        select(
+            ms.c.deliverable_id,
+            ms.c.taken_at,
+            func.coalesce(en.c.tier, UNTIERED).label("tier"),
+            day.label("day"),
+            eng.label("eng"),
         )
-        .order_by(last.c.deliverable_id, last.c.day)
+        .select_from(
+            ms.join(dl, dl.c.id == ms.c.deliverable_id).join(en, en.c.id == dl.c.enrollment_id)
+        )
+        .where(
+            en.c.campaign_id == campaign_id,
+            en.c.created_at <= as_of,
+            en.c.stage != REMOVED,
+            ms.c.taken_at <= as_of,
+            dl.c.detected_at <= as_of,
+            eng.is_not(None),
+        )
+        .subquery("known")
+    )
+    previous = func.lag(known.c.eng).over(
+        partition_by=known.c.deliverable_id, order_by=known.c.taken_at
+    )
+    changes = select(
+        known.c.tier, known.c.day, (known.c.eng - func.coalesce(previous, 0)).label("delta")
+    ).subquery("changes")
+    stmt = select(changes.c.tier, changes.c.day, func.sum(changes.c.delta)).group_by(
+        changes.c.tier, changes.c.day
     )
     with engine.connect() as conn:
         return list(conn.execute(stmt))
 
 
-def _timeline(rows: list[Any], tier_of: dict[int, str]) -> Timeline:
-    """Carry each post's engagement forward day by day and sum per tier (deltas, O(rows))."""
-    deltas: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    previous: dict[int, int] = {}
-    all_days: set[str] = set()
-    for enrollment_id, deliverable_id, day, eng in rows:
-        all_days.add(day)
-        if eng is None:
-            continue
-        tier = tier_of.get(enrollment_id, UNTIERED)
-        eng = int(eng)
-        deltas[tier][day] += eng - previous.get(deliverable_id, 0)
-        previous[deliverable_id] = eng
-    days = sorted(all_days)
+def compute_timeline(*, engine: Engine, campaign_id: int, as_of: datetime) -> Timeline:
+    """Engagements over time per tier, for the chart: one point per day that had a snapshot.
+
+    Kept apart from ``compute_figures`` because it reads every snapshot (the figures only read
+    each post's latest): it is the one part of a report whose cost grows with polling history.
+    """
+    deltas: dict[str, dict[str, int]] = defaultdict(dict)
+    rows = _timeline_rows(engine, campaign_id, as_of)
+    for tier, day, delta in rows:
+        deltas[tier][day] = _int(delta)
+    days = sorted({day for _tier, day, _delta in rows})
     series = []
     for tier in _tier_order(deltas):
         running, values = 0, []
@@ -320,7 +331,10 @@ def _post_inputs(rows: list[Any]) -> tuple[dict[int, CreatorInputs], tuple[Prove
         for name in COUNTS:
             setattr(item, name, _int(getattr(row, name)))
             setattr(item, f"{name}_unknown", _int(getattr(row, f"{name}_unknown")))
-        per_creator.setdefault(row.enrollment_id, CreatorInputs()).add(item)
+        if row.enrollment_id in per_creator:
+            per_creator[row.enrollment_id].add(item)
+        else:
+            per_creator[row.enrollment_id] = item
         totals = prov[row.provenance]
         totals[0] += item.posts
         totals[1] += item.views
@@ -364,16 +378,16 @@ def compute_figures(
                 figures=derive(inputs, prices),
             )
         )
-    tier_of = {c.enrollment_id: c.tier for c in creators}
-    timeline = _timeline(_timeline_rows(engine, campaign.id, as_of), tier_of)
     order = {t: i for i, t in enumerate(_tier_order({c.tier for c in creators}))}
     creators.sort(key=lambda c: (order[c.tier], c.platform, c.handle, c.enrollment_id))
 
-    def grouped(key: Any, names: list[str]) -> tuple[tuple[str, Figures], ...]:
-        return tuple(
-            (name, derive(summed(c.figures.inputs for c in creators if key(c) == name), prices))
-            for name in names
-        )
+    overall = CreatorInputs()
+    by_tier: dict[str, CreatorInputs] = defaultdict(CreatorInputs)
+    by_platform: dict[str, CreatorInputs] = defaultdict(CreatorInputs)
+    for c in creators:  # one pass: each creator's sums go to its tier, platform and the total
+        overall.add(c.figures.inputs)
+        by_tier[c.tier].add(c.figures.inputs)
+        by_platform[c.platform].add(c.figures.inputs)
 
     reached = [funnel_step_reached(c.stage, has_post=c.figures.inputs.posts > 0) for c in creators]
     return ReportFigures(
@@ -385,11 +399,10 @@ def compute_figures(
         as_of=as_of,
         definitions_version=DEFINITIONS_VERSION,
         prices=prices,
-        overall=derive(summed(c.figures.inputs for c in creators), prices),
-        tiers=grouped(lambda c: c.tier, _tier_order({c.tier for c in creators})),
-        platforms=grouped(lambda c: c.platform, sorted({c.platform for c in creators})),
+        overall=derive(overall, prices),
+        tiers=tuple((t, derive(by_tier[t], prices)) for t in _tier_order(by_tier)),
+        platforms=tuple((p, derive(by_platform[p], prices)) for p in sorted(by_platform)),
         creators=tuple(creators),
         funnel=funnel_counts(reached),
         provenance=provenance,
-        timeline=timeline,
     )

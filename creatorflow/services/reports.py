@@ -35,7 +35,12 @@ from creatorflow.reporting.render import (
     render_text,
 )
 from creatorflow.reporting.views import build_view
-from creatorflow.services.report_figures import ReportFigures, compute_figures
+from creatorflow.services.report_figures import (
+    ReportFigures,
+    Timeline,
+    compute_figures,
+    compute_timeline,
+)
 from creatorflow.settings import Settings
 from creatorflow.storage.db import insert_ignore, session_scope
 from creatorflow.storage.events import record_event
@@ -50,6 +55,7 @@ class BuiltReport:
     ``html_files`` at PNG files beside it."""
 
     figures: ReportFigures
+    timeline: Timeline
     period: str
     recipients: tuple[str, ...]
     subject: str
@@ -82,11 +88,13 @@ def build_report(*, engine: Engine, settings: Settings, slug: str, as_of: dateti
     spec = campaign.spec.report
     period = report_period(spec.cron, as_of.astimezone(ZoneInfo(spec.timezone)))
     view = build_view(figures, period=period)
-    charts = render_charts(figures)
+    timeline = compute_timeline(engine=engine, campaign_id=campaign.id, as_of=as_of)
+    charts = render_charts(figures, timeline)
     env = environment(settings.templates_dir)
     domain = sender_domain(settings.sender) if settings.sender else FALLBACK_CID_DOMAIN
     return BuiltReport(
         figures=figures,
+        timeline=timeline,
         period=period,
         recipients=tuple(spec.recipients),
         subject=f"{campaign.spec.name}: campaign report {period}",
@@ -274,12 +282,19 @@ def send_report(
 
 
 def run_report(
-    *, engine: Engine, settings: Settings, slug: str, as_of: datetime, send: bool,
-    now: datetime, actor: str,
+    *,
+    engine: Engine,
+    settings: Settings,
+    slug: str,
+    as_of: datetime,
+    send: bool,
+    now: datetime,
+    actor: str,
 ) -> tuple[BuiltReport, SendOutcome | None]:
     """Build the report and, when asked, send it (the scheduled flow's one unit of work)."""
     report = build_report(engine=engine, settings=settings, slug=slug, as_of=as_of)
     if not send:
         return report, None
-    return report, send_report(engine=engine, settings=settings, report=report, now=now,
-                               actor=actor)
+    return report, send_report(
+        engine=engine, settings=settings, report=report, now=now, actor=actor
+    )

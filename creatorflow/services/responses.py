@@ -260,7 +260,7 @@ def _accept(
         Stage.ACCEPTED,
         now=now,
         actor=actor,
-        cause="respond",
+        reason="operator recorded acceptance",
         detail={
             "fee": str(enrollment.fee) if enrollment.fee is not None else None,
             "currency": enrollment.currency,
@@ -288,7 +288,14 @@ def _decline(
         raise TransitionError(
             f"cannot record {label} as declining {campaign.slug}: {label} {reason}"
         )
-    change_stage(session, enrollment, Stage.DECLINED, now=now, actor=actor, cause="respond")
+    change_stage(
+        session,
+        enrollment,
+        Stage.DECLINED,
+        now=now,
+        actor=actor,
+        reason="operator recorded decline",
+    )
     return ResponseResult(campaign.slug, label, Stage.DECLINED.value, changed=True)
 
 

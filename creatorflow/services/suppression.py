@@ -7,9 +7,8 @@ the outbox checks it for every message at send time, on normalised addresses.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from creatorflow.domain.send_rules import normalize_address
@@ -26,7 +25,7 @@ def add_suppression(
     address = normalize_address(email)
     if "@" not in address or address.startswith("@") or address.endswith("@"):
         raise InputError(f"{email!r} is not an email address")
-    inserted = _affected(
+    inserted = (
         session.execute(
             insert_ignore(
                 session,
@@ -38,8 +37,9 @@ def add_suppression(
                     "created_at": now,
                 },
                 conflict_columns=["email"],
-            )
-        )
+            ).returning(Base.metadata.tables["suppressions"].c.id)
+        ).scalar_one_or_none()
+        is not None
     )
     if not inserted:
         return False
@@ -92,8 +92,3 @@ def suppressed_among(session: Session, emails: list[str]) -> set[str]:
             )
         )
     return found
-
-
-def _affected(result: Any) -> int:
-    """Rows an INSERT/UPDATE/DELETE touched (``Result`` does not declare ``rowcount``)."""
-    return int(cast(CursorResult[Any], result).rowcount)

@@ -8,7 +8,8 @@ driver's ``executemany`` directly. Works on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, select, text
@@ -56,9 +57,9 @@ def bulk_insert(
     tail = tuple(_process(table, name, value, dialect) for name, value in constants.items())
     active: list[tuple[int, Callable[[Any], Any]]] = []
     for index, name in enumerate(columns):
-        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is not None:
-            active.append((index, processor))
+        found = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if found is not None:
+            active.append((index, found))
     params: list[tuple[Any, ...]]
     if active:
         params = []
@@ -83,3 +84,17 @@ def bulk_insert(
 def _process(table: Table, name: str, value: Any, dialect: Any) -> Any:
     processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
     return processor(value) if processor is not None else value
+
+
+@contextmanager
+def bulk_cache(conn: Connection, megabytes: int = 128) -> Iterator[None]:
+    """A larger SQLite page cache while bulk-writing (index updates stop spilling), then reset."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{int(megabytes) * 1024}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(previous)}")

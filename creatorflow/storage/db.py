@@ -79,4 +79,7 @@ def insert_ignore(
         stmt = sqlite.insert(table).values(values)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"unsupported database dialect {dialect!r}")
-    return stmt.on_conflict_do_nothing(index_elements=conflict_columns)  # type: ignore[no-any-return]
+    # preserve_rowcount: without it psycopg reports -1 for INSERT, and callers count inserted rows
+    return stmt.on_conflict_do_nothing(index_elements=conflict_columns).execution_options(  # type: ignore[no-any-return]
+        preserve_rowcount=True
+    )

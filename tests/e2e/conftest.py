@@ -23,7 +23,7 @@ from creatorflow.storage.db import engine_for
 from creatorflow.storage.migrate import upgrade
 from tests.conftest import PG_ADMIN_URL, _postgres_reachable
 from tests.e2e.seed import seed_tracked_campaign
-from tests.e2e.stack import BIN, PROJECT_ROOT, Stack, create_database, drop_database, free_port
+from tests.e2e.stack import BIN, Stack, create_database, drop_database, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -132,15 +132,7 @@ def e2e_stack(
             del stack.env[key]
         stack.wait_healthy(server)
         stack.run([prefect, "work-pool", "create", "creatorflow", "--type", "process"])
-        # TEMPORARY while flows are missing: deploy only those whose files exist.
-        from creatorflow.deployments import DEPLOYMENTS
-
-        present = [d for d in DEPLOYMENTS if (PROJECT_ROOT / d.entrypoint.split(":")[0]).exists()]
-        if len(present) == len(DEPLOYMENTS):
-            stack.run([prefect, "--no-prompt", "deploy", "--all"], timeout=180)
-        else:
-            names = [arg for d in present for arg in ("--name", d.full_name)]
-            stack.run([prefect, "--no-prompt", "deploy", *names], timeout=180)
+        stack.run([prefect, "--no-prompt", "deploy", "--all"], timeout=180)
         for number in range(1, WORKERS + 1):
             stack.start(
                 f"worker-{number}",

@@ -29,13 +29,25 @@ def sandbox_env(
         engine = engine_for(sqlite_url)
         with session_scope(engine) as session:
             for account in world.accounts("youtube"):
-                creator = Creator(name=account.handle, lawful_basis="x", source="test",
-                                  created_at=now, updated_at=now)
+                creator = Creator(
+                    name=account.handle,
+                    lawful_basis="x",
+                    source="test",
+                    created_at=now,
+                    updated_at=now,
+                )
                 session.add(creator)
                 session.flush()
-                session.add(Account(creator_id=creator.id, platform="youtube",
-                                    handle=account.external_id, status="unverified",
-                                    created_at=now, updated_at=now))
+                session.add(
+                    Account(
+                        creator_id=creator.id,
+                        platform="youtube",
+                        handle=account.external_id,
+                        status="unverified",
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
         yield sandbox
     get_settings.cache_clear()
 
@@ -49,3 +61,26 @@ def test_refresh_creators_flow_refreshes_every_batch(
     with session_scope(engine_for(sqlite_url)) as session:
         refreshed = session.scalars(select(Account.refreshed_at)).all()
     assert refreshed == [now] * 60
+
+
+def test_a_spent_quota_stops_the_flow_cleanly_with_the_reset_time(
+    sandbox_env: SandboxServers, sqlite_url: str, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CREATORFLOW_YOUTUBE_QUOTA_BUDGET", "55")  # first batch needs 53 units
+    get_settings.cache_clear()
+    summary = refresh_creators_flow(platform=Platform.YOUTUBE, as_of=now)
+    assert summary.refreshed == 50
+    assert summary.stopped and "resets at" in summary.stopped
+    assert sandbox_env.youtube.units_used <= 55
+
+
+def test_only_transient_platform_errors_are_retried_by_prefect() -> None:
+    from prefect.states import Completed, Failed
+
+    from creatorflow.platforms.errors import AuthError, QuotaExhausted, TransientPlatformError
+    from tasks.creators import retry_transient_only
+
+    assert retry_transient_only(None, None, Failed(data=TransientPlatformError("youtube", "5xx")))
+    assert not retry_transient_only(None, None, Failed(data=AuthError("youtube", "bad key")))
+    assert not retry_transient_only(None, None, Failed(data=QuotaExhausted("youtube", "spent")))
+    assert not retry_transient_only(None, None, Completed(data=1))

@@ -37,7 +37,7 @@ def sandbox_env(
 def test_track_campaigns_detects_then_polls_and_a_rerun_adds_nothing(
     settings: Settings, now: datetime, sandbox_env: tuple[World, SandboxServers]
 ) -> None:
-    from flows.tracking import submit_deliverable, track_campaigns, DeliverableSubmission
+    from flows.tracking import DeliverableSubmission, submit_deliverable, track_campaigns
     from tasks.tracking import RATE_LIMITS, ensure_concurrency_limits
 
     world, sandbox = sandbox_env
@@ -47,10 +47,17 @@ def test_track_campaigns_detects_then_polls_and_a_rerun_adds_nothing(
         account = world.account(platform, handle)
         assert account is not None
         enroll(engine, campaign, account, now=now)
-    world.add_post("youtube", "glowwithmia", title="#springglow day one #ad",
-                   published_at=now + timedelta(hours=1), views=500, likes=20)
-    untagged = world.add_post("tiktok", "miaglow", text="just dancing",
-                              published_at=now + timedelta(hours=1))
+    world.add_post(
+        "youtube",
+        "glowwithmia",
+        title="#springglow day one #ad",
+        published_at=now + timedelta(hours=1),
+        views=500,
+        likes=20,
+    )
+    untagged = world.add_post(
+        "tiktok", "miaglow", text="just dancing", published_at=now + timedelta(hours=1)
+    )
     as_of = now + timedelta(hours=2)
 
     first = track_campaigns(campaign_slug="spring-glow", as_of=as_of)

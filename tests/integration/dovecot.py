@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.smtpd import make_certificate
+
 DOVECOT = Path("/usr/sbin/dovecot")
 
 
@@ -44,6 +46,16 @@ class Dovecot:
     process: subprocess.Popen[bytes]
     uid: int
     gid: int
+    tls_port: int = 0
+
+    @property
+    def ca_file(self) -> Path:
+        """The self-signed certificate to trust for IMAPS."""
+        return self.root / "cert.pem"
+
+    @property
+    def tls_url(self) -> str:
+        return f"imaps://{self.user}:{self.password}@127.0.0.1:{self.tls_port}"
 
     @property
     def url(self) -> str:
@@ -84,8 +96,11 @@ log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
 listen = 127.0.0.1
 protocols = imap
-ssl = no
+ssl = yes
+ssl_cert = <{root}/cert.pem
+ssl_key = <{root}/key.pem
 disable_plaintext_auth = no
+auth_failure_delay = 0
 auth_mechanisms = plain login
 default_internal_user = {user}
 default_internal_group = {group}
@@ -100,7 +115,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    port = {tls_port}
+    ssl = yes
   }}
 }}
 passdb {{
@@ -120,13 +136,16 @@ def start_dovecot(root: Path, *, user: str = "outreach", password: str = "pw-ima
     account = pwd.getpwnam("nobody") if as_root else pwd.getpwuid(os.geteuid())
     group_name = "nogroup" if as_root else _group_name(account.pw_gid)
     root.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port, tls_port = free_port(), free_port()
+    make_certificate(root)  # cert.pem / key.pem for the IMAPS listener
     (root / "mail" / user).mkdir(parents=True)
     (root / "users").write_text(
         f"{user}:{{PLAIN}}{password}:{account.pw_uid}:{account.pw_gid}::{root}/mail/{user}\n"
     )
     (root / "dovecot.conf").write_text(
-        CONFIG.format(root=root, user=account.pw_name, group=group_name, port=port)
+        CONFIG.format(
+            root=root, user=account.pw_name, group=group_name, port=port, tls_port=tls_port
+        )
     )
     command = [str(DOVECOT), "-F", "-c", str(root / "dovecot.conf")]
     if as_root:
@@ -142,7 +161,9 @@ def start_dovecot(root: Path, *, user: str = "outreach", password: str = "pw-ima
         ]
     with open(root / "stderr.log", "wb") as stderr:
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
-    server = Dovecot(root, port, user, password, process, account.pw_uid, account.pw_gid)
+    server = Dovecot(
+        root, port, user, password, process, account.pw_uid, account.pw_gid, tls_port=tls_port
+    )
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if process.poll() is not None:

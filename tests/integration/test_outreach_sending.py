@@ -116,6 +116,8 @@ def test_initial_email_over_starttls_and_auth_carries_every_header(
     assert (request.email, request.campaign_slug) == ("ana@mail.example", "spring-glow")
     assert mailto == "mailto:team@brand.example?subject=unsubscribe"
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    raw_headers = received.data.split(b"\r\n\r\n", 1)[0].decode()
+    assert f"List-Unsubscribe: <{https}>, <{mailto}>" in raw_headers  # not RFC 2047-encoded
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
     for body in (text, html):

@@ -311,3 +311,11 @@ def test_reply_received_before_the_follow_up_day_stops_the_follow_up(
             select(OutreachMessage.step).where(OutreachMessage.enrollment_id == anna.enrollment_id)
         ).all()
     assert steps == ["initial"]
+
+
+def test_unreachable_imap_server_is_a_temporary_error() -> None:
+    from creatorflow.mail.inbox import InboxUnavailable
+    from tests.integration.dovecot import free_port
+
+    with pytest.raises(InboxUnavailable, match="cannot reach"):
+        open_inbox(f"imap://u:p@127.0.0.1:{free_port()}", timeout=5).read(None)

@@ -10,7 +10,11 @@ from sqlalchemy import Engine, event
 from creatorflow.campaigns import get_campaign
 from creatorflow.domain.metrics import DEFINITIONS_VERSION, Figures
 from creatorflow.reporting.prices import load_price_table
-from creatorflow.services.report_figures import ReportFigures, compute_figures
+from creatorflow.services.report_figures import (
+    ReportFigures,
+    compute_figures,
+    compute_timeline,
+)
 from creatorflow.settings import PROJECT_ROOT
 from tests.integration.report_world import AS_OF, add_bulk_creators, at, build_world
 
@@ -136,13 +140,15 @@ def test_platform_creator_and_provenance_splits(engine: Engine) -> None:
 
 
 def test_timeline_carries_each_post_forward_per_tier(engine: Engine) -> None:
-    build_world(engine)
-    timeline = figures_for(engine).timeline
+    world = build_world(engine)
+    timeline = compute_timeline(engine=engine, campaign_id=world.campaign_id, as_of=AS_OF)
     days = [d.isoformat() for d in timeline.days]
-    assert days == ["2027-02-16", "2027-02-19", "2027-02-20", "2027-02-21", "2027-02-26"]
+    # 02-21 had only the snapshot with every count hidden: no known engagement, no point;
+    # the 03-04/03-05 snapshots are after as_of
+    assert days == ["2027-02-16", "2027-02-19", "2027-02-20", "2027-02-26"]
     series = dict(timeline.series)
-    assert series["nano"] == (110, 110, 225, 225, 281)
-    assert series["micro"] == (0, 550, 550, 550, 550)
+    assert series["nano"] == (110, 110, 225, 281)  # a1 110 -> 225, then a2's 56 on 02-26
+    assert series["micro"] == (0, 550, 550, 550)  # b1 stays at 550 after its last poll
 
 
 def test_a_report_as_of_an_earlier_moment_sees_only_what_was_known_then(engine: Engine) -> None:

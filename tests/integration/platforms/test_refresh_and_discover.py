@@ -22,12 +22,25 @@ from creatorflow.storage.models import Account, Creator, Event, ProfileSnapshot
 def seed(engine: Engine, platform: str, handles: list[str], now: datetime) -> None:
     with session_scope(engine) as session:
         for handle in handles:
-            creator = Creator(name=handle, lawful_basis="legitimate-interest", source="test",
-                              created_at=now, updated_at=now)
+            creator = Creator(
+                name=handle,
+                lawful_basis="legitimate-interest",
+                source="test",
+                created_at=now,
+                updated_at=now,
+            )
             session.add(creator)
             session.flush()
-            session.add(Account(creator_id=creator.id, platform=platform, handle=handle,
-                                status="unverified", created_at=now, updated_at=now))
+            session.add(
+                Account(
+                    creator_id=creator.id,
+                    platform=platform,
+                    handle=handle,
+                    status="unverified",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
 
 
 def test_refresh_stores_snapshots_engagement_and_tiers(
@@ -37,8 +50,14 @@ def test_refresh_stores_snapshots_engagement_and_tiers(
     engine = engine_for(settings.database_url)
     world.add_account("youtube", "mia", followers=48_200)
     for likes in (1000, 2000, 3000):
-        world.add_post("youtube", "mia", views=10_000, likes=likes, comments=0,
-                       published_at=now - timedelta(days=likes // 1000))
+        world.add_post(
+            "youtube",
+            "mia",
+            views=10_000,
+            likes=likes,
+            comments=0,
+            published_at=now - timedelta(days=likes // 1000),
+        )
     world.add_account("instagram", "pro.one", followers=150_000)
     world.add_account("instagram", "personal", professional=False)
     seed(engine, "youtube", ["mia"], now)
@@ -57,8 +76,43 @@ def test_refresh_stores_snapshots_engagement_and_tiers(
         assert personal.status == "not_found" and "professional" in (personal.status_detail or "")
         assert session.scalar(select(func.count()).select_from(ProfileSnapshot)) == 2
         kinds = sorted(e.kind for e in session.scalars(select(Event)))
-        assert kinds == ["account_not_found", "account_refreshed", "account_refreshed",
-                         "tier_changed", "tier_changed"]
+        assert kinds == [
+            "account_not_found",
+            "account_refreshed",
+            "account_refreshed",
+            "tier_changed",
+            "tier_changed",
+        ]
+
+
+def test_refreshing_twice_for_the_same_instant_keeps_one_snapshot(
+    world: World, sandbox: SandboxServers, make_settings: Callable[..., Settings], now: datetime
+) -> None:
+    settings = make_settings()
+    engine = engine_for(settings.database_url)
+    world.add_account("tiktok", "miaglow", followers=9_100)
+    seed(engine, "tiktok", ["miaglow"], now)
+    settings = make_settings()  # TikTok token of the account added above
+    for _ in range(2):
+        summary = refresh_creators(engine=engine, settings=settings, now=now, actor="test")
+        assert summary.refreshed == 1
+    with session_scope(engine) as session:
+        assert session.scalar(select(func.count()).select_from(ProfileSnapshot)) == 1
+        assert [e.kind for e in session.scalars(select(Event))] == [
+            "account_refreshed",
+            "tier_changed",
+        ]
+
+
+def test_unconfigured_platforms_are_skipped_and_named(
+    world: World, sandbox: SandboxServers, make_settings: Callable[..., Settings], now: datetime
+) -> None:
+    settings = make_settings(tiktok_access_token=None)
+    engine = engine_for(settings.database_url)
+    seed(engine, "tiktok", ["miaglow"], now)
+    summary = refresh_creators(engine=engine, settings=settings, now=now, actor="test")
+    assert summary.refreshed == 0
+    assert "CREATORFLOW_TIKTOK_ACCESS_TOKEN" in summary.line()
 
 
 def test_refresh_of_n_youtube_channels_uses_ceil_n_over_50_channel_calls(
@@ -68,8 +122,9 @@ def test_refresh_of_n_youtube_channels_uses_ceil_n_over_50_channel_calls(
     engine = engine_for(settings.database_url)
     accounts = world.populate("youtube", 120, posts_each=1)
     seed(engine, "youtube", [a.external_id for a in accounts], now)
-    summary = refresh_creators(engine=engine, settings=settings, platform=Platform.YOUTUBE,
-                               now=now, actor="test")
+    summary = refresh_creators(
+        engine=engine, settings=settings, platform=Platform.YOUTUBE, now=now, actor="test"
+    )
     assert summary.refreshed == 120 and summary.batches == 3
     assert sandbox.youtube.calls("/channels") == 3
 
@@ -84,8 +139,9 @@ def test_malformed_answer_stores_nothing_for_the_batch(
     world.add_account("instagram", "pro.two", followers=5)
     sandbox.instagram.fail("body", body={"business_discovery": {"id": 5}}, times=None)
     with pytest.raises(MalformedResponse, match="business_discovery.id: expected text"):
-        refresh_creators(engine=engine, settings=settings, platform=Platform.INSTAGRAM, now=now,
-                         actor="test")
+        refresh_creators(
+            engine=engine, settings=settings, platform=Platform.INSTAGRAM, now=now, actor="test"
+        )
     with session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(ProfileSnapshot)) == 0
         assert {a.status for a in session.scalars(select(Account))} == {"unverified"}
@@ -111,10 +167,24 @@ def test_discover_adds_new_creators_once(
     engine = engine_for(settings.database_url)
     world.add_account("youtube", "skinbysam", followers=20_000, biography="skincare daily")
     world.add_account("youtube", "skinlab", followers=600_000, biography="skincare science")
-    first = discover_creators(engine=engine, settings=settings, platform=Platform.YOUTUBE,
-                              query="skincare", max_results=10, now=now, actor="test")
-    again = discover_creators(engine=engine, settings=settings, platform=Platform.YOUTUBE,
-                              query="skincare", max_results=10, now=now, actor="test")
+    first = discover_creators(
+        engine=engine,
+        settings=settings,
+        platform=Platform.YOUTUBE,
+        query="skincare",
+        max_results=10,
+        now=now,
+        actor="test",
+    )
+    again = discover_creators(
+        engine=engine,
+        settings=settings,
+        platform=Platform.YOUTUBE,
+        query="skincare",
+        max_results=10,
+        now=now,
+        actor="test",
+    )
     assert sorted(first.added) == ["skinbysam", "skinlab"]
     assert again.added == [] and sorted(again.already_known) == ["skinbysam", "skinlab"]
     with session_scope(engine) as session:

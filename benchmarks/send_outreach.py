@@ -1,0 +1,170 @@
+"""Benchmark: 1,000 personalised first emails through the outbox vs a bare send loop.
+
+Both sides render the same templates (subject, text, HTML with CSS inlined) for the same
+creators and send them to the same local aiosmtpd (in its own process) over one SMTP
+connection. The service also checks suppression, caps and window, claims an outbox row before
+each message and records it after (two commits per message, plus events): that bookkeeping is
+what the ratio measures. Goal: service <= 1.5x the bare loop.
+
+    .venv/bin/python benchmarks/send_outreach.py [--count 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import smtplib
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+GOAL = 1.5
+
+
+def _serve(port: int, ready: Any, stop: Any) -> None:
+    from aiosmtpd.controller import Controller
+
+    class Counting:
+        count = 0
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            Counting.count += 1
+            return "250 OK"
+
+    controller = Controller(Counting(), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    stop.wait()
+    controller.stop()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _seed(url: str, count: int, now: datetime) -> None:
+    from creatorflow.services.launch import shortlist_campaign
+    from creatorflow.storage.db import engine_for
+    from creatorflow.storage.migrate import upgrade
+    from tests.integration.outreach_seed import add_creators, make_spec
+
+    upgrade(url)
+    engine = engine_for(url)
+    add_creators(engine, now, count)
+    spec = make_spec(
+        selection={"tiers": {"micro": count}},
+        offer={"micro": 100},
+        budget=100 * count,
+        outreach={"per_domain_cap": count * 2},
+    )
+    from creatorflow.settings import Settings
+
+    shortlist_campaign(engine=engine, settings=Settings(_env_file=None), spec=spec, now=now,  # type: ignore[call-arg]
+                       actor="bench")
+
+
+def _baseline(settings: Any, port: int, contexts: list[dict[str, Any]]) -> float:
+    """Render with a plain Jinja2 environment and send with smtplib over one connection."""
+    import css_inline
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(settings.templates_dir)),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2")),
+        undefined=jinja2.StrictUndefined,
+    )
+    subject_t = env.get_template("outreach/default/initial.subject.j2")
+    text_t = env.get_template("outreach/default/initial.txt.j2")
+    html_t = env.get_template("outreach/default/initial.html.j2")
+    foot_t = env.get_template("outreach/_footer.txt.j2")
+    foot_h = env.get_template("outreach/_footer.html.j2")
+    inliner = css_inline.CSSInliner(load_remote_stylesheets=False)
+    start = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as conn:
+        for ctx in contexts:
+            msg = EmailMessage()
+            msg["From"] = settings.sender
+            msg["To"] = ctx["to"]
+            msg["Subject"] = subject_t.render(ctx).strip()
+            msg["Message-ID"] = make_msgid(domain="brand.example")
+            msg.set_content(text_t.render(ctx) + foot_t.render(ctx))
+            msg.add_alternative(inliner.inline(html_t.render(ctx) + foot_h.render(ctx)),
+                                subtype="html")
+            conn.send_message(msg)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=1000)
+    args = parser.parse_args()
+    from pydantic import SecretStr
+
+    from creatorflow.mail.message import Sender
+    from creatorflow.services.launch import send_initial_emails
+    from creatorflow.services.recipients import load_recipients, template_context
+    from creatorflow.services.recipients import unsubscribe_links
+    from creatorflow.settings import Settings
+    from creatorflow.storage.db import engine_for, session_scope
+
+    now = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
+    port = _free_port()
+    ready, stop = multiprocessing.Event(), multiprocessing.Event()
+    server = multiprocessing.Process(target=_serve, args=(port, ready, stop), daemon=True)
+    server.start()
+    ready.wait(30)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{tmp}/bench.db"
+            _seed(url, args.count, now)
+            settings = Settings(
+                _env_file=None,  # type: ignore[call-arg]
+                database_url=url, mail_url=SecretStr(f"smtp://127.0.0.1:{port}"),
+                sender="Glow Team <team@brand.example>", postal_address="1 Market St, SF",
+                unsubscribe_base_url="https://brand.example",
+                secret_key=SecretStr("benchmark-secret-key-long-enough"),
+                daily_cap=args.count * 2,
+            )
+            engine = engine_for(url)
+            sender = Sender.parse(settings.sender or "")
+            with session_scope(engine) as session:
+                recipients = load_recipients(session, range(1, args.count + 1))
+            contexts = []
+            for r in recipients.values():
+                links = unsubscribe_links(settings, sender, r.email or "", r.campaign_slug)
+                ctx = template_context(r, settings=settings, sender=sender, step="initial",
+                                       links=links, extra={})
+                ctx["to"] = r.email
+                contexts.append(ctx)
+            bare = _baseline(settings, port, contexts)
+            start = time.perf_counter()
+            report = send_initial_emails(engine=engine, settings=settings,
+                                         campaign_slug="spring-glow", now=now, actor="bench")
+            service = time.perf_counter() - start
+            engine.dispose()
+            assert len(report.sent) == args.count, report.summary()
+    finally:
+        stop.set()
+        server.join(10)
+    ratio = service / bare
+    print(f"bare loop: {args.count} emails in {bare:.2f}s ({bare / args.count * 1000:.2f} ms each)")
+    print(f"service:   {args.count} emails in {service:.2f}s "
+          f"({service / args.count * 1000:.2f} ms each)")
+    verdict = "met" if ratio <= GOAL else "MISSED"
+    print(f"send_outreach {ratio:.2f}x goal <={GOAL}x {verdict}")
+
+
+if __name__ == "__main__":
+    main()

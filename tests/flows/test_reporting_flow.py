@@ -1,0 +1,54 @@
+"""The campaign-report flow: one email per period when the schedule fires twice; artifacts."""
+
+from __future__ import annotations
+
+import mailbox
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from creatorflow.settings import Settings, get_settings
+from creatorflow.storage.db import engine_for
+from tests.integration.report_world import AS_OF, build_world
+
+
+@pytest.fixture
+def report_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("CREATORFLOW_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("CREATORFLOW_MAIL_URL", settings.mail_url.get_secret_value())
+    monkeypatch.setenv("CREATORFLOW_SENDER", settings.sender or "")
+    get_settings.cache_clear()
+    yield Path(settings.mail_url.get_secret_value().removeprefix("maildir://"))
+    get_settings.cache_clear()
+
+
+def test_schedule_firing_twice_in_a_period_sends_one_report(
+    settings: Settings, report_env: Path
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.reporting import campaign_report
+
+    build_world(engine_for(settings.database_url))
+    first = campaign_report(slug="spring-glow", as_of=AS_OF)
+    second = campaign_report(slug="spring-glow", as_of=AS_OF + timedelta(hours=1))
+    assert (first["send"], second["send"]) == ("sent", "skipped")
+    assert first["period"] == second["period"] == "2027-W09"
+    assert first["definitions_version"] and first["prices_version"] == "emv-2026-01"
+    box = mailbox.Maildir(report_env, create=False)
+    messages = list(box)
+    assert len(messages) == 1
+    assert messages[0]["Auto-Submitted"] == "auto-generated"
+    assert messages[0]["To"] == "marketing@lumen.example"
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[
+                "report-spring-glow", "report-spring-glow-creators"])))
+    by_key = {a.key: str(a.data) for a in artifacts}
+    assert "Tier comparison" in by_key["report-spring-glow"]
+    assert "hostile" in by_key["report-spring-glow-creators"]
+    preview = campaign_report(slug="spring-glow", send=False, as_of=AS_OF + timedelta(days=7))
+    assert preview["send"] == "not requested" and len(list(box)) == 1
