@@ -71,8 +71,13 @@ def _seed(url: str, count: int, now: datetime) -> None:
     )
     from creatorflow.settings import Settings
 
-    shortlist_campaign(engine=engine, settings=Settings(_env_file=None), spec=spec, now=now,  # type: ignore[call-arg]
-                       actor="bench")
+    shortlist_campaign(
+        engine=engine,
+        settings=Settings(_env_file=None),
+        spec=spec,
+        now=now,  # type: ignore[call-arg]
+        actor="bench",
+    )
 
 
 def _baseline(settings: Any, port: int, contexts: list[dict[str, Any]]) -> float:
@@ -100,25 +105,68 @@ def _baseline(settings: Any, port: int, contexts: list[dict[str, Any]]) -> float
             msg["Subject"] = subject_t.render(ctx).strip()
             msg["Message-ID"] = make_msgid(domain="brand.example")
             msg.set_content(text_t.render(ctx) + foot_t.render(ctx))
-            msg.add_alternative(inliner.inline(html_t.render(ctx) + foot_h.render(ctx)),
-                                subtype="html")
+            msg.add_alternative(
+                inliner.inline(html_t.render(ctx) + foot_h.render(ctx)), subtype="html"
+            )
             conn.send_message(msg)
     return time.perf_counter() - start
+
+
+def _round(count: int, port: int, now: datetime) -> tuple[float, float]:
+    """One fresh database; the bare loop, then the service, on the same creators."""
+    from pydantic import SecretStr
+
+    from creatorflow.mail.message import Sender
+    from creatorflow.services.launch import send_initial_emails
+    from creatorflow.services.recipients import (
+        load_recipients,
+        template_context,
+        unsubscribe_links,
+    )
+    from creatorflow.settings import Settings
+    from creatorflow.storage.db import engine_for, session_scope
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.db"
+        _seed(url, count, now)
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            database_url=url,
+            mail_url=SecretStr(f"smtp://127.0.0.1:{port}"),
+            sender="Glow Team <team@brand.example>",
+            postal_address="1 Market St, SF",
+            unsubscribe_base_url="https://brand.example",
+            secret_key=SecretStr("benchmark-secret-key-long-enough"),
+            daily_cap=count * 2,
+        )
+        engine = engine_for(url)
+        sender = Sender.parse(settings.sender or "")
+        with session_scope(engine) as session:
+            recipients = load_recipients(session, range(1, count + 1))
+        contexts = []
+        for r in recipients.values():
+            links = unsubscribe_links(settings, sender, r.email or "", r.campaign_slug)
+            ctx = template_context(
+                r, settings=settings, sender=sender, step="initial", links=links, extra={}
+            )
+            ctx["to"] = r.email
+            contexts.append(ctx)
+        bare = _baseline(settings, port, contexts)
+        start = time.perf_counter()
+        report = send_initial_emails(
+            engine=engine, settings=settings, campaign_slug="spring-glow", now=now, actor="bench"
+        )
+        service = time.perf_counter() - start
+        engine.dispose()
+        assert len(report.sent) == count, report.summary()
+    return bare, service
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    from pydantic import SecretStr
-
-    from creatorflow.mail.message import Sender
-    from creatorflow.services.launch import send_initial_emails
-    from creatorflow.services.recipients import load_recipients, template_context
-    from creatorflow.services.recipients import unsubscribe_links
-    from creatorflow.settings import Settings
-    from creatorflow.storage.db import engine_for, session_scope
-
     now = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
     port = _free_port()
     ready, stop = multiprocessing.Event(), multiprocessing.Event()
@@ -126,42 +174,23 @@ def main() -> None:
     server.start()
     ready.wait(30)
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite:///{tmp}/bench.db"
-            _seed(url, args.count, now)
-            settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
-                database_url=url, mail_url=SecretStr(f"smtp://127.0.0.1:{port}"),
-                sender="Glow Team <team@brand.example>", postal_address="1 Market St, SF",
-                unsubscribe_base_url="https://brand.example",
-                secret_key=SecretStr("benchmark-secret-key-long-enough"),
-                daily_cap=args.count * 2,
-            )
-            engine = engine_for(url)
-            sender = Sender.parse(settings.sender or "")
-            with session_scope(engine) as session:
-                recipients = load_recipients(session, range(1, args.count + 1))
-            contexts = []
-            for r in recipients.values():
-                links = unsubscribe_links(settings, sender, r.email or "", r.campaign_slug)
-                ctx = template_context(r, settings=settings, sender=sender, step="initial",
-                                       links=links, extra={})
-                ctx["to"] = r.email
-                contexts.append(ctx)
-            bare = _baseline(settings, port, contexts)
-            start = time.perf_counter()
-            report = send_initial_emails(engine=engine, settings=settings,
-                                         campaign_slug="spring-glow", now=now, actor="bench")
-            service = time.perf_counter() - start
-            engine.dispose()
-            assert len(report.sent) == args.count, report.summary()
+        rounds = [_round(args.count, port, now) for _ in range(args.rounds)]
     finally:
         stop.set()
         server.join(10)
+    # The machine is shared: the best round of each side is the least disturbed measurement.
+    bare = min(b for b, _ in rounds)
+    service = min(s for _, s in rounds)
     ratio = service / bare
-    print(f"bare loop: {args.count} emails in {bare:.2f}s ({bare / args.count * 1000:.2f} ms each)")
-    print(f"service:   {args.count} emails in {service:.2f}s "
-          f"({service / args.count * 1000:.2f} ms each)")
+    n = args.count
+    print(
+        f"bare loop: {n} emails in {bare:.2f}s ({bare / n * 1000:.2f} ms each), best of "
+        f"{args.rounds}"
+    )
+    print(
+        f"service:   {n} emails in {service:.2f}s ({service / n * 1000:.2f} ms each), best of "
+        f"{args.rounds}"
+    )
     verdict = "met" if ratio <= GOAL else "MISSED"
     print(f"send_outreach {ratio:.2f}x goal <={GOAL}x {verdict}")
 

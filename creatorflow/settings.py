@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     config_dir: Path = PROJECT_ROOT / "config"
     templates_dir: Path = PROJECT_ROOT / "templates"
     daily_cap: int = Field(default=150, ge=1)
-    mail_ca_file: Path | None = None  # extra CA to trust for SMTP TLS (self-signed test servers)
+    mail_ca_file: Path | None = None  # extra CA to trust for SMTP and IMAPS TLS (self-signed)
     preview_dir: Path = Path("./var/preview")
     reports_dir: Path = Path("./var/reports")
     prices_version: str = "emv-2026-01"  # config/prices/<version>.yaml (EMV price table)

@@ -21,15 +21,22 @@ def report_task(slug: str, as_of: datetime, send: bool) -> dict[str, Any]:
     """Build (and send) the report; the database's (campaign, period) claim makes retries safe."""
     settings = get_settings()
     report, outcome = run_report(
-        engine=engine_for(settings.database_url), settings=settings, slug=slug, as_of=as_of,
-        send=send, now=datetime.now(UTC), actor=current_actor("cli:campaign report"),
+        engine=engine_for(settings.database_url),
+        settings=settings,
+        slug=slug,
+        as_of=as_of,
+        send=send,
+        now=datetime.now(UTC),
+        actor=current_actor("cli:campaign report"),
     )
     key = f"report-{slug}"
-    create_markdown_artifact(markdown=report.markdown, key=key,
-                             description=f"{slug} report {report.period}")
+    create_markdown_artifact(
+        markdown=report.markdown, key=key, description=f"{slug} report {report.period}"
+    )
     rows = sorted(report.table, key=lambda r: -int(r["engagements"]))[:ARTIFACT_ROWS]
-    create_table_artifact(table=rows, key=f"{key}-creators",
-                          description=f"{slug} per-creator figures {report.period}")
+    create_table_artifact(
+        table=rows, key=f"{key}-creators", description=f"{slug} per-creator figures {report.period}"
+    )
     return {
         "slug": slug,
         "period": report.period,

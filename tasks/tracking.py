@@ -39,7 +39,7 @@ class RateLimit:
 #: a daily unit quota but no per-second limit; Instagram's platform limit is per hour and user;
 #: TikTok allows 600 requests a minute per endpoint.
 RATE_LIMITS: dict[Platform, RateLimit] = {
-    Platform.YOUTUBE: RateLimit("youtube-api", limit=100, per_second=50.0),
+    Platform.YOUTUBE: RateLimit("youtube-api", limit=200, per_second=200.0),
     Platform.INSTAGRAM: RateLimit("instagram-api", limit=50, per_second=5.0),
     Platform.TIKTOK: RateLimit("tiktok-api", limit=50, per_second=9.0),
 }

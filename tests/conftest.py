@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from creatorflow.settings import Settings
-from creatorflow.storage.db import engine_for
+from creatorflow.storage.db import dispose_engines, engine_for
 from creatorflow.storage.migrate import upgrade
 from creatorflow.storage.models import Base
 
@@ -44,6 +44,12 @@ def pytest_report_header(config: pytest.Config) -> str:
     global _pg_problem
     _pg_problem = _postgres_reachable()
     return _pg_problem or f"PostgreSQL reachable at {PG_ADMIN_URL}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_engines_at_exit() -> Iterator[None]:
+    yield
+    dispose_engines()
 
 
 @pytest.fixture(scope="session")

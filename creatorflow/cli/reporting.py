@@ -38,7 +38,10 @@ def campaign_report(
             typer.echo(f"  wrote {path}")
     if send:
         outcome = send_report(
-            engine=engine, settings=settings, report=report, now=moment,
+            engine=engine,
+            settings=settings,
+            report=report,
+            now=moment,
             actor="cli:campaign report",
         )
         if outcome.status == "sent":
@@ -50,8 +53,9 @@ def campaign_report(
 @campaign_app.command("conversions")
 def campaign_conversions(
     slug: str = typer.Argument(..., help="Campaign slug."),
-    file: Path = typer.Argument(..., help="CSV export: utm_content or promo_code, clicks, "
-                                "leads, sales[, revenue, date]."),
+    file: Path = typer.Argument(
+        ..., help="CSV export: utm_content or promo_code, clicks, leads, sales[, revenue, date]."
+    ),
 ) -> None:
     """Import clicks, leads and sales by utm_content or promo code (idempotent)."""
     from datetime import UTC, datetime
@@ -60,8 +64,11 @@ def campaign_conversions(
 
     settings = get_settings()
     result = import_conversions(
-        engine=engine_for(settings.database_url), slug=slug, path=file,
-        now=datetime.now(UTC), actor="cli:campaign conversions",
+        engine=engine_for(settings.database_url),
+        slug=slug,
+        path=file,
+        now=datetime.now(UTC),
+        actor="cli:campaign conversions",
     )
     typer.echo(f"{file}: {result.imported} rows imported, {result.already} already imported")
     for line, code in result.unknown:

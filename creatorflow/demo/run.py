@@ -23,8 +23,8 @@ from creatorflow.sandbox.sample_creators import generate, write_csv
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # a Monday: the campaign's launch
 SLUG = "glow-demo"
-TRACKING_DAYS = (1, 3, 5, 7, 9, 11, 13)
-REPORT_DAY = 14
+TRACKING_DAYS = (1, 3, 5, 7, 9, 11)
+REPORT_DAY = 12
 OFFERS = {"nano": 100, "micro": 300, "mid": 1200, "macro": 4000}
 WANTED = {"nano": 15, "micro": 30, "mid": 10, "macro": 4}
 

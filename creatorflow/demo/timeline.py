@@ -10,6 +10,7 @@ checked against what the simulated people actually did.
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -180,6 +181,9 @@ def check_report(demo: Demo, report_dir: Path) -> bool:
     """Print world vs report per tier; True when every figure matches."""
     expected = demo.cast.expected_funnel()
     reported = reported_funnel(report_dir)
+    (demo.directory / "expected.json").write_text(
+        json.dumps({tier: dict(counts) for tier, counts in expected.items()}, indent=2)
+    )
     tiers = sorted(set(expected) | set(reported))
     print(f"\n{'tier':<8}" + "".join(f"{s + ' world/report':>24}" for s in STEPS))
     ok = True

@@ -165,15 +165,15 @@ class _Planner:
             and (email is None or (email not in self.new_emails and email not in self.known_emails))
         ):  # the common case: someone new
             source = f"{self.label}:{row.line}"
-            ref = self.next_ref
+            new_ref = self.next_ref
             self.next_ref -= 1
-            fresh = PlannedAccount(key[0], key[1], ref, row.followers, source)
-            person = PlannedCreator(ref, email, row.name, row.country, row.niche, source)
+            fresh = PlannedAccount(key[0], key[1], new_ref, row.followers, source)
+            person = PlannedCreator(new_ref, email, row.name, row.country, row.niche, source)
             person.new_accounts.append(fresh)
-            self.result.creators[ref] = person
+            self.result.creators[new_ref] = person
             self.result.accounts[key] = fresh
             if email is not None:
-                self.new_emails[email] = ref
+                self.new_emails[email] = new_ref
             return
         account = self._account(key)
         by_account = account.creator_ref if account is not None else None

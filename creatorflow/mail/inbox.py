@@ -132,6 +132,8 @@ class ImapInbox:
     def read(self, checkpoint: Checkpoint | None) -> InboxBatch:
         try:
             conn = self._connect()
+        except ssl.SSLError as exc:  # a certificate problem does not fix itself: no retry
+            raise InboxError(f"TLS with {self.mailbox} failed: {self._safe(exc)}") from None
         except (OSError, imaplib.IMAP4.abort) as exc:
             raise InboxUnavailable(f"cannot reach {self.mailbox}: {self._safe(exc)}") from None
         try:

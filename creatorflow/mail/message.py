@@ -69,19 +69,27 @@ def build_message(
     local, _, domain = to_address.partition("@")
     msg["To"] = Address(display_name=one_line(to_name or ""), username=local, domain=domain)
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(date)
-    msg["Message-ID"] = message_id
+    # Machine-made ASCII headers skip the header parser (a third of the build time at 1,000
+    # messages); they are still checked for line breaks, the header-injection guard.
+    _raw(msg, "Date", format_datetime(date))
+    _raw(msg, "Message-ID", message_id)
     if in_reply_to:
-        msg["In-Reply-To"] = in_reply_to
+        _raw(msg, "In-Reply-To", in_reply_to)
     if references:
-        msg["References"] = " ".join(references)
+        _raw(msg, "References", " ".join(references))
     if list_unsubscribe:
-        msg["List-Unsubscribe"] = ", ".join(f"<{u}>" for u in list_unsubscribe)
+        _raw(msg, "List-Unsubscribe", ", ".join(f"<{u}>" for u in list_unsubscribe))
         if any(u.startswith("https://") for u in list_unsubscribe):
-            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+            _raw(msg, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     return msg
+
+
+def _raw(msg: EmailMessage, name: str, value: str) -> None:
+    if not value.isascii() or "\r" in value or "\n" in value:
+        raise ValueError(f"{name}: header values must be one line of ASCII")
+    msg.set_raw(name, value)
 
 
 def recipients(msg: EmailMessage) -> list[str]:

@@ -64,8 +64,14 @@ def engagements_over_time(timeline: Timeline) -> Chart:
     labels = [day.isoformat() for day in timeline.days]
     positions = list(range(len(labels)))
     for tier, values in timeline.series:
-        axes.plot(positions, values, marker="o", markersize=3, label=tier,
-                  color=TIER_COLOURS.get(tier, "#333333"))
+        axes.plot(
+            positions,
+            values,
+            marker="o",
+            markersize=3,
+            label=tier,
+            color=TIER_COLOURS.get(tier, "#333333"),
+        )
     if labels:
         step = max(1, len(labels) // 6)
         axes.set_xticks(positions[::step], labels[::step], fontsize=7)
@@ -112,8 +118,9 @@ def top_creators(figures: ReportFigures) -> Chart:
         axes.set_yticks(positions, labels, fontsize=7)
         axes.invert_yaxis()
     else:
-        axes.text(0.5, 0.5, "no engagements yet", ha="center", va="center",
-                  transform=axes.transAxes)
+        axes.text(
+            0.5, 0.5, "no engagements yet", ha="center", va="center", transform=axes.transAxes
+        )
     axes.set_xlabel("engagements")
     axes.set_title(f"Top {TOP_CREATORS} creators by engagements", fontsize=10)
     figure.tight_layout()

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from typing import cast
 
 from creatorflow.errors import ConfigError
 from creatorflow.reporting.charts import Chart
@@ -60,7 +61,7 @@ def build_report_message(
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
-    html_part = msg.get_payload()[1]  # type: ignore[index]
+    html_part = cast(EmailMessage, msg.get_payload()[1])  # type: ignore[index]
     for chart in charts:
         html_part.add_related(
             chart.png, "image", "png", cid=content_id(chart, domain), filename=chart.filename

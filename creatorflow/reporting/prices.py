@@ -33,7 +33,9 @@ def load_price_table(config_dir: Path, version: str) -> PriceTable:
     prices: dict[str, Decimal] = {}
     for key, raw in data["prices"].items():
         if key not in PRICE_KEYS:
-            raise ConfigError(f"{path}: prices.{key}: unknown action (one of {', '.join(PRICE_KEYS)})")
+            raise ConfigError(
+                f"{path}: prices.{key}: unknown action (one of {', '.join(PRICE_KEYS)})"
+            )
         try:
             value = Decimal(str(raw))
         except InvalidOperation:

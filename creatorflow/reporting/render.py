@@ -20,11 +20,38 @@ from creatorflow.reporting import numbers as fmt
 from creatorflow.services.report_figures import ReportFigures
 
 CSV_COLUMNS = (
-    "tier", "platform", "handle", "name", "stage", "followers", "posts", "posts_live",
-    "views", "views_unknown", "likes", "likes_unknown", "comments", "comments_unknown",
-    "shares", "shares_unknown", "saves", "saves_unknown", "engagements", "engagements_unknown",
-    "er_followers", "er_views", "cost", "cpe", "cpv", "cpm_views", "emv",
-    "clicks", "leads", "sales", "revenue", "cost_per_lead",
+    "tier",
+    "platform",
+    "handle",
+    "name",
+    "stage",
+    "followers",
+    "posts",
+    "posts_live",
+    "views",
+    "views_unknown",
+    "likes",
+    "likes_unknown",
+    "comments",
+    "comments_unknown",
+    "shares",
+    "shares_unknown",
+    "saves",
+    "saves_unknown",
+    "engagements",
+    "engagements_unknown",
+    "er_followers",
+    "er_views",
+    "cost",
+    "cpe",
+    "cpv",
+    "cpm_views",
+    "emv",
+    "clicks",
+    "leads",
+    "sales",
+    "revenue",
+    "cost_per_lead",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -32,8 +59,17 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def markdown_text(value: object) -> str:
     """Creator text inside a markdown table: no HTML, no column breaks, no link syntax."""
     text = str(value)
-    for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"),
-                      ("[", "\\["), ("]", "\\]"), ("`", "\\`"), ("*", "\\*"), ("_", "\\_")):
+    for raw, safe in (
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ("|", "\\|"),
+        ("[", "\\["),
+        ("]", "\\]"),
+        ("`", "\\`"),
+        ("*", "\\*"),
+        ("_", "\\_"),
+    ):
         text = text.replace(raw, safe)
     return " ".join(text.split())
 
@@ -76,10 +112,14 @@ def creator_records(figures: ReportFigures) -> list[dict[str, str]]:
     for c in figures.creators:
         f, i = c.figures, c.figures.inputs
         record = {
-            "tier": c.tier, "platform": c.platform, "handle": _csv_safe(c.handle),
-            "name": _csv_safe(c.name), "stage": c.stage,
+            "tier": c.tier,
+            "platform": c.platform,
+            "handle": _csv_safe(c.handle),
+            "name": _csv_safe(c.name),
+            "stage": c.stage,
             "followers": "" if c.followers is None else str(c.followers),
-            "posts": str(i.posts), "posts_live": str(i.posts_live),
+            "posts": str(i.posts),
+            "posts_live": str(i.posts_live),
         }
         for name in ("views", "likes", "comments", "shares", "saves", "engagements"):
             record[name] = str(getattr(i, name))
@@ -92,7 +132,9 @@ def creator_records(figures: ReportFigures) -> list[dict[str, str]]:
             cpv=fmt.csv_decimal(f.cpv, "unit"),
             cpm_views=fmt.csv_decimal(f.cpm_views, "money"),
             emv=fmt.csv_decimal(f.emv, "money"),
-            clicks=str(i.clicks), leads=str(i.leads), sales=str(i.sales),
+            clicks=str(i.clicks),
+            leads=str(i.leads),
+            sales=str(i.sales),
             revenue=fmt.csv_decimal(i.revenue, "money"),
             cost_per_lead=fmt.csv_decimal(f.cost_per_lead, "money"),
         )

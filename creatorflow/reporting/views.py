@@ -39,29 +39,52 @@ def headline(f: Figures, currency: str, prices_currency: str) -> list[Line]:
     return [
         Line("Creators enrolled", fmt.count(i.creators), f"{i.posting_creators:,} posting"),
         Line("Posts", fmt.count(i.posts), f"{i.posts_live:,} live"),
-        Line("Potential reach (sum of followers)", fmt.count(i.potential_reach),
-             _unknown(i.reach_unknown, "creator")),
+        Line(
+            "Potential reach (sum of followers)",
+            fmt.count(i.potential_reach),
+            _unknown(i.reach_unknown, "creator"),
+        ),
         Line("Views", fmt.count(i.views), _unknown(i.views_unknown)),
         Line("Likes", fmt.count(i.likes), _unknown(i.likes_unknown)),
         Line("Comments", fmt.count(i.comments), _unknown(i.comments_unknown)),
         Line("Shares", fmt.count(i.shares), _unknown(i.shares_unknown)),
         Line("Saves", fmt.count(i.saves), _unknown(i.saves_unknown)),
         Line("Engagements", fmt.count(i.engagements), _unknown(i.engagements_unknown)),
-        Line("ER by followers", fmt.percent(f.er_followers),
-             f"{i.er_followers_posts:,} posts, {i.er_followers_creators:,} creators"),
-        Line("ER by views", fmt.percent(f.er_views),
-             f"{i.er_views_posts:,} posts, {i.er_views_creators:,} creators"),
-        Line("Cost (accepted fees)", fmt.money(i.cost, currency),
-             f"{i.paid:,} creators" + (f", {i.fee_unknown:,} fee unknown" if i.fee_unknown else "")),
-        Line("CPE (cost per engagement)", fmt.unit_money(f.cpe, currency), f"{i.cpe_creators:,} creators"),
-        Line("CPV (cost per view)", fmt.unit_money(f.cpv, currency), f"{i.cpv_creators:,} creators"),
-        Line("CPM by views (cost per 1,000 views)", fmt.money(f.cpm_views, currency),
-             f"{i.cpv_creators:,} creators"),
+        Line(
+            "ER by followers",
+            fmt.percent(f.er_followers),
+            f"{i.er_followers_posts:,} posts, {i.er_followers_creators:,} creators",
+        ),
+        Line(
+            "ER by views",
+            fmt.percent(f.er_views),
+            f"{i.er_views_posts:,} posts, {i.er_views_creators:,} creators",
+        ),
+        Line(
+            "Cost (accepted fees)",
+            fmt.money(i.cost, currency),
+            f"{i.paid:,} creators" + (f", {i.fee_unknown:,} fee unknown" if i.fee_unknown else ""),
+        ),
+        Line(
+            "CPE (cost per engagement)",
+            fmt.unit_money(f.cpe, currency),
+            f"{i.cpe_creators:,} creators",
+        ),
+        Line(
+            "CPV (cost per view)", fmt.unit_money(f.cpv, currency), f"{i.cpv_creators:,} creators"
+        ),
+        Line(
+            "CPM by views (cost per 1,000 views)",
+            fmt.money(f.cpm_views, currency),
+            f"{i.cpv_creators:,} creators",
+        ),
         Line("EMV (earned media value)", fmt.money(f.emv, prices_currency), "price table below"),
         Line("Clicks", fmt.count(i.clicks)),
         Line("Leads", fmt.count(i.leads)),
         Line("Sales", fmt.count(i.sales), fmt.money(i.revenue, currency) + " revenue"),
-        Line("Cost per lead", fmt.money(f.cost_per_lead, currency), f"{i.lead_creators:,} creators"),
+        Line(
+            "Cost per lead", fmt.money(f.cost_per_lead, currency), f"{i.lead_creators:,} creators"
+        ),
     ]
 
 
@@ -104,8 +127,13 @@ def group_row(name: str, f: Figures, currency: str, prices_currency: str) -> dic
 
 def creator_row(c: CreatorRow, currency: str, prices_currency: str) -> dict[str, str]:
     row = group_row(c.name, c.figures, currency, prices_currency)
-    row.update(handle=c.handle, platform=c.platform, tier=c.tier, stage=c.stage,
-               followers=fmt.count(c.followers))
+    row.update(
+        handle=c.handle,
+        platform=c.platform,
+        tier=c.tier,
+        stage=c.stage,
+        followers=fmt.count(c.followers),
+    )
     return row
 
 
@@ -126,8 +154,12 @@ def build_view(figures: ReportFigures, *, period: str | None) -> dict[str, objec
         "platforms": [group_row(name, f, cur, pcur) for name, f in figures.platforms],
         "funnel": [(step, fmt.count(figures.funnel[step])) for step in FUNNEL_STEPS],
         "provenance": [
-            {"provenance": p.provenance, "posts": fmt.count(p.posts), "views": fmt.count(p.views),
-             "engagements": fmt.count(p.engagements)}
+            {
+                "provenance": p.provenance,
+                "posts": fmt.count(p.posts),
+                "views": fmt.count(p.views),
+                "engagements": fmt.count(p.engagements),
+            }
             for p in figures.provenance
         ],
         "top_creators": [creator_row(c, cur, pcur) for c in ranked[:TOP_ROWS]],

@@ -23,8 +23,64 @@ SAMPLE_PATH = Path(__file__).resolve().parents[2] / "config" / "sample_creators.
 DEFAULT_COUNT = 300
 DEFAULT_SEED = 2027
 
-FIRST = ["mia", "ava", "liam", "noah", "emma", "olivia", "lucas", "leo", "zoe", "maya", "ethan", "chloe", "aria", "finn", "nora", "ivy", "kai", "luna", "omar", "sofia", "ruby", "theo", "jade", "hugo", "elena", "marco", "priya", "yuki", "amara", "felix"]
-LAST = ["glow", "stone", "rivers", "park", "chen", "silva", "novak", "brooks", "kim", "lopez", "berg", "rossi", "khan", "mori", "ade", "walsh", "hart", "lane", "frost", "vega", "cole", "reyes", "moss", "quinn"]
+FIRST = [
+    "mia",
+    "ava",
+    "liam",
+    "noah",
+    "emma",
+    "olivia",
+    "lucas",
+    "leo",
+    "zoe",
+    "maya",
+    "ethan",
+    "chloe",
+    "aria",
+    "finn",
+    "nora",
+    "ivy",
+    "kai",
+    "luna",
+    "omar",
+    "sofia",
+    "ruby",
+    "theo",
+    "jade",
+    "hugo",
+    "elena",
+    "marco",
+    "priya",
+    "yuki",
+    "amara",
+    "felix",
+]
+LAST = [
+    "glow",
+    "stone",
+    "rivers",
+    "park",
+    "chen",
+    "silva",
+    "novak",
+    "brooks",
+    "kim",
+    "lopez",
+    "berg",
+    "rossi",
+    "khan",
+    "mori",
+    "ade",
+    "walsh",
+    "hart",
+    "lane",
+    "frost",
+    "vega",
+    "cole",
+    "reyes",
+    "moss",
+    "quinn",
+]
 NICHES = ("beauty", "fitness", "food", "travel", "gaming", "tech", "fashion", "parenting")
 COUNTRIES = ("US", "GB", "DE", "FR", "CA", "AU", "ES", "IT", "BR", "IN", "NL", "SE")
 DOMAINS = ("example.com", "example.org", "example.net")
@@ -92,7 +148,7 @@ def _handle(rng: random.Random, platform: Platform, first: str, last: str, suffi
 
 
 def generate(count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED) -> Iterator[SampleCreator]:
-    """``count`` rows; about one person in eight appears on a second platform with the same email."""
+    """``count`` rows; about one person in eight has a second platform under the same email."""
     rng = random.Random(seed)
     produced = 0
     person = 0

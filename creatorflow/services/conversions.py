@@ -15,16 +15,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Table, select
 
 from creatorflow.campaigns import get_campaign
 from creatorflow.errors import InputError
 from creatorflow.storage.db import insert_ignore, session_scope
 from creatorflow.storage.events import record_event
 from creatorflow.storage.models import Account, Conversion, Enrollment
+
+CONVERSIONS = cast(Table, Conversion.__table__)
 
 COUNT_COLUMNS = ("clicks", "leads", "sales")
 KNOWN_COLUMNS = {"date", "utm_content", "promo_code", "code", "revenue", *COUNT_COLUMNS}
@@ -193,13 +195,10 @@ def import_conversions(
         for record in records:
             inserted = session.execute(
                 insert_ignore(
-                    session,
-                    Conversion.__table__,
-                    record,
-                    conflict_columns=["campaign_id", "row_key"],
-                )
-            ).rowcount
-            if inserted:
+                    session, CONVERSIONS, record, conflict_columns=["campaign_id", "row_key"]
+                ).returning(CONVERSIONS.c.id)
+            ).scalar_one_or_none()
+            if inserted is not None:
                 result.imported += 1
             else:
                 result.already += 1

@@ -12,6 +12,7 @@ failed recipient for a bounce) against the addresses we wrote to.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -83,8 +84,13 @@ def read_inbox(
 
 
 def _classify(fetched: FetchedMessage) -> Classification:
-    msg = BytesParser(policy=policy.default).parsebytes(fetched.raw)
-    return classify(msg, fetched.raw)
+    """Classify one message; one that cannot be parsed is recorded as unrelated, not retried."""
+    try:
+        msg = BytesParser(policy=policy.default).parsebytes(fetched.raw)
+        return classify(msg, fetched.raw)
+    except Exception:  # a malformed message must not block the rest of the mailbox forever
+        digest = "sha256:" + hashlib.sha256(fetched.raw).hexdigest()
+        return Classification(Kind.UNRELATED, digest, None, None, ())
 
 
 def _record(
@@ -110,7 +116,7 @@ def _record(
                 "mailbox": mailbox,
                 "classification": kind.value,
                 "from_address": (c.from_address or "")[:320] or None,
-                "subject": c.subject,
+                "subject": c.subject.replace("\x00", "") if c.subject else None,
                 "enrollment_id": outreach.enrollment_id if outreach else None,
                 "outreach_message_id": outreach.id if outreach else None,
                 "received_at": fetched.internal_date or c.sent_at,

@@ -1,11 +1,11 @@
 """Campaign figures as of a moment, from a fixed handful of SQL aggregates.
 
 The database does the heavy lifting: one statement sums every post's latest snapshot (as of the
-report time) per creator and provenance, one lists the enrollments, one sums conversions (and,
-for the chart, ``compute_timeline`` gives the daily engagement curve in one more). The number of statements does not grow with creators or posts;
-tiers, platforms and the campaign total are sums of the per-creator sums (``domain.metrics``), so
-they are exact. The SQL mirrors ``domain.metrics.engagement``: unknown (NULL) counts are counted,
-never added as zero.
+report time, one index seek per post) per creator and provenance, one lists the enrollments, one
+sums conversions; for the chart, ``compute_timeline`` gives the daily engagement curve in one
+more. The number of statements does not grow with creators or posts; tiers, platforms and the
+campaign total are sums of the per-creator sums (``domain.metrics``), so they are exact. The
+SQL mirrors ``domain.metrics.engagement``: unknown (NULL) counts are counted, never added as 0.
 """
 
 from __future__ import annotations
@@ -137,13 +137,14 @@ def _followers_as_of(moment: ColumnElement[Any] | datetime) -> ColumnElement[Any
 
 def _post_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
     """Per (enrollment, provenance): sums and unknown counts over each post's latest snapshot."""
-    latest = (
-        select(ms.c.deliverable_id, func.max(ms.c.taken_at).label("taken_at"))
-        .join(dl, dl.c.id == ms.c.deliverable_id)
-        .join(en, en.c.id == dl.c.enrollment_id)
-        .where(en.c.campaign_id == campaign_id, ms.c.taken_at <= as_of, dl.c.detected_at <= as_of)
-        .group_by(ms.c.deliverable_id)
-        .subquery("latest")
+    # one index seek per post on (deliverable_id, taken_at): no scan of the polling history
+    m2 = ms.alias("m2")
+    latest_at = (
+        select(m2.c.taken_at)
+        .where(m2.c.deliverable_id == dl.c.id, m2.c.taken_at <= as_of)
+        .order_by(m2.c.taken_at.desc())
+        .limit(1)
+        .scalar_subquery()
     )
     live = or_(
         and_(dl.c.gone_at.is_(None), dl.c.status != "gone"),
@@ -159,18 +160,13 @@ def _post_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
             _followers_as_of(func.coalesce(dl.c.posted_at, dl.c.detected_at)).label("followers"),
         )
         .select_from(
-            dl.join(en, en.c.id == dl.c.enrollment_id)
-            .outerjoin(latest, latest.c.deliverable_id == dl.c.id)
-            .outerjoin(
-                ms,
-                and_(
-                    ms.c.deliverable_id == latest.c.deliverable_id,
-                    ms.c.taken_at == latest.c.taken_at,
-                ),
+            dl.join(en, en.c.id == dl.c.enrollment_id).outerjoin(
+                ms, and_(ms.c.deliverable_id == dl.c.id, ms.c.taken_at == latest_at)
             )
         )
         .where(en.c.campaign_id == campaign_id, dl.c.detected_at <= as_of)
-        .subquery("posts")
+        .cte("posts")
+        .prefix_with("MATERIALIZED")  # compute each post once (SQLite would inline it per use)
     )
     p = posts.c
     er_f = and_(p.eng.is_not(None), p.followers > 0)
@@ -192,7 +188,7 @@ def _post_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
         func.sum(case((er_v, 1), else_=0)).label("erv_posts"),
     ).group_by(p.enrollment_id, p.provenance)
     with engine.connect() as conn:
-        return list(conn.execute(stmt))
+        return list(conn.execute(stmt).all())
 
 
 def _enrollment_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
@@ -217,10 +213,12 @@ def _enrollment_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[
         .order_by(en.c.id)
     )
     with engine.connect() as conn:
-        return list(conn.execute(stmt))
+        return list(conn.execute(stmt).all())
 
 
-def _conversion_rows(engine: Engine, campaign_id: int, as_of: datetime) -> dict[int, Any]:
+def _conversion_rows(
+    engine: Engine, campaign_id: int, as_of: datetime
+) -> dict[int, tuple[Any, ...]]:
     stmt = (
         select(
             cv.c.enrollment_id,
@@ -236,7 +234,7 @@ def _conversion_rows(engine: Engine, campaign_id: int, as_of: datetime) -> dict[
         .group_by(cv.c.enrollment_id)
     )
     with engine.connect() as conn:
-        return {row.enrollment_id: row for row in conn.execute(stmt)}
+        return {enrollment_id: tuple(sums) for enrollment_id, *sums in conn.execute(stmt)}
 
 
 def _timeline_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
@@ -282,7 +280,7 @@ def _timeline_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[An
         changes.c.tier, changes.c.day
     )
     with engine.connect() as conn:
-        return list(conn.execute(stmt))
+        return list(conn.execute(stmt).all())
 
 
 def compute_timeline(*, engine: Engine, campaign_id: int, as_of: datetime) -> Timeline:
@@ -315,27 +313,37 @@ def _post_inputs(rows: list[Any]) -> tuple[dict[int, CreatorInputs], tuple[Prove
     per_creator: dict[int, CreatorInputs] = {}
     prov: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in rows:
+        # positional: attribute access on thousands of rows costs more than the query
+        enrollment_id, provenance_name, *sums = row
+        n = [int(v or 0) for v in sums]
         item = CreatorInputs(
-            posts=_int(row.posts),
-            posts_live=_int(row.posts_live),
-            engagements=_int(row.engagements),
-            engagements_unknown=_int(row.engagements_unknown),
-            er_followers_engagements=_int(row.erf_eng),
-            er_followers_base=_int(row.erf_base),
-            er_followers_posts=_int(row.erf_posts),
-            er_views_engagements=_int(row.erv_eng),
-            er_views_base=_int(row.erv_base),
-            er_views_posts=_int(row.erv_posts),
-            provenance_posts={row.provenance: _int(row.posts)},
+            posts=n[0],
+            posts_live=n[1],
+            views=n[2],
+            likes=n[3],
+            comments=n[4],
+            shares=n[5],
+            saves=n[6],
+            views_unknown=n[7],
+            likes_unknown=n[8],
+            comments_unknown=n[9],
+            shares_unknown=n[10],
+            saves_unknown=n[11],
+            engagements=n[12],
+            engagements_unknown=n[13],
+            er_followers_engagements=n[14],
+            er_followers_base=n[15],
+            er_followers_posts=n[16],
+            er_views_engagements=n[17],
+            er_views_base=n[18],
+            er_views_posts=n[19],
+            provenance_posts={provenance_name: n[0]},
         )
-        for name in COUNTS:
-            setattr(item, name, _int(getattr(row, name)))
-            setattr(item, f"{name}_unknown", _int(getattr(row, f"{name}_unknown")))
-        if row.enrollment_id in per_creator:
-            per_creator[row.enrollment_id].add(item)
+        if enrollment_id in per_creator:
+            per_creator[enrollment_id].add(item)
         else:
-            per_creator[row.enrollment_id] = item
-        totals = prov[row.provenance]
+            per_creator[enrollment_id] = item
+        totals = prov[provenance_name]
         totals[0] += item.posts
         totals[1] += item.views
         totals[2] += item.engagements
@@ -354,40 +362,42 @@ def compute_figures(
     conversions = _conversion_rows(engine, campaign.id, as_of)
     creators: list[CreatorRow] = []
     for row in _enrollment_rows(engine, campaign.id, as_of):
-        conv = conversions.get(row.id)
+        enrollment_id, name, platform, handle, tier, stage, fee, followers = row
+        clicks, leads, sales, revenue = conversions.get(enrollment_id, (0, 0, 0, None))
         inputs = finish_creator(
-            post_inputs.get(row.id) or CreatorInputs(),
-            fee=row.fee,
-            accepted=row.stage in ACCEPTED_STAGES,
-            followers=row.followers,
-            clicks=_int(conv.clicks) if conv else 0,
-            leads=_int(conv.leads) if conv else 0,
-            sales=_int(conv.sales) if conv else 0,
-            revenue=Decimal(conv.revenue or 0) if conv else Decimal(0),
+            post_inputs.get(enrollment_id) or CreatorInputs(),
+            fee=fee,
+            accepted=stage in ACCEPTED_STAGES,
+            followers=followers,
+            clicks=_int(clicks),
+            leads=_int(leads),
+            sales=_int(sales),
+            revenue=Decimal(revenue or 0),
         )
         creators.append(
             CreatorRow(
-                enrollment_id=row.id,
-                name=row.name or row.handle,
-                platform=row.platform,
-                handle=row.handle,
-                tier=row.tier or UNTIERED,
-                stage=row.stage,
-                followers=row.followers,
-                fee=row.fee,
+                enrollment_id=enrollment_id,
+                name=name or handle,
+                platform=platform,
+                handle=handle,
+                tier=tier or UNTIERED,
+                stage=stage,
+                followers=followers,
+                fee=fee,
                 figures=derive(inputs, prices),
             )
         )
     order = {t: i for i, t in enumerate(_tier_order({c.tier for c in creators}))}
     creators.sort(key=lambda c: (order[c.tier], c.platform, c.handle, c.enrollment_id))
 
-    overall = CreatorInputs()
     by_tier: dict[str, CreatorInputs] = defaultdict(CreatorInputs)
     by_platform: dict[str, CreatorInputs] = defaultdict(CreatorInputs)
-    for c in creators:  # one pass: each creator's sums go to its tier, platform and the total
-        overall.add(c.figures.inputs)
+    for c in creators:  # one pass: each creator's sums go to its tier and its platform
         by_tier[c.tier].add(c.figures.inputs)
         by_platform[c.platform].add(c.figures.inputs)
+    overall = CreatorInputs()
+    for group in by_tier.values():  # tiers partition the creators: their sum is the total
+        overall.add(group)
 
     reached = [funnel_step_reached(c.stage, has_post=c.figures.inputs.posts > 0) for c in creators]
     return ReportFigures(

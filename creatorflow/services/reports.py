@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import make_msgid
 from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, Table, select, update
 
 from creatorflow.campaigns import get_campaign
 from creatorflow.domain.report_period import report_period
@@ -45,6 +46,8 @@ from creatorflow.settings import Settings
 from creatorflow.storage.db import insert_ignore, session_scope
 from creatorflow.storage.events import record_event
 from creatorflow.storage.models import Report
+
+REPORTS = cast(Table, Report.__table__)
 
 FALLBACK_CID_DOMAIN = "creatorflow.invalid"
 
@@ -153,12 +156,12 @@ def _claim(
     }
     key = (Report.campaign_id == figures.campaign_id, Report.period == report.period)
     with session_scope(engine) as session:
-        inserted = session.execute(
+        report_id = session.execute(
             insert_ignore(
-                session, Report.__table__, values, conflict_columns=["campaign_id", "period"]
-            )
-        ).rowcount
-        if not inserted:
+                session, REPORTS, values, conflict_columns=["campaign_id", "period"]
+            ).returning(REPORTS.c.id)
+        ).scalar_one_or_none()
+        if report_id is None:
             reclaimed = session.execute(
                 update(Report)
                 .where(*key, Report.status == "failed")
@@ -169,21 +172,21 @@ def _claim(
                     recipients=list(report.recipients),
                     flow_run_id=_run_id(actor),
                 )
+                .returning(Report.id)
                 .execution_options(synchronize_session=False)
-            ).rowcount
-            row = session.execute(
+            ).scalar_one_or_none()
+            existing = session.execute(
                 select(Report.id, Report.status, Report.message_id).where(*key)
             ).one()
-            if not reclaimed:
-                return False, row.status, row.message_id
-            message_id = row.message_id or message_id
-        else:
-            row = session.execute(select(Report.id).where(*key)).one()
+            if reclaimed is None:
+                return False, existing.status, existing.message_id
+            report_id = existing.id
+            message_id = existing.message_id or message_id
         record_event(
             session,
             kind="report_claimed",
             entity="report",
-            entity_id=row.id,
+            entity_id=report_id,
             detail={
                 "period": report.period,
                 "message_id": message_id,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from sqlalchemy import Engine, exists, select
 from sqlalchemy.orm import Session
@@ -96,6 +97,8 @@ def respond(
         raise InputError(f"fee {fee} must be zero or more")
     if fee is not None and not accepted:
         raise InputError("a fee only goes with an acceptance")
+    if accepted:  # the brief must be sendable before the acceptance is stored
+        settings.require("sender", "postal_address")
     campaign = get_campaign(engine, campaign_slug)  # NotFoundError names the slug
     plat, canonical = _parse_creator(platform, handle)
     label = f"{plat.value}:{canonical}"
@@ -119,7 +122,7 @@ def respond(
                 f"cannot accept {label} in {campaign.slug}: already accepted with fee "
                 f"{enrollment.fee} {enrollment.currency or ''}".rstrip()
             )
-        email = brief_email(enrollment, campaign.spec)
+        email = brief_email(enrollment, campaign.spec, templates_dir=settings.templates_dir)
         result = ResponseResult(
             campaign_slug=campaign.slug,
             creator=label,
@@ -200,16 +203,28 @@ def send_pending_briefs(
     for enrollment in pending:
         if enrollment.campaign_id not in specs:
             specs[enrollment.campaign_id] = _spec_by_id(engine, enrollment.campaign_id)
-        emails.append(brief_email(enrollment, specs[enrollment.campaign_id]))
+        emails.append(
+            brief_email(
+                enrollment, specs[enrollment.campaign_id], templates_dir=settings.templates_dir
+            )
+        )
     return send_emails(engine=engine, settings=settings, emails=emails, now=now, actor=actor)
 
 
-def brief_email(enrollment: Enrollment, spec: CampaignSpec) -> OutboundEmail:
+def brief_template(spec: CampaignSpec, templates_dir: Path) -> str:
+    """The campaign's template set's brief, or the default set's when the set has none."""
+    own = f"outreach/{spec.outreach.template_set}/brief"
+    return own if (templates_dir / f"{own}.subject.j2").exists() else "outreach/default/brief"
+
+
+def brief_email(
+    enrollment: Enrollment, spec: CampaignSpec, *, templates_dir: Path
+) -> OutboundEmail:
     """The brief as an outbox message; the template reads the deal from ``brief``."""
     return OutboundEmail(
         enrollment_id=enrollment.id,
         step=BRIEF_STEP,
-        template=f"outreach/{spec.outreach.template_set}/brief",
+        template=brief_template(spec, templates_dir),
         context={
             "brief": {
                 "hashtags": [f"#{h}" for h in spec.hashtags],

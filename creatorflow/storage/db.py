@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from functools import lru_cache
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import Engine, Insert, create_engine, event
@@ -39,10 +40,36 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-@lru_cache(maxsize=8)
+_ENGINES: OrderedDict[str, Engine] = OrderedDict()
+_ENGINES_LOCK = threading.Lock()
+_MAX_ENGINES = 8
+
+
 def engine_for(url: str) -> Engine:
-    """One engine per URL per process (flows and tasks pass the URL, not the engine)."""
-    return make_engine(url)
+    """One engine per URL per process (flows and tasks pass the URL, not the engine).
+
+    The least recently used engine beyond a few is disposed, so its pooled connections are
+    closed deliberately rather than left for the garbage collector.
+    """
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(url)
+        if engine is not None:
+            _ENGINES.move_to_end(url)
+            return engine
+        engine = make_engine(url)
+        _ENGINES[url] = engine
+        while len(_ENGINES) > _MAX_ENGINES:
+            _, evicted = _ENGINES.popitem(last=False)
+            evicted.dispose()
+        return engine
+
+
+def dispose_engines() -> None:
+    """Close every cached engine (end of a test session or of a command)."""
+    with _ENGINES_LOCK:
+        while _ENGINES:
+            _, engine = _ENGINES.popitem()
+            engine.dispose()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -124,3 +124,23 @@ def seed_tracked_campaign(
                 post_ids.append(post.post_id)
                 number += 1
     return post_ids
+
+
+#: A small campaign for the launch runs (sends at any hour, so any ``as_of`` works).
+LAUNCH_SLUG = "e2e-launch"
+LAUNCH_CAMPAIGN = f"""\
+slug: {LAUNCH_SLUG}
+name: E2E launch
+brand: Glow
+platforms: [youtube, instagram, tiktok]
+window: {{start: 2027-03-01, end: 2027-04-30}}
+hashtags: ["#e2eglow"]
+budget: 10000
+currency: USD
+selection:
+  tiers: {{nano: 4, micro: 6}}
+offer: {{nano: 100, micro: 300}}
+outreach:
+  per_domain_cap: 100
+  send_window: {{start: "00:00", end: "23:59", weekdays: [1, 2, 3, 4, 5, 6, 7], timezone: UTC}}
+"""

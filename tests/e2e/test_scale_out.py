@@ -10,14 +10,20 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from creatorflow.deployments import DEPLOYMENTS, WORK_POOL
+from creatorflow.sandbox.sample_creators import write_csv
+from creatorflow.services.import_creators import import_creators
+from creatorflow.services.tier_config import load_default_tier_rules
 from creatorflow.storage.db import engine_for
-from creatorflow.storage.models import MetricSnapshot
+from creatorflow.storage.models import Campaign, Enrollment, MetricSnapshot, OutreachMessage
 from tests.e2e.conftest import AS_OF, SCALE_POSTS, SCALE_SLUG
-from tests.e2e.stack import Stack
+from tests.e2e.seed import LAUNCH_CAMPAIGN, LAUNCH_SLUG
+from tests.e2e.stack import PROJECT_ROOT, Stack
 
 pytestmark = pytest.mark.slow
 
@@ -90,3 +96,65 @@ def test_an_overlapping_tracking_run_is_cancelled_not_run_twice(
     per_post = _snapshots_at(e2e_databases[1], as_of)
     assert len(per_post) == SCALE_POSTS
     assert set(per_post.values()) == {1}
+
+
+def test_launch_campaign_deployment_run_with_a_parameter_file_sends_the_first_emails(
+    e2e_stack: Stack, e2e_databases: tuple[str, str], tmp_path: Path
+) -> None:
+    creatorflow_url = e2e_databases[1]
+    csv_path = write_csv(tmp_path / "creators.csv", 120, seed=99)
+    import_creators(
+        engine=engine_for(creatorflow_url),
+        path=csv_path,
+        lawful_basis="legitimate-interest",
+        tier_rules=load_default_tier_rules(PROJECT_ROOT / "config"),
+        now=AS_OF,
+        actor="test:e2e",
+    )
+    campaign_file = tmp_path / "e2e-launch.yaml"
+    campaign_file.write_text(LAUNCH_CAMPAIGN)
+    params = {"campaign": str(campaign_file), "approve": True, "as_of": AS_OF.isoformat()}
+
+    run_id = e2e_stack.run_deployment("launch-campaign/manual", params)
+    run = e2e_stack.wait_for_run(run_id, timeout=180)
+
+    assert run["state_type"] == "COMPLETED", e2e_stack.run_logs(run_id) + e2e_stack.logs()
+    assert run["name"] == f"launch-{LAUNCH_SLUG}"
+    with engine_for(creatorflow_url).connect() as conn:
+        stages = Counter(
+            dict(
+                conn.execute(
+                    select(Enrollment.stage, func.count())
+                    .join(Campaign, Campaign.id == Enrollment.campaign_id)
+                    .where(Campaign.slug == LAUNCH_SLUG)
+                    .group_by(Enrollment.stage)
+                ).all()
+            )
+        )
+        sent = conn.execute(
+            select(OutreachMessage.status, OutreachMessage.flow_run_id)
+            .join(Enrollment, Enrollment.id == OutreachMessage.enrollment_id)
+            .join(Campaign, Campaign.id == Enrollment.campaign_id)
+            .where(Campaign.slug == LAUNCH_SLUG, OutreachMessage.step == "initial")
+        ).all()
+    assert stages == {"contacted": 10}
+    assert [status for status, _ in sent] == ["sent"] * 10
+    assert {flow_run for _, flow_run in sent} == {run_id}
+    outbox = e2e_stack.workdir / "outbox" / "new"
+    assert len(list(outbox.iterdir())) == 10
+    keys = {a["key"] for a in e2e_stack.artifacts(run_id)}
+    assert {f"shortlist-{LAUNCH_SLUG}", f"send-results-{LAUNCH_SLUG}"} <= keys
+
+
+def test_prefect_deploy_all_registers_every_deployment_for_the_work_pool(e2e_stack: Stack) -> None:
+    for deployment in DEPLOYMENTS:
+        found = e2e_stack.api("GET", f"/deployments/name/{deployment.full_name}")
+        assert found["work_pool_name"] == WORK_POOL, deployment.full_name
+        crons = [s["schedule"].get("cron") for s in found["schedules"]]
+        assert crons == ([deployment.cron] if deployment.cron else []), deployment.full_name
+        assert found["pull_steps"] == [
+            {"prefect.deployments.steps.set_working_directory": {"directory": str(PROJECT_ROOT)}}
+        ]
+    tracking = e2e_stack.api("GET", "/deployments/name/track-campaigns/hourly")
+    assert tracking["global_concurrency_limit"]["limit"] == 1
+    assert tracking["concurrency_options"]["collision_strategy"] == "CANCEL_NEW"

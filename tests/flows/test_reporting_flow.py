@@ -45,8 +45,10 @@ def test_schedule_firing_twice_in_a_period_sends_one_report(
     assert messages[0]["To"] == "marketing@lumen.example"
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[
-                "report-spring-glow", "report-spring-glow-creators"])))
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=["report-spring-glow", "report-spring-glow-creators"])
+            )
+        )
     by_key = {a.key: str(a.data) for a in artifacts}
     assert "Tier comparison" in by_key["report-spring-glow"]
     assert "hostile" in by_key["report-spring-glow-creators"]

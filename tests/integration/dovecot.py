@@ -137,6 +137,8 @@ def start_dovecot(root: Path, *, user: str = "outreach", password: str = "pw-ima
     group_name = "nogroup" if as_root else _group_name(account.pw_gid)
     root.mkdir(parents=True, exist_ok=True)
     port, tls_port = free_port(), free_port()
+    while tls_port == port:
+        tls_port = free_port()
     make_certificate(root)  # cert.pem / key.pem for the IMAPS listener
     (root / "mail" / user).mkdir(parents=True)
     (root / "users").write_text(

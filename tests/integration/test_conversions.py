@@ -44,8 +44,14 @@ def _write(tmp_path: Path, text: str, name: str = "shop.csv") -> Path:
 
 def _totals(engine: Engine) -> tuple[int, int, int, int]:
     with session_scope(engine) as s:
-        row = s.execute(select(func.count(), func.sum(Conversion.clicks),
-                               func.sum(Conversion.leads), func.sum(Conversion.sales))).one()
+        row = s.execute(
+            select(
+                func.count(),
+                func.sum(Conversion.clicks),
+                func.sum(Conversion.leads),
+                func.sum(Conversion.sales),
+            )
+        ).one()
         return int(row[0]), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0)
 
 
@@ -53,8 +59,9 @@ def test_rows_match_by_utm_content_or_promo_code_and_unknown_codes_are_reported(
     world: Engine, tmp_path: Path
 ) -> None:
     path = _write(tmp_path, EXPORT)
-    result = import_conversions(engine=world, slug="spring-glow", path=path, now=AS_OF,
-                                actor="test")
+    result = import_conversions(
+        engine=world, slug="spring-glow", path=path, now=AS_OF, actor="test"
+    )
     assert (result.imported, result.already) == (5, 0)
     assert result.unknown == [(5, "nobody"), (6, "NOPE")]
     # the duplicate ben row (line 8) is a second, distinct row of the same export
@@ -62,16 +69,21 @@ def test_rows_match_by_utm_content_or_promo_code_and_unknown_codes_are_reported(
     with session_scope(world) as s:
         ana = s.scalars(select(Conversion).where(Conversion.source == "shop.csv:2")).one()
         assert str(ana.revenue) == "1250.50" and ana.occurred_on.isoformat().startswith(
-            "2027-02-20")
+            "2027-02-20"
+        )
         assert s.scalars(select(Event.kind).where(Event.kind == "conversions_imported")).all()
 
 
 def test_importing_the_same_export_twice_adds_nothing(world: Engine, tmp_path: Path) -> None:
     path = _write(tmp_path, EXPORT)
     import_conversions(engine=world, slug="spring-glow", path=path, now=AS_OF, actor="test")
-    again = import_conversions(engine=world, slug="spring-glow",
-                               path=_write(tmp_path, EXPORT, "shop-copy.csv"), now=AS_OF,
-                               actor="test")
+    again = import_conversions(
+        engine=world,
+        slug="spring-glow",
+        path=_write(tmp_path, EXPORT, "shop-copy.csv"),
+        now=AS_OF,
+        actor="test",
+    )
     assert (again.imported, again.already) == (0, 5)
     assert _totals(world)[0] == 5
 

@@ -68,7 +68,7 @@ def test_import_normalises_tiers_and_records_source_and_lawful_basis(
     path = write(
         tmp_path,
         "\ufeffPlatform , HANDLE,Email,Name,Followers,Country,Niche,extra\n"
-        "instagram,@Jane.Doe,Jane@Example.com,Jane  Doe,\"12,500\",us,Beauty,x\n"
+        'instagram,@Jane.Doe,Jane@Example.com,Jane  Doe,"12,500",us,Beauty,x\n'
         f"YouTube,{CHANNEL_ID},,,1.2M,,,\n"
         "tiktok,joe_123,,Joe,,,,\n",
     )
@@ -153,7 +153,11 @@ def test_changes_are_updates_with_events_and_empty_cells_erase_nothing(
         event = conn.execute(sa.select(Event).where(Event.kind == "account_updated")).one()
     assert event.detail["changes"] == {"followers": [9999, 10000], "tier": ["nano", "micro"]}
     assert event.detail["source"] == "b.csv:2"
-    assert (event.actor, event.occurred_at, event.creator_id) == ("test:import", later, ava.creator_id)
+    assert (event.actor, event.occurred_at, event.creator_id) == (
+        "test:import",
+        later,
+        ava.creator_id,
+    )
 
     renamed = run(engine, write(tmp_path, HEADER + "instagram,ava,,Ava Stone,,,\n", "c.csv"), later)
     assert (renamed.created, renamed.updated, renamed.unchanged) == (0, 1, 0)
@@ -225,7 +229,9 @@ def test_rows_that_would_join_two_people_are_rejected(
 ) -> None:
     run(
         engine,
-        write(tmp_path, HEADER + "instagram,zoe,zoe@example.com,,,,\ntiktok,ivy,ivy@example.com,,,,\n"),
+        write(
+            tmp_path, HEADER + "instagram,zoe,zoe@example.com,,,,\ntiktok,ivy,ivy@example.com,,,,\n"
+        ),
         now,
     )
     path = write(
@@ -271,7 +277,8 @@ BAD_FILES = [
      "missing required column(s) handle (header has: platform, name)"),
     ("noheader.csv", "", "utf-8", "the file is empty (expected a header row)"),
     ("blank.csv", "\n\n", "utf-8", "the file is empty (expected a header row)"),
-    ("twice.csv", "platform,handle,Handle\n", "utf-8", "column 'handle' appears twice in the header"),
+    ("twice.csv", "platform,handle,Handle\n", "utf-8",
+     "column 'handle' appears twice in the header"),
 ]  # fmt: skip
 
 
@@ -300,7 +307,9 @@ def test_unreadable_paths_are_input_errors(sqlite_url: str, tmp_path: Path, now:
         engine.dispose()
 
 
-def test_a_header_only_file_imports_nothing(engine: sa.Engine, tmp_path: Path, now: datetime) -> None:
+def test_a_header_only_file_imports_nothing(
+    engine: sa.Engine, tmp_path: Path, now: datetime
+) -> None:
     result = run(engine, write(tmp_path, HEADER), now)
     assert (result.created, result.updated, result.unchanged, result.rejected) == (0, 0, 0, [])
     assert counts(engine) == (0, 0, 0)

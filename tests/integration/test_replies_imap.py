@@ -22,7 +22,7 @@ from creatorflow.storage.models import (
     Suppression,
 )
 from tests.inbound_mail import auto_reply, bounce, reply
-from tests.integration.dovecot import ImapFolder
+from tests.integration.dovecot import Dovecot, ImapFolder
 from tests.outreach_rows import seed_campaign, seed_contacted
 
 # Arrival dates as the server records them (Dovecot refuses INTERNALDATEs in the future).
@@ -319,3 +319,29 @@ def test_unreachable_imap_server_is_a_temporary_error() -> None:
 
     with pytest.raises(InboxUnavailable, match="cannot reach"):
         open_inbox(f"imap://u:p@127.0.0.1:{free_port()}", timeout=5).read(None)
+
+
+def test_imaps_reads_with_the_configured_ca_and_refuses_an_unknown_certificate(
+    settings: Settings, dovecot_server: Dovecot, imap_folder: ImapFolder, now: datetime
+) -> None:
+    engine = engine_for(settings.database_url)
+    campaign = seed_campaign(engine, now)
+    anna = seed_contacted(engine, campaign, handle="anna", email="anna@creator.example", now=now)
+    imap_folder.append(
+        reply(
+            sender="anna@creator.example",
+            in_reply_to=anna.message_ids["initial"],
+            message_id="<tls-reply@creator>",
+        ),
+        when=ARRIVED,
+    )
+    url = f"{dovecot_server.tls_url}/{imap_folder.name}"
+    with pytest.raises(InboxError, match="TLS"):
+        open_inbox(url, timeout=10).read(None)
+
+    tls_settings = settings.model_copy(
+        update={"inbox_url": SecretStr(url), "mail_ca_file": dovecot_server.ca_file}
+    )
+    report = read_inbox(engine=engine, settings=tls_settings, now=now, actor="test")
+    assert report.mailbox.startswith("imaps://outreach@127.0.0.1:")
+    assert report.recorded == 1 and _stage(engine, anna.enrollment_id) == "replied"

@@ -21,21 +21,33 @@ def _run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
         "CREATORFLOW_SENDER": settings.sender or "",
         "DO_NOT_TRACK": "1",
     }
-    return subprocess.run([sys.executable, "-m", "creatorflow.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "creatorflow.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_report_out_writes_files_and_send_mails_once(settings: Settings, tmp_path: Path) -> None:
     build_world(engine_for(settings.database_url))
     out = tmp_path / "report"
     as_of = "2027-03-01T09:00:00+00:00"
-    written = _run(settings, "campaign", "report", "spring-glow", "--out", str(out),
-                   "--as-of", as_of)
+    written = _run(
+        settings, "campaign", "report", "spring-glow", "--out", str(out), "--as-of", as_of
+    )
     assert written.returncode == 0, written.stderr
     assert "period 2027-W09" in written.stdout
     assert sorted(p.name for p in out.iterdir()) == [
-        "creators.csv", "engagements-over-time.png", "funnel.png", "report.html", "report.txt",
-        "top-creators.png"]
+        "creators.csv",
+        "engagements-over-time.png",
+        "funnel.png",
+        "report.html",
+        "report.txt",
+        "top-creators.png",
+    ]
     assert 'src="funnel.png"' in (out / "report.html").read_text()
     printed = _run(settings, "campaign", "report", "spring-glow", "--as-of", as_of)
     assert printed.returncode == 0 and "TIER COMPARISON" in printed.stdout

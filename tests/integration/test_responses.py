@@ -327,3 +327,28 @@ def test_changing_the_fee_of_an_accepted_creator_is_refused(
     respond(fee=Decimal("300"), **args)
     with pytest.raises(TransitionError, match="already accepted with fee 300"):
         respond(fee=Decimal("350"), **args)
+
+
+def test_accepting_without_a_sender_configured_changes_nothing(
+    settings: Settings, now: datetime, world: tuple[Engine, StoredCampaign]
+) -> None:
+    from creatorflow.settings import SettingsError
+
+    engine, campaign = world
+    joe = seed_contacted(engine, campaign, handle="joe", email="joe@creator.example", now=now)
+    unconfigured = settings.model_copy(update={"sender": None})
+    with pytest.raises(SettingsError, match="CREATORFLOW_SENDER"):
+        respond(
+            engine=engine,
+            settings=unconfigured,
+            campaign_slug="spring-glow",
+            platform="instagram",
+            handle="joe",
+            accepted=True,
+            fee=None,
+            now=now + IN_WINDOW,
+            actor="test",
+        )
+    with session_scope(engine) as session:
+        row = session.get(Enrollment, joe.enrollment_id)
+        assert row is not None and row.stage == "contacted" and row.accepted_at is None

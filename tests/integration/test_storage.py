@@ -152,7 +152,9 @@ def test_one_metric_snapshot_per_deliverable_and_instant(engine: sa.Engine) -> N
         post = deliverable(session)
         session.add(MetricSnapshot(deliverable_id=post.id, taken_at=T0, views=1, provenance="api"))
     clash = MetricSnapshot(
-        deliverable_id=post.id, taken_at=T0.astimezone(timezone(timedelta(hours=2))), views=2,
+        deliverable_id=post.id,
+        taken_at=T0.astimezone(timezone(timedelta(hours=2))),
+        views=2,
         provenance="api",
     )  # the same instant written in another zone is the same snapshot
     assert violates(engine, lambda s: s.add(clash))

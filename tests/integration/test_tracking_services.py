@@ -251,14 +251,14 @@ def test_quota_exhaustion_keeps_what_was_polled_and_the_next_run_completes(
     assert len(_detect_all(engine, clients, now + timedelta(minutes=30))) == 120
     at = now + timedelta(hours=1)
     batches = polling.plan_polling(engine=engine, campaign_slug=None, now=at)
-    assert [b.requests for b in batches] == [1, 1, 1]
+    assert [b.requests for b in batches] == [3]  # one task, three videos.list calls
     sandbox.youtube.quota_limit = sandbox.youtube.units_used + 1  # one more call, then 403
 
     first = polling.poll_round(
         engine=engine, clients=clients, campaign_slug=None, now=at, actor=ACTOR
     )
 
-    assert [r.quota_exhausted for r in first] == [False, True]
+    assert [(r.quota_exhausted, r.snapshots, r.requests) for r in first] == [(True, 50, 1)]
     assert _count(engine, MetricSnapshot) == 50
     sandbox.youtube.quota_limit = 10_000  # the quota resets
     second = polling.poll_round(

@@ -30,8 +30,9 @@ from creatorflow.reporting.prices import load_price_table
 from creatorflow.reporting.render import markdown_text
 from creatorflow.settings import PROJECT_ROOT
 
-PRICES = PriceTable(version="t", currency="USD",
-                    prices={"like": Decimal("0.15"), "view": Decimal("0.003")})
+PRICES = PriceTable(
+    version="t", currency="USD", prices={"like": Decimal("0.15"), "view": Decimal("0.003")}
+)
 
 
 def test_engagement_sums_known_counts_and_is_unknown_when_none_is_known() -> None:
@@ -56,14 +57,30 @@ def test_emv_prices_known_counts_only() -> None:
 
 def test_a_paid_creator_whose_post_hides_a_count_is_left_out_of_that_ratio() -> None:
     hidden_views = CreatorInputs(posts=1, views_unknown=1, engagements=10)
-    done = finish_creator(hidden_views, fee=Decimal("50"), accepted=True, followers=1000,
-                          clicks=0, leads=2, sales=0, revenue=Decimal(0))
+    done = finish_creator(
+        hidden_views,
+        fee=Decimal("50"),
+        accepted=True,
+        followers=1000,
+        clicks=0,
+        leads=2,
+        sales=0,
+        revenue=Decimal(0),
+    )
     figures = derive(done, PRICES)
     assert (done.cpe_creators, done.cpv_creators) == (1, 0)
     assert figures.cpe == Decimal(5) and figures.cpv is None
     assert figures.cost_per_lead == Decimal(25)
-    unpaid = finish_creator(CreatorInputs(), fee=None, accepted=True, followers=None, clicks=0,
-                            leads=0, sales=0, revenue=Decimal(0))
+    unpaid = finish_creator(
+        CreatorInputs(),
+        fee=None,
+        accepted=True,
+        followers=None,
+        clicks=0,
+        leads=0,
+        sales=0,
+        revenue=Decimal(0),
+    )
     assert (unpaid.paid, unpaid.fee_unknown, unpaid.reach_unknown) == (0, 1, 0)
 
 
@@ -75,8 +92,13 @@ def test_funnel_is_cumulative_and_a_post_counts_as_posted() -> None:
         funnel_step_reached("accepted", has_post=True),
         funnel_step_reached("removed", has_post=False),
     ]
-    assert funnel_counts(reached) == {"shortlisted": 4, "contacted": 3, "replied": 2,
-                                      "accepted": 1, "posted": 1}
+    assert funnel_counts(reached) == {
+        "shortlisted": 4,
+        "contacted": 3,
+        "replied": 2,
+        "accepted": 1,
+        "posted": 1,
+    }
 
 
 @pytest.mark.parametrize(
@@ -119,6 +141,7 @@ def test_the_shipped_price_table_loads(tmp_path: Path) -> None:
         load_price_table(tmp_path, "emv-1999-01")
     (tmp_path / "prices").mkdir()
     (tmp_path / "prices" / "bad.yaml").write_text(
-        "version: bad\ncurrency: USD\nprices: {like: cheap}\n")
+        "version: bad\ncurrency: USD\nprices: {like: cheap}\n"
+    )
     with pytest.raises(ConfigError, match=r"bad\.yaml: prices\.like: 'cheap' is not a number"):
         load_price_table(tmp_path, "bad")
