@@ -138,6 +138,7 @@ def to_runner_deployment(deployment: DeploymentSpec) -> RunnerDeployment:
     """The deployment for ``serve()``: same name, schedule and concurrency as prefect.yaml."""
     from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.client.schemas.schedules import CronSchedule
+    from prefect.types.entrypoint import EntrypointType
 
     limit: ConcurrencyLimitConfig | None = None
     if deployment.concurrency_limit is not None:
@@ -156,6 +157,9 @@ def to_runner_deployment(deployment: DeploymentSpec) -> RunnerDeployment:
         concurrency_limit=limit,
         description=deployment.description,
         tags=list(deployment.tags),
+        # flows.outreach.launch_campaign, imported from the installed package: serve works
+        # from any directory.
+        entrypoint_type=EntrypointType.MODULE_PATH,
     )
 
 

@@ -9,7 +9,6 @@ soon as one reports its quota spent; what was polled is already committed.
 
 from __future__ import annotations
 
-import importlib
 from collections import deque
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +20,11 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
 from creatorflow.domain.model import Platform
+from creatorflow.services.polling import PollBatch
+from tasks.outreach import send_follow_ups_task
+from tasks.replies import read_inbox_task
 from tasks.tracking import (
+    RATE_LIMITS,
     campaigns_to_track_task,
     detect_deliverables_task,
     ensure_concurrency_limits,
@@ -30,18 +33,11 @@ from tasks.tracking import (
     poll_batch_task,
     send_reminders_task,
     submit_deliverable_task,
+    throttle,
 )
 
 #: Batches in flight at once (the task runner's threads).
 POLL_CONCURRENCY = 8
-
-
-def _optional_task(module: str, name: str) -> Any | None:
-    """A task from another part of the project, or None while it is not installed."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
 
 
 def _run_name() -> str:
@@ -65,28 +61,31 @@ def track_campaigns(
     campaign_slug: str | None = None, as_of: datetime | None = None
 ) -> dict[str, Any]:
     """Track one campaign (or every active one) as of ``as_of`` (default: now)."""
-    logger = get_run_logger()
     now = _aware(as_of)
     ensure_concurrency_limits()
     slugs = campaigns_to_track_task(campaign_slug)
     summary: dict[str, Any] = {"as_of": now.isoformat(), "campaigns": slugs}
 
-    read_inbox = _optional_task("tasks.replies", "read_inbox_task")
-    if read_inbox is not None:
-        summary["inbox"] = read_inbox(now)
-    else:
-        logger.warning("inbox step skipped: tasks.replies.read_inbox_task is not installed")
-    follow_ups = _optional_task("tasks.outreach", "send_follow_ups_task")
+    summary["inbox"] = read_inbox_task(now)  # replies first: they stop follow-ups and reminders
     for slug in slugs:
-        if follow_ups is not None:
-            summary.setdefault("follow_ups", {})[slug] = follow_ups(slug, now)
+        summary.setdefault("follow_ups", {})[slug] = send_follow_ups_task(slug, now)
         summary.setdefault("reminders", {})[slug] = send_reminders_task(slug, now)
-    if follow_ups is None:
-        logger.warning("follow-up step skipped: tasks.outreach.send_follow_ups_task is missing")
 
     summary["detection"] = _detect(campaign_slug, now)
     summary["polling"] = _poll(campaign_slug, now)
+    _fail_on_failed_batches(summary)
     return summary
+
+
+def _fail_on_failed_batches(summary: dict[str, Any]) -> None:
+    """After every step ran: a batch that failed for good makes the run fail, visibly."""
+    failed = [
+        message
+        for step in ("detection", "polling")
+        for message in summary.get(step, {}).get("failed_batches", [])
+    ]
+    if failed:
+        raise RuntimeError(f"{len(failed)} tracking batch(es) failed; first: {failed[0]}")
 
 
 def _aware(as_of: datetime | None) -> datetime:
@@ -100,7 +99,11 @@ def _detect(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
     futures = [detect_deliverables_task.submit(batch, now) for batch in batches]
     totals: dict[str, Any] = {"batches": len(batches), "new": 0, "undisclosed": 0, "failures": 0}
     for future in futures:
-        report = future.result()
+        try:
+            report = future.result()
+        except Exception as exc:  # the other batches go on; the run fails at the end
+            totals.setdefault("failed_batches", []).append(str(exc))
+            continue
         totals["new"] += len(report["new_deliverables"])
         totals["undisclosed"] += len(report["undisclosed"])
         totals["failures"] += len(report["failures"])
@@ -131,6 +134,7 @@ def _poll(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
         "quota_exhausted": [],
     }
     finished = reported = 0
+    credit: dict[Platform, int] = {}
     while pending or in_flight:
         while pending and len(in_flight) < POLL_CONCURRENCY:
             batch = pending.popleft()
@@ -138,13 +142,19 @@ def _poll(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
                 totals["skipped_batches"] += 1
                 finished += 1
                 continue
+            _reserve(credit, batch.platform, batch.requests, pending)
             in_flight.append(poll_batch_task.submit(batch, now))
         if not in_flight:
             break
         done = next(as_completed(in_flight))
         in_flight.remove(done)
-        report = done.result()
         finished += 1
+        try:
+            report = done.result()
+        except Exception as exc:  # committed work stays; the run fails at the end
+            totals["failed_batches"].append(str(exc))
+            continue
+        totals["failures"] += report["failures"]
         totals["snapshots"] += report["snapshots"]
         totals["gone"] += len(report["gone"])
         totals["requests"] += report["requests"]
@@ -175,7 +185,27 @@ def poll_engagement(
 ) -> dict[str, Any]:
     """Only the polling part of ``track-campaigns`` (benchmarks, catching up after a quota)."""
     ensure_concurrency_limits()
-    return _poll(campaign_slug, _aware(as_of))
+    summary = {"polling": _poll(campaign_slug, _aware(as_of))}
+    _fail_on_failed_batches(summary)
+    return summary["polling"]
+
+
+def _reserve(
+    credit: dict[Platform, int], platform: Platform, requests: int, pending: deque[PollBatch]
+) -> None:
+    """Take rate-limit slots for a batch's requests before dispatching it.
+
+    The flow is where polling fans out, so it holds the rate limit for its batches: slots are
+    taken ahead for the platform's upcoming requests (at most the limit's size at once), one
+    round trip to the Prefect server per chunk instead of one per task.
+    """
+    if credit.get(platform, 0) >= requests:
+        credit[platform] -= requests
+        return
+    upcoming = requests + sum(b.requests for b in pending if b.platform is platform)
+    take = max(requests, min(RATE_LIMITS[platform].limit, upcoming))
+    throttle(platform, take)
+    credit[platform] = credit.get(platform, 0) + take - requests
 
 
 class DeliverableSubmission(BaseModel):

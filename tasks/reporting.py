@@ -8,7 +8,7 @@ from typing import Any
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from creatorflow.services.reports import run_report
+from creatorflow.services.reports import reportable_campaigns, run_report
 from creatorflow.settings import get_settings
 from creatorflow.storage.db import engine_for
 from tasks.runtime import current_actor
@@ -47,3 +47,10 @@ def report_task(slug: str, as_of: datetime, send: bool) -> dict[str, Any]:
         "detail": outcome.detail if outcome else "",
         "message_id": outcome.message_id if outcome else None,
     }
+
+
+@task(task_run_name="reportable-campaigns")
+def reportable_campaigns_task() -> list[str]:
+    """The active campaigns, for the scheduled run that names none."""
+    settings = get_settings()
+    return reportable_campaigns(engine=engine_for(settings.database_url))

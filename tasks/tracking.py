@@ -54,7 +54,11 @@ def ensure_concurrency_limits(*, update: bool = False) -> list[str]:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
     from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+    from prefect.settings import PREFECT_API_URL
 
+    server = str(PREFECT_API_URL.value() or "ephemeral")
+    if not update and server in _ENSURED:  # once per process and server: each check is a call
+        return [spec.name for spec in RATE_LIMITS.values()]
     with get_client(sync_client=True) as client:
         for spec in RATE_LIMITS.values():
             if update:
@@ -72,7 +76,11 @@ def ensure_concurrency_limits(*, update: bool = False) -> list[str]:
                             name=spec.name, limit=spec.limit, slot_decay_per_second=spec.per_second
                         )
                     )
+    _ENSURED.add(server)
     return [spec.name for spec in RATE_LIMITS.values()]
+
+
+_ENSURED: set[str] = set()
 
 
 def throttle(platform: Platform, requests: int) -> None:
@@ -198,7 +206,7 @@ def poll_batch_task(batch: polling.PollBatch, as_of: datetime) -> dict[str, Any]
             batch=batch,
             now=as_of,
             actor=current_actor("task:poll-metrics"),
-            throttle=throttle,
+            throttle=None,  # the dispatching flow holds the rate limit (flows/tracking.py)
         )
     return asdict(report)
 

@@ -60,6 +60,7 @@ def demo_environment(target: Path, base: Mapping[str, str]) -> dict[str, str]:
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
             "DO_NOT_TRACK": "1",
+            "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
         }
     )
     return env

@@ -61,8 +61,10 @@ def play(demo: Demo, csv_path: Path) -> int:
         events = demo.cast.publish(demo.world, now=now)
         if day == DELETE_DAY:
             events += demo.cast.delete_posts(demo.world)
-        for line in events:
+        for line in events[:3]:
             demo.say(f"day {day}: {line}")
+        if len(events) > 3:
+            demo.say(f"day {day}: ... and {len(events) - 3} more posted")
         demo.cast.grow(demo.world)
         pending += demo.cast.read_mail(outbox, inbox, now=now - timedelta(hours=2))
         if track is not None:
@@ -118,7 +120,7 @@ def launch(demo: Demo, campaign_file: Path, now: datetime) -> bool:
     if flow is None:
         return False
     result = flow(campaign=str(campaign_file), approve=True, as_of=now)
-    demo.say(f"launch-campaign (auto-approved): {_short(result)}")
+    demo.say(f"launch-campaign (auto-approved): {result['shortlist']}; {result['summary']}")
     return True
 
 
@@ -216,7 +218,7 @@ def finish(demo: Demo, settings: Settings, *, ok: bool, report_dir: Path | None 
 
 
 def _short(result: Any) -> str:
-    text = result.summary() if hasattr(result, "summary") else str(result)
+    text = result.line() if hasattr(result, "line") else str(result)
     return text if len(text) < 300 else text[:297] + "..."
 
 

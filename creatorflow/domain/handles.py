@@ -37,7 +37,9 @@ _SCALED_COUNT = re.compile(r"^(\d+(?:\.\d+)?)([kmb])$")
 
 def is_youtube_channel_id(value: str) -> bool:
     """Whether ``value`` looks like a YouTube channel id (``UC`` + 22 characters)."""
-    return YOUTUBE_CHANNEL_ID.match(value) is not None
+    return (
+        len(value) == 24 and value.startswith("UC") and YOUTUBE_CHANNEL_ID.match(value) is not None
+    )
 
 
 def normalise_handle(platform: Platform, raw: str) -> str:

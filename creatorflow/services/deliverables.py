@@ -216,9 +216,11 @@ def detect_deliverables(
         ).all()
         session.expunge_all()
     client = clients(batch.platform)
+    if throttle is not None and pairs:
+        # one reservation for the batch: YouTube reads the uploads playlist, then videos.list
+        per_account = 2 if batch.platform is Platform.YOUTUBE else 1
+        throttle(batch.platform, per_account * len(pairs))
     for enrollment, account in pairs:
-        if throttle is not None:
-            throttle(batch.platform, 1)
         try:
             posts = client.recent_posts(profile_of(account), limit=recent_posts)
         except QuotaExhausted:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, bindparam, select, update
+from sqlalchemy.exc import IntegrityError
 
 from creatorflow.domain.creator_merge import (
     KnownAccount,
@@ -25,6 +26,7 @@ from creatorflow.domain.creator_rows import RejectedRow
 from creatorflow.domain.handles import is_youtube_channel_id
 from creatorflow.domain.model import AccountStatus, Platform
 from creatorflow.domain.tiers import TierRules
+from creatorflow.errors import CreatorflowError
 from creatorflow.services.creator_csv import read_creator_csv
 from creatorflow.storage.bulk import allocate_ids, bulk_cache, bulk_insert
 from creatorflow.storage.models import Account, Base, Creator, Event
@@ -33,6 +35,10 @@ CREATORS: Table = Base.metadata.tables[Creator.__tablename__]
 ACCOUNTS: Table = Base.metadata.tables[Account.__tablename__]
 EVENTS: Table = Base.metadata.tables[Event.__tablename__]
 EVENT_COLUMNS = ("kind", "entity", "entity_id", "creator_id", "detail")
+
+
+class ImportConflict(CreatorflowError):
+    """A concurrent writer got in the way; the import rolled back and can simply be re-run."""
 
 
 @dataclass(frozen=True)
@@ -62,17 +68,24 @@ def import_creators(
 ) -> ImportResult:
     """Import ``path``: bad rows come back as rejected, file-level problems raise InputError."""
     parsed = read_creator_csv(path)
-    with engine.begin() as conn, bulk_cache(conn):
-        accounts, creators, emails = _load_known(conn)
-        plan = plan_merge(
-            parsed.rows,
-            accounts=accounts,
-            creators=creators,
-            emails=emails,
-            source_label=path.name,
-        )
-        plan.assign_tiers(tier_rules)
-        created, updated, unchanged = _write(conn, plan, lawful_basis, now, actor)
+    try:
+        with engine.begin() as conn, bulk_cache(conn):
+            accounts, creators, emails = _load_known(conn)
+            plan = plan_merge(
+                parsed.rows,
+                accounts=accounts,
+                creators=creators,
+                emails=emails,
+                source_label=path.name,
+            )
+            plan.assign_tiers(tier_rules)
+            created, updated, unchanged = _write(conn, plan, lawful_basis, now, actor)
+    except IntegrityError:
+        # another writer added the same creators or ids between our read and our write
+        raise ImportConflict(
+            f"{path}: creators changed in the database while importing; nothing was written, "
+            "run the import again"
+        ) from None
     rejected = parsed.rejected + [
         RejectedRow(str(path), line, reason, tuple(parsed.raw[line]))
         for line, reason in plan.rejected
@@ -131,6 +144,7 @@ def _write(
         )
     )
     new_accounts = [a for a in plan.accounts.values() if a.known is None]
+    youtube = Platform.YOUTUBE.value
     account_ids = allocate_ids(conn, ACCOUNTS, len(new_accounts))
     for account in new_accounts:
         account.creator_ref = creator_ids.get(account.creator_ref, account.creator_ref)
@@ -146,7 +160,15 @@ def _write(
         ACCOUNTS,
         ("id", "creator_id", "platform", "handle", "external_id", "followers", "tier"),
         [
-            (account_id, a.creator_ref, a.platform, a.handle, _external_id(a), a.followers, a.tier)
+            (
+                account_id,
+                a.creator_ref,
+                a.platform,
+                a.handle,
+                _external_id(a) if a.platform == youtube else None,
+                a.followers,
+                a.tier,
+            )
             for a, account_id in zip(new_accounts, account_ids, strict=True)
         ],
         constants={

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from creatorflow.domain.cadence import is_due
 from creatorflow.domain.model import DeliverableStatus, Platform, Provenance
 from creatorflow.platforms.base import Post
-from creatorflow.platforms.errors import QuotaExhausted
+from creatorflow.platforms.errors import PermanentPlatformError, QuotaExhausted
 from creatorflow.services.deliverables import ClientFactory, flow_run_id
 from creatorflow.services.tracking_spec import load_tracked, tracked_campaign
 from creatorflow.storage.db import session_scope
@@ -48,7 +48,7 @@ PER_OWNER: frozenset[Platform] = frozenset({Platform.INSTAGRAM, Platform.TIKTOK}
 #: makes a few calls in a row: task runs (and rate-limit acquisitions, each a round trip to the
 #: Prefect server) stay few, while the flow keeps several tasks in flight.
 POSTS_PER_BATCH: dict[Platform, int] = {
-    Platform.YOUTUBE: 200,
+    Platform.YOUTUBE: 250,
     Platform.INSTAGRAM: 50,
     Platform.TIKTOK: 200,
 }
@@ -71,6 +71,7 @@ class PollReport:
     skipped: int = 0  # no longer due, or held by another run
     requests: int = 0
     quota_exhausted: bool = False
+    failures: list[str] = field(default_factory=list)  # permanent errors of single calls
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,11 @@ def poll_batch(
                 report.quota_exhausted = True
                 report.claimed -= len(unpolled)
                 break
+            except PermanentPlatformError as exc:  # this call only (e.g. one creator's token)
+                _release(engine, call, now=now)
+                report.claimed -= len(call)
+                report.failures.append(str(exc))
+                continue
             except BaseException:
                 _release(engine, [c for rest in calls[index:] for c in rest], now=now)
                 raise

@@ -21,7 +21,6 @@ from sqlalchemy import Engine, Table, select, update
 
 from creatorflow.campaigns import get_campaign
 from creatorflow.domain.report_period import report_period
-from creatorflow.errors import ConfigError
 from creatorflow.mail.errors import MailError, MailOutcomeUnknown
 from creatorflow.mail.transport import transport_for
 from creatorflow.reporting.charts import Chart, render_charts
@@ -45,7 +44,7 @@ from creatorflow.services.report_figures import (
 from creatorflow.settings import Settings
 from creatorflow.storage.db import insert_ignore, session_scope
 from creatorflow.storage.events import record_event
-from creatorflow.storage.models import Report
+from creatorflow.storage.models import Campaign, Report
 
 REPORTS = cast(Table, Report.__table__)
 
@@ -234,8 +233,10 @@ def send_report(
     """Email ``report`` to the campaign's recipients, at most once per (campaign, period)."""
     settings.require("sender")
     assert settings.sender is not None
-    if not report.recipients:
-        raise ConfigError(f"campaign {report.figures.slug!r}: report.recipients is empty")
+    if not report.recipients:  # nothing to claim: a later file with recipients may still send
+        return SendOutcome(
+            "skipped", report.period, None, (), "the campaign file has no report.recipients"
+        )
     domain = sender_domain(settings.sender)
     claimed, status, message_id = _claim(
         engine=engine,
@@ -301,3 +302,12 @@ def run_report(
     return report, send_report(
         engine=engine, settings=settings, report=report, now=now, actor=actor
     )
+
+
+def reportable_campaigns(*, engine: Engine) -> list[str]:
+    """Slugs of the campaigns a scheduled report covers: launched and not ended."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Campaign.slug).where(Campaign.status == "active").order_by(Campaign.slug)
+        )
+        return [slug for (slug,) in rows]

@@ -7,10 +7,10 @@ statement the lifecycle relies on (``INSERT ... ON CONFLICT DO NOTHING``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, Insert, create_engine, event

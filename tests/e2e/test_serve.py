@@ -49,7 +49,7 @@ def served(tmp_path: Path) -> Iterator[tuple[Stack, str]]:
             [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
         )
         stack.wait_healthy(server)
-        serve = stack.start("serve", [str(BIN / "creatorflow"), "serve"])
+        serve = stack.start("serve", [str(BIN / "creatorflow"), "serve"], cwd=tmp_path)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if serve.process.poll() is not None:

@@ -8,9 +8,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from creatorflow.settings import Settings, get_settings
-from creatorflow.storage.db import engine_for
+from creatorflow.storage.db import make_engine
+from creatorflow.storage.models import Campaign
 from tests.integration.report_world import AS_OF, build_world
 
 
@@ -32,7 +34,9 @@ def test_schedule_firing_twice_in_a_period_sends_one_report(
 
     from flows.reporting import campaign_report
 
-    build_world(engine_for(settings.database_url))
+    engine = make_engine(settings.database_url)
+    build_world(engine)
+    engine.dispose()
     first = campaign_report(slug="spring-glow", as_of=AS_OF)
     second = campaign_report(slug="spring-glow", as_of=AS_OF + timedelta(hours=1))
     assert (first["send"], second["send"]) == ("sent", "skipped")
@@ -54,3 +58,12 @@ def test_schedule_firing_twice_in_a_period_sends_one_report(
     assert "hostile" in by_key["report-spring-glow-creators"]
     preview = campaign_report(slug="spring-glow", send=False, as_of=AS_OF + timedelta(days=7))
     assert preview["send"] == "not requested" and len(list(box)) == 1
+    # the weekly deployment names no campaign: every active one is reported
+    engine = make_engine(settings.database_url)
+    with engine.begin() as conn:
+        conn.execute(update(Campaign).values(status="active"))
+    engine.dispose()
+    weekly = campaign_report(as_of=AS_OF + timedelta(days=7))
+    assert weekly["campaigns"]["spring-glow"]["send"] == "sent"
+    assert weekly["campaigns"]["spring-glow"]["period"] == "2027-W10"
+    assert len(list(box)) == 2

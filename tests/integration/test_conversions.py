@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from creatorflow.errors import InputError
 from creatorflow.services.conversions import import_conversions
-from creatorflow.storage.db import engine_for, session_scope
+from creatorflow.storage.db import make_engine, session_scope
 from creatorflow.storage.models import Conversion, Event
 from tests.integration.report_world import AS_OF, build_world
 
@@ -25,15 +26,16 @@ EXPORT = """Date,UTM_Content,Promo_Code,Clicks,Leads,Sales,Revenue
 
 
 @pytest.fixture
-def world(sqlite_url: str) -> Engine:
-    engine = engine_for(sqlite_url)
+def world(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)  # SQLite and PostgreSQL; disposed after the test
     world = build_world(engine)
     with session_scope(engine) as s:  # the report world's conversions are not under test here
         s.query(Conversion).delete()
         from creatorflow.storage.models import Enrollment
 
         s.get(Enrollment, world.enrollments["dee"]).promo_code = "DEE-CODE"
-    return engine
+    yield engine
+    engine.dispose()
 
 
 def _write(tmp_path: Path, text: str, name: str = "shop.csv") -> Path:

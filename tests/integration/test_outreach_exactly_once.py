@@ -80,8 +80,9 @@ def test_random_connection_drops_before_data_still_deliver_each_email_once(
     sent, runs = 0, 0
     while sent < 30 and runs < 10:
         runs += 1
-        report = send_emails(engine=engine, settings=config, emails=emails, now=now, actor=ACTOR,
-                             retry_delays=(0.0,))
+        report = send_emails(
+            engine=engine, settings=config, emails=emails, now=now, actor=ACTOR, retry_delays=(0.0,)
+        )
         sent += len(report.sent)
         assert not report.failed and not report.unknown
     assert runs > 1 or handler.drop_rcpt_rate  # the faults really happened
@@ -96,13 +97,19 @@ def test_connection_lost_after_data_is_unknown_and_never_resent(
     engine = engine_for(config.database_url)
     prepare(engine, config, now, 3)
     handler.drop_after_data = {"creator0001@mail.example"}
-    first = send_initial_emails(engine=engine, settings=config, campaign_slug="spring-glow",
-                                now=now, actor=ACTOR)
+    first = send_initial_emails(
+        engine=engine, settings=config, campaign_slug="spring-glow", now=now, actor=ACTOR
+    )
     assert [o.to for o in first.unknown] == ["creator0001@mail.example"]
     assert len(first.sent) == 2
     handler.drop_after_data = set()
-    again = send_initial_emails(engine=engine, settings=config, campaign_slug="spring-glow",
-                                now=now + timedelta(hours=1), actor=ACTOR)
+    again = send_initial_emails(
+        engine=engine,
+        settings=config,
+        campaign_slug="spring-glow",
+        now=now + timedelta(hours=1),
+        actor=ACTOR,
+    )
     assert again.sent == []
     assert [o.reason for o in again.skipped] == [
         "outcome unknown from an earlier run: needs an operator"
@@ -136,13 +143,19 @@ def test_crash_after_sending_marks_unknown_and_a_rerun_sends_only_the_rest(
     exploding = ExplodingAfterSend(transport_for(config))
     try:
         with pytest.raises(RuntimeError):
-            send_emails(engine=engine, settings=config, now=now, actor=ACTOR,
-                        transport=exploding,  # type: ignore[arg-type]
-                        emails=[OutboundEmail(1, "initial", "outreach/default/initial")])
+            send_emails(
+                engine=engine,
+                settings=config,
+                now=now,
+                actor=ACTOR,
+                transport=exploding,  # type: ignore[arg-type]
+                emails=[OutboundEmail(1, "initial", "outreach/default/initial")],
+            )
     finally:
         exploding.close()
-    report = send_initial_emails(engine=engine, settings=config, campaign_slug="spring-glow",
-                                 now=now, actor=ACTOR)
+    report = send_initial_emails(
+        engine=engine, settings=config, campaign_slug="spring-glow", now=now, actor=ACTOR
+    )
     assert len(report.sent) == 2 and len(report.skipped) == 1
     assert_each_received_once(handler, 3)
     assert statuses(engine) == {"sent": 2, "unknown": 1}
@@ -169,13 +182,16 @@ def test_run_killed_mid_data_leaves_unknown_not_a_resend(
     prepare(engine, config, now, 2)
     handler.block_in_data = threading.Event()
     fields = {
-        "database_url": config.database_url, "mail_url": f"smtp://127.0.0.1:{smtp_port}",
-        "sender": config.sender, "postal_address": config.postal_address,
+        "database_url": config.database_url,
+        "mail_url": f"smtp://127.0.0.1:{smtp_port}",
+        "sender": config.sender,
+        "postal_address": config.postal_address,
         "templates_dir": str(config.templates_dir),
     }
     child = subprocess.Popen(
         [sys.executable, "-c", KILLED_RUN, json.dumps(fields), now.isoformat()],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     try:
         deadline = time.monotonic() + 60
@@ -192,8 +208,13 @@ def test_run_killed_mid_data_leaves_unknown_not_a_resend(
     # Both messages were claimed in one chunk before the first SMTP byte: both stay claimed.
     assert statuses(engine) == {"sending": 2}
     handler.block_in_data = None
-    report = send_initial_emails(engine=engine, settings=config, campaign_slug="spring-glow",
-                                 now=now + timedelta(hours=1), actor=ACTOR)
+    report = send_initial_emails(
+        engine=engine,
+        settings=config,
+        campaign_slug="spring-glow",
+        now=now + timedelta(hours=1),
+        actor=ACTOR,
+    )
     assert [o.reason for o in report.unknown] == [
         "stale claim from a crashed run: needs an operator"
     ] * 2
@@ -204,7 +225,10 @@ def test_run_killed_mid_data_leaves_unknown_not_a_resend(
 
 @pytest.mark.postgres
 def test_overlapping_runs_on_postgresql_send_each_step_once(
-    settings: Settings, postgres_url: str, handler: RecordingHandler, smtp_port: int,
+    settings: Settings,
+    postgres_url: str,
+    handler: RecordingHandler,
+    smtp_port: int,
     now: datetime,
 ) -> None:
     config = smtp(settings, smtp_port, database_url=postgres_url)
@@ -218,8 +242,15 @@ def test_overlapping_runs_on_postgresql_send_each_step_once(
     def run() -> None:
         try:
             barrier.wait()
-            reports.append(send_initial_emails(engine=engine, settings=config,
-                                               campaign_slug="spring-glow", now=now, actor=ACTOR))
+            reports.append(
+                send_initial_emails(
+                    engine=engine,
+                    settings=config,
+                    campaign_slug="spring-glow",
+                    now=now,
+                    actor=ACTOR,
+                )
+            )
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
@@ -232,8 +263,9 @@ def test_overlapping_runs_on_postgresql_send_each_step_once(
     sent = sum(len(r.sent) for r in reports)
     assert sent > 0 and len(reports) == 3
     for _ in range(5):  # re-runs pick up what a dropped connection deferred, nothing else
-        rerun = send_initial_emails(engine=engine, settings=config, campaign_slug="spring-glow",
-                                    now=now, actor=ACTOR)
+        rerun = send_initial_emails(
+            engine=engine, settings=config, campaign_slug="spring-glow", now=now, actor=ACTOR
+        )
         sent += len(rerun.sent)
         if not rerun.deferred:
             break

@@ -333,3 +333,21 @@ def test_unknown_address_fails_and_is_suppressed_while_deferrals_are_retried(
         stages = dict(session.execute(select(Enrollment.id, Enrollment.stage)).tuples().all())
     assert stages == {1: "bounced", 2: "contacted"}
     assert [r.status for r in rows(db)] == ["failed", "sent"]
+
+
+def test_sending_refuses_to_start_without_sender_and_postal_address(
+    db: Engine, settings: Settings, now: datetime
+) -> None:
+    from creatorflow.settings import SettingsError
+
+    add_creator(db, now, handle="ana", email="ana@mail.example")
+    launch(db, settings, now)
+    bare = settings.model_copy(update={"sender": None, "postal_address": ""})
+    with pytest.raises(SettingsError) as caught:
+        send_initial_emails(
+            engine=db, settings=bare, campaign_slug="spring-glow", now=now, actor=ACTOR
+        )
+    assert str(caught.value) == (
+        "missing required setting(s): CREATORFLOW_SENDER, CREATORFLOW_POSTAL_ADDRESS"
+    )
+    assert rows(db) == []

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from creatorflow.settings import Settings
-from creatorflow.storage.db import engine_for
+from creatorflow.storage.db import make_engine
 from tests.integration.report_world import build_world
 
 
@@ -32,7 +32,9 @@ def _run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_report_out_writes_files_and_send_mails_once(settings: Settings, tmp_path: Path) -> None:
-    build_world(engine_for(settings.database_url))
+    engine = make_engine(settings.database_url)
+    build_world(engine)
+    engine.dispose()
     out = tmp_path / "report"
     as_of = "2027-03-01T09:00:00+00:00"
     written = _run(
@@ -62,7 +64,9 @@ def test_report_out_writes_files_and_send_mails_once(settings: Settings, tmp_pat
 def test_conversions_command_reports_counts_and_unknown_codes(
     settings: Settings, tmp_path: Path
 ) -> None:
-    build_world(engine_for(settings.database_url))
+    engine = make_engine(settings.database_url)
+    build_world(engine)
+    engine.dispose()
     export = tmp_path / "ga.csv"
     export.write_text("utm_content,clicks,leads\nana,5,1\nghost,2,0\n")
     first = _run(settings, "campaign", "conversions", "spring-glow", str(export))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mailbox
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from creatorflow.domain.metrics import DEFINITIONS_VERSION
 from creatorflow.mail.errors import MailError
 from creatorflow.services.reports import build_report, send_report, write_report
 from creatorflow.settings import Settings
-from creatorflow.storage.db import engine_for, session_scope
+from creatorflow.storage.db import make_engine, session_scope
 from creatorflow.storage.models import Event, Report
 from tests.integration.report_world import AS_OF, HOSTILE, at, build_world
 from tests.integration.smtpd import RecordingHandler, free_port, start_smtpd
@@ -25,10 +26,11 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture
-def world_engine(settings: Settings) -> Engine:
-    engine = engine_for(settings.database_url)
+def world_engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings.database_url)  # not the cached one: disposed after the test
     build_world(engine, recipients=["marketing@lumen.example", "cmo@lumen.example"])
-    return engine
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
@@ -174,6 +176,32 @@ def test_report_email_goes_out_once_per_period_even_when_sent_twice(
         == "sent"
     )
     assert len(handler.received) == 2
+
+
+def test_one_report_per_period_on_sqlite_and_postgresql(db_url: str, settings: Settings) -> None:
+    engine = make_engine(db_url)
+    try:
+        build_world(engine)
+        outcomes = [
+            send_report(
+                engine=engine,
+                settings=settings,
+                report=build_report(
+                    engine=engine, settings=settings, slug="spring-glow", as_of=moment
+                ),
+                now=moment,
+                actor="test",
+            ).status
+            for moment in (AS_OF, at(3, 2), at(3, 8))
+        ]
+        with session_scope(engine) as session:
+            periods = session.scalars(select(Report.period).order_by(Report.period)).all()
+    finally:
+        engine.dispose()
+    assert outcomes == ["sent", "skipped", "sent"]
+    assert periods == ["2027-W09", "2027-W10"]
+    outbox = Path(settings.mail_url.get_secret_value().removeprefix("maildir://"))
+    assert len(list(mailbox.Maildir(outbox, create=False))) == 2
 
 
 def test_a_send_that_never_reached_the_server_can_be_retried(

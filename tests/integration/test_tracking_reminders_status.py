@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from creatorflow.domain.model import Platform
@@ -123,3 +124,35 @@ def test_status_shows_the_cumulative_funnel_and_each_creator(
         "live",
         "gone",
     }
+
+
+def test_status_command_prints_stable_json_and_refuses_unknown_formats(
+    settings: Settings, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from creatorflow.cli import app
+    from creatorflow.settings import get_settings
+
+    engine = engine_for(settings.database_url)
+    campaign = add_campaign(engine, now=now)
+    enroll(engine, campaign, (Platform.YOUTUBE, "mia", None), now=now, stage="posted")
+    monkeypatch.setenv("CREATORFLOW_DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        shown = runner.invoke(app, ["campaign", "status", "spring-glow", "--format", "json"])
+        table = runner.invoke(app, ["campaign", "status", "spring-glow"])
+        bad = runner.invoke(app, ["campaign", "status", "spring-glow", "--format", "xml"])
+        missing = runner.invoke(app, ["campaign", "status", "nope", "--format", "json"])
+    finally:
+        get_settings.cache_clear()
+
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.output)
+    assert data["funnel"]["accepted"] == 1 and data["creators"][0]["stage"] == "posted"
+    assert table.exit_code == 0 and "mia" in table.output
+    assert bad.exit_code != 0 and "xml" in str(bad.exception)
+    assert missing.exit_code != 0 and "nope" in str(missing.exception)

@@ -453,3 +453,68 @@ def test_submitted_urls_are_verified_through_the_api(
     with pytest.raises(SubmissionRefused, match="cannot be a deliverable of a youtube account"):
         submit(video.url, creator="youtube:mine")
     assert other.handle == "other"
+
+
+def test_deliverable_command_records_a_verified_post_and_refuses_bad_urls(
+    settings: Settings,
+    world: World,
+    sandbox: SandboxServers,
+    now: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from creatorflow.cli import app
+    from creatorflow.settings import get_settings
+
+    engine = engine_for(settings.database_url)
+    campaign = add_campaign(engine, now=now)
+    account = world.add_account("youtube", "mine", followers=10_000)
+    enroll(engine, campaign, account, now=now)
+    video = world.add_post("youtube", "mine", title="my video", published_at=now)
+    for name, value in sandbox.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CREATORFLOW_DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        ok = runner.invoke(app, ["campaign", "deliverable", "spring-glow", video.url])
+        bad = runner.invoke(app, ["campaign", "deliverable", "spring-glow", "https://vimeo.com/1"])
+    finally:
+        get_settings.cache_clear()
+
+    assert ok.exit_code == 0, ok.output
+    assert "provenance api" in ok.output and "no ad disclosure" in ok.output
+    assert bad.exit_code != 0 and "unknown host" in str(bad.exception)
+
+
+def test_one_creator_without_a_token_does_not_stop_the_round(
+    settings: Settings, world: World, sandbox: SandboxServers, now: datetime
+) -> None:
+    engine = engine_for(settings.database_url)
+    campaign = add_campaign(engine, now=now)
+    for handle in ("tt0", "tt1"):
+        account = world.add_account("tiktok", handle)
+        enroll(engine, campaign, account, now=now, stage="posted")
+        world.add_post("tiktok", handle, text="#springglow", published_at=now)
+    _record_all(engine, world, now)
+    world.update_account("tiktok", "tt1", connected=False)  # revoked: no token any more
+    clients = _clients(settings, sandbox)
+    try:
+        reports = polling.poll_round(
+            engine=engine,
+            clients=clients,
+            campaign_slug=None,
+            now=now + timedelta(minutes=1),
+            actor=ACTOR,
+        )
+    finally:
+        clients.close()
+
+    assert sum(r.snapshots for r in reports) == 1
+    assert len([f for r in reports for f in r.failures]) == 1
+    with session_scope(engine) as session:
+        unpolled = session.scalars(
+            select(Deliverable).where(Deliverable.last_polled_at.is_(None))
+        ).all()
+    assert len(unpolled) == 1 and unpolled[0].status == "live"
