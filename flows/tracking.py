@@ -132,6 +132,8 @@ def _poll(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
         "requests": 0,
         "skipped_batches": 0,
         "quota_exhausted": [],
+        "failures": [],
+        "failed_batches": [],
     }
     finished = reported = 0
     credit: dict[Platform, int] = {}

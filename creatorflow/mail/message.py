@@ -13,6 +13,8 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
+from functools import lru_cache
+from typing import Any
 
 from creatorflow.errors import ConfigError
 
@@ -65,7 +67,7 @@ def build_message(
 ) -> EmailMessage:
     """A ``multipart/alternative`` message (text first, HTML preferred) with every header set."""
     msg = EmailMessage(policy=OUTREACH_POLICY)
-    msg["From"] = Address(display_name=one_line(sender.name), addr_spec=sender.address)
+    msg["From"] = _from_header(sender)
     local, _, domain = to_address.partition("@")
     msg["To"] = Address(display_name=one_line(to_name or ""), username=local, domain=domain)
     msg["Subject"] = subject
@@ -84,6 +86,13 @@ def build_message(
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     return msg
+
+
+@lru_cache(maxsize=16)
+def _from_header(sender: Sender) -> Any:
+    """The parsed From header, built once per sender and shared (header objects are immutable)."""
+    address = Address(display_name=one_line(sender.name), addr_spec=sender.address)
+    return OUTREACH_POLICY.header_factory("From", str(address))
 
 
 def _raw(msg: EmailMessage, name: str, value: str) -> None:

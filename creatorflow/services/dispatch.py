@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from creatorflow.campaigns import mark_launched
@@ -34,7 +35,7 @@ from creatorflow.services.outbox_report import Prepared, SendOutcome, SendReport
 from creatorflow.services.recipients import Recipient
 from creatorflow.services.send_limits import SendLimits
 from creatorflow.services.suppression import add_suppression, suppressed_among
-from creatorflow.storage.db import insert_ignore, session_scope
+from creatorflow.storage.db import session_scope
 from creatorflow.storage.events import record_event
 from creatorflow.storage.models import Base, Enrollment, Event, OutreachMessage
 
@@ -91,7 +92,6 @@ def _claim(
     actor: str,
 ) -> list[Prepared]:
     """Check the rules and claim what may go, in one transaction and one INSERT statement."""
-    table = Base.metadata.tables["outreach_messages"]
     run_id = actor.removeprefix("flow-run:")[:64] if actor.startswith("flow-run:") else None
     with session_scope(engine) as session:
         suppressed = suppressed_among(session, [i.recipient.email or "" for i in chunk])
@@ -126,11 +126,7 @@ def _claim(
         # RETURNING, not rowcount: rowcount is -1 for this statement on PostgreSQL.
         inserted = {
             (enrollment_id, step): row_id
-            for row_id, enrollment_id, step in session.execute(
-                insert_ignore(
-                    session, table, rows, conflict_columns=["enrollment_id", "step"]
-                ).returning(table.c.id, table.c.enrollment_id, table.c.step)
-            )
+            for row_id, enrollment_id, step in session.execute(_claim_statement(session), rows)
         }
         claimed = [i for i in eligible if (i.enrollment_id, i.step) in inserted]
         taken = [i for i in eligible if (i.enrollment_id, i.step) not in inserted]
@@ -144,6 +140,20 @@ def _claim(
             item.row_id = inserted[(item.enrollment_id, item.step)]
         _insert_events(session, [_event_row("message_claimed", i, actor, now) for i in claimed])
     return claimed
+
+
+def _claim_statement(session: Session) -> Any:
+    """``INSERT ... ON CONFLICT (enrollment_id, step) DO NOTHING RETURNING``, executed with many
+    parameter sets: compiled once and cached (a multi-row VALUES literal is compiled every time).
+    """
+    table = Base.metadata.tables["outreach_messages"]
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    return (
+        module.insert(table)
+        .on_conflict_do_nothing(index_elements=["enrollment_id", "step"])
+        .returning(table.c.id, table.c.enrollment_id, table.c.step)
+    )
 
 
 def _existing_rows(

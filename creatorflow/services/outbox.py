@@ -44,6 +44,19 @@ TEMPORARY_RETRY_DELAYS: tuple[float, ...] = (2.0, 8.0)
 CLAIM_BATCH = 20
 
 
+class _Unaddressable(ValueError):
+    """This creator's data cannot make a valid message (the rest of the batch goes on)."""
+
+
+def _address_problem(address: str | None) -> str | None:
+    if not address:
+        return "no email address"
+    local, at, domain = address.strip().rpartition("@")
+    if not at or not local or "." not in domain or not address.isascii() or " " in address:
+        return f"invalid email address {address!r}"
+    return None
+
+
 @dataclass
 class OutboundEmail:
     """One message to send: ``template`` names ``templates/<template>.{subject,txt,html}.j2``."""
@@ -98,10 +111,8 @@ def _prepare(
             references=references,
             list_unsubscribe=links,
         )
-    except ValueError as exc:
-        raise InputError(
-            f"enrollment {recipient.enrollment_id}: cannot build message: {exc}"
-        ) from None
+    except ValueError as exc:  # bad data on one creator must not stop everyone's email
+        raise _Unaddressable(f"cannot build the message: {exc}") from None
     return Prepared(
         email.enrollment_id,
         email.step,
@@ -144,21 +155,25 @@ def send_emails(
     prepared: list[Prepared] = []
     for email in emails:  # render everything before the first send
         recipient = recipients[email.enrollment_id]
-        if not recipient.email:
-            report.add(SendOutcome.of(recipient, email.step, "skipped", "no email address"))
+        problem = _address_problem(recipient.email)
+        if problem:
+            report.add(SendOutcome.of(recipient, email.step, "skipped", problem))
             continue
         thread = [m for m in threads.get(email.enrollment_id, []) if m.step != email.step]
-        prepared.append(
-            _prepare(
-                email,
-                recipient,
-                settings=settings,
-                sender=sender,
-                renderer=renderer,
-                thread=thread,
-                now=now,
+        try:
+            prepared.append(
+                _prepare(
+                    email,
+                    recipient,
+                    settings=settings,
+                    sender=sender,
+                    renderer=renderer,
+                    thread=thread,
+                    now=now,
+                )
             )
-        )
+        except _Unaddressable as exc:
+            report.add(SendOutcome.of(recipient, email.step, "skipped", str(exc)))
     if dry_run:
         target = Path(preview_dir or settings.preview_dir)
         for item in prepared:

@@ -10,7 +10,7 @@ import pytest
 from creatorflow.sandbox import SandboxServers, World
 from creatorflow.settings import Settings, get_settings
 from creatorflow.storage.db import engine_for
-from tests.integration.tracking_seed import add_campaign, enroll
+from tests.integration.tracking_seed import add_campaign, enroll, record_world_posts
 
 
 @pytest.fixture
@@ -72,3 +72,35 @@ def test_track_campaigns_detects_then_polls_and_a_rerun_adds_nothing(
     assert submitted["provenance"] == "api" and submitted["created"] is True
     assert ensure_concurrency_limits() == [spec.name for spec in RATE_LIMITS.values()]
     assert sandbox.youtube.calls("/videos") >= 2
+
+
+def test_polling_flow_stops_cleanly_on_quota_and_the_next_run_resumes(
+    settings: Settings, now: datetime, sandbox_env: tuple[World, SandboxServers]
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.tracking import poll_engagement
+
+    world, sandbox = sandbox_env
+    engine = engine_for(settings.database_url)
+    campaign = add_campaign(engine, now=now)
+    account = world.account("youtube", "glowwithmia")
+    assert account is not None
+    enroll(engine, campaign, account, now=now, stage="posted")
+    for n in range(60):
+        world.add_post("youtube", "glowwithmia", title=f"#springglow {n}", published_at=now)
+    record_world_posts(engine, world, now)
+    sandbox.youtube.quota_limit = sandbox.youtube.units_used + 1  # one videos.list call left
+
+    first = poll_engagement(campaign_slug="spring-glow", as_of=now + timedelta(hours=1))
+    sandbox.youtube.quota_limit = 10_000
+    second = poll_engagement(campaign_slug="spring-glow", as_of=now + timedelta(hours=1, minutes=1))
+
+    assert (first["snapshots"], first["quota_exhausted"]) == (50, ["youtube"])
+    assert (second["snapshots"], second["quota_exhausted"]) == (10, [])
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["tracking-polling"]))
+        )
+    assert artifacts and artifacts[-1].type == "progress"

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from creatorflow.domain.tiers import TierRules
 from creatorflow.errors import InputError
 from creatorflow.services.creator_csv import write_rejects
-from creatorflow.services.import_creators import ImportResult, import_creators
+from creatorflow.services.import_creators import ImportConflict, ImportResult, import_creators
 from creatorflow.storage.models import Account, Creator, Event
 
 HEADER = "platform,handle,email,name,followers,country,niche\n"
@@ -326,3 +326,35 @@ def test_quoted_newlines_keep_line_numbers_of_the_record_start(
     assert [(r.line, r.reason[:16]) for r in result.rejected] == [(4, "unknown platform")]
     (person,) = creators(engine).values()
     assert person.name == "Line one line two"
+
+
+def test_a_conflict_while_writing_rolls_back_everything(
+    sqlite_url: str, tmp_path: Path, now: datetime
+) -> None:
+    engine = sa.create_engine(sqlite_url)
+    try:
+        with engine.begin() as conn:  # stands in for a concurrent writer taking the same handle
+            conn.exec_driver_sql(
+                "CREATE TRIGGER taken BEFORE INSERT ON accounts WHEN NEW.handle = 'taken' "
+                "BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed: accounts.handle'); END"
+            )
+        path = write(tmp_path, HEADER + "instagram,first,,,,,\ninstagram,taken,,,,,\n")
+        with pytest.raises(ImportConflict, match="nothing was written, run the import again"):
+            run(engine, path, now)
+        assert counts(engine) == (0, 0, 0)
+    finally:
+        engine.dispose()
+
+
+def test_the_sqlite_page_cache_is_restored_after_an_import(
+    sqlite_url: str, tmp_path: Path, now: datetime
+) -> None:
+    engine = sa.create_engine(sqlite_url, poolclass=sa.pool.StaticPool)
+    try:
+        with engine.connect() as conn:
+            before = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        run(engine, write(tmp_path, HEADER + "instagram,a,,,,,\n"), now)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == before
+    finally:
+        engine.dispose()

@@ -351,3 +351,18 @@ def test_sending_refuses_to_start_without_sender_and_postal_address(
         "missing required setting(s): CREATORFLOW_SENDER, CREATORFLOW_POSTAL_ADDRESS"
     )
     assert rows(db) == []
+
+
+def test_a_creator_with_a_broken_address_is_skipped_and_the_rest_still_go(
+    db: Engine, smtp_settings: Settings, handler: RecordingHandler, now: datetime
+) -> None:
+    add_creator(db, now, handle="typo", email="typo-at-mail.example")
+    add_creator(db, now, handle="ok", email="ok@mail.example")
+    launch(db, smtp_settings, now)
+    report = send_initial_emails(
+        engine=db, settings=smtp_settings, campaign_slug="spring-glow", now=now, actor=ACTOR
+    )
+    assert [(o.creator, o.reason) for o in report.skipped] == [
+        ("instagram:typo", "invalid email address 'typo-at-mail.example'")
+    ]
+    assert [r.rcpt_tos for r in handler.received] == [["ok@mail.example"]]

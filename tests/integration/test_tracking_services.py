@@ -18,7 +18,12 @@ from creatorflow.services.deliverables import SubmissionRefused
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import Deliverable, Enrollment, Event, MetricSnapshot
-from tests.integration.tracking_seed import add_campaign, enroll, sandbox_settings
+from tests.integration.tracking_seed import (
+    add_campaign,
+    enroll,
+    record_world_posts,
+    sandbox_settings,
+)
 
 ACTOR = "test:tracking"
 
@@ -301,7 +306,7 @@ def test_a_polling_round_makes_the_minimum_number_of_requests(
             )
     # detection lists only the 20 newest: record the rest as detected by hand for this test
     _detect_all(engine, clients, now + timedelta(minutes=2))
-    _record_all(engine, world, now + timedelta(minutes=2))
+    record_world_posts(engine, world, now + timedelta(minutes=2))
     for server in (sandbox.youtube, sandbox.instagram, sandbox.tiktok):
         server.clear_log()
 
@@ -318,43 +323,6 @@ def test_a_polling_round_makes_the_minimum_number_of_requests(
     assert len(sandbox.instagram.log) == 4
     assert sandbox.tiktok.calls("/video/query") == len(sandbox.tiktok.log) == 4
     assert sum(r.requests for r in reports) == 3 + 4 + 4
-
-
-def _record_all(engine: Engine, world: World, now: datetime) -> None:
-    """Every world post of an enrolled account as a deliverable (insert-ignore, like detection)."""
-    from creatorflow.domain.model import Provenance
-    from creatorflow.storage.models import Account
-
-    with session_scope(engine) as session:
-        for enrollment, account in session.execute(
-            select(Enrollment, Account).join(Account, Account.id == Enrollment.account_id)
-        ).all():
-            for post in world.posts_of(account.platform, account.handle):
-                deliverables.record_deliverable(
-                    session,
-                    enrollment=enrollment,
-                    campaign_id=enrollment.campaign_id,
-                    post=_as_post(post),
-                    provenance=Provenance.API,
-                    now=now,
-                    actor=ACTOR,
-                    kind="deliverable_detected",
-                )
-
-
-def _as_post(post: object) -> deliverables.Post:
-    from creatorflow.platforms.base import PostMetrics
-
-    return deliverables.Post(
-        platform=post.platform,
-        post_id=post.post_id,
-        author_id=None,  # type: ignore[attr-defined]
-        url=post.url,
-        title=post.title,
-        text=post.text,  # type: ignore[attr-defined]
-        published_at=post.published_at,
-        metrics=PostMetrics(),  # type: ignore[attr-defined]
-    )
 
 
 @pytest.mark.postgres
@@ -497,7 +465,7 @@ def test_one_creator_without_a_token_does_not_stop_the_round(
         account = world.add_account("tiktok", handle)
         enroll(engine, campaign, account, now=now, stage="posted")
         world.add_post("tiktok", handle, text="#springglow", published_at=now)
-    _record_all(engine, world, now)
+    record_world_posts(engine, world, now)
     world.update_account("tiktok", "tt1", connected=False)  # revoked: no token any more
     clients = _clients(settings, sandbox)
     try:

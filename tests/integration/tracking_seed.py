@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from creatorflow.domain.model import Platform
-from creatorflow.sandbox import SandboxAccount
+from creatorflow.domain.model import Platform, Provenance
+from creatorflow.platforms.base import Post, PostMetrics
+from creatorflow.sandbox import SandboxAccount, SandboxPost, World
+from creatorflow.services.deliverables import record_deliverable
 from creatorflow.settings import Settings
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.models import Account, Campaign, Creator, Enrollment
@@ -113,4 +115,38 @@ def sandbox_settings(settings: Settings, values: dict[str, Any]) -> Settings:
             "http_max_retries": 1,
             "http_backoff_base": 0.01,
         },
+    )
+
+
+def record_world_posts(engine: Engine, world: World, now: datetime) -> None:
+    """Every world post of an enrolled account as a deliverable (the path detection takes),
+    for tests that need more posts than one detection page shows."""
+    with session_scope(engine) as session:
+        pairs = session.execute(
+            select(Enrollment, Account).join(Account, Account.id == Enrollment.account_id)
+        ).all()
+        for enrollment, account in pairs:
+            for post in world.posts_of(account.platform, account.handle):
+                record_deliverable(
+                    session,
+                    enrollment=enrollment,
+                    campaign_id=enrollment.campaign_id,
+                    post=_as_post(post),
+                    provenance=Provenance.API,
+                    now=now,
+                    actor="test:seed",
+                    kind="deliverable_detected",
+                )
+
+
+def _as_post(post: SandboxPost) -> Post:
+    return Post(
+        platform=post.platform,
+        post_id=post.post_id,
+        author_id=None,
+        url=post.url,
+        title=post.title,
+        text=post.text,
+        published_at=post.published_at,
+        metrics=PostMetrics(),
     )
