@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from creatorflow.domain.model import Platform
 from creatorflow.services.polling import PollBatch
 from tasks.outreach import send_follow_ups_task
-from tasks.replies import read_inbox_task
+from tasks.replies import read_inbox_task, send_pending_briefs_task
 from tasks.tracking import (
     RATE_LIMITS,
     campaigns_to_track_task,
@@ -68,6 +68,8 @@ def track_campaigns(
 
     summary["inbox"] = read_inbox_task(now)  # replies first: they stop follow-ups and reminders
     for slug in slugs:
+        # briefs held back at acceptance (send window, daily cap, a 4xx) leave first
+        summary.setdefault("briefs", {})[slug] = send_pending_briefs_task(slug, now)
         summary.setdefault("follow_ups", {})[slug] = send_follow_ups_task(slug, now)
         summary.setdefault("reminders", {})[slug] = send_reminders_task(slug, now)
 

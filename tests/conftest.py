@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
 
 from creatorflow.settings import Settings
 from creatorflow.storage.db import dispose_engines, engine_for
@@ -30,14 +31,17 @@ _pg_problem: str | None = None
 
 def _postgres_reachable() -> str | None:
     """None when PostgreSQL answers, else the reason (shown in the skip message)."""
+    engine = sa.create_engine(
+        PG_ADMIN_URL, poolclass=NullPool, connect_args={"connect_timeout": 3}
+    )
     try:
-        engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
         with engine.connect() as conn:
             conn.execute(sa.text("select 1"))
-        engine.dispose()
         return None
     except Exception as exc:  # any failure to connect means "not reachable"
         return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}"
+    finally:
+        engine.dispose()
 
 
 def pytest_report_header(config: pytest.Config) -> str:

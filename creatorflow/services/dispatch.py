@@ -43,7 +43,7 @@ from creatorflow.storage.models import Base, Enrollment, Event, OutreachMessage
 @dataclass
 class _Result:
     item: Prepared
-    status: str  # sent, failed, unknown, deferred, untried
+    status: str  # sent, failed, unknown, deferred ("not tried" when a crash stopped the chunk)
     detail: str | None = None
     address_unknown: bool = False
     code: int | None = None
