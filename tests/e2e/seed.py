@@ -93,6 +93,7 @@ def seed_tracked_campaign(
                             account_id=account_id,
                             tier="micro",
                             stage="accepted",
+                            due_at=posted_at + timedelta(days=12),
                             accepted_at=posted_at,
                             created_at=posted_at,
                             updated_at=posted_at,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -179,6 +180,31 @@ class Stack:
             if "UUID:" in line:
                 return line.split("UUID:", 1)[1].strip()
         raise AssertionError(f"no flow run id in:\n{result.stdout}")
+
+    def run_deployments_together(
+        self, name: str, params: Mapping[str, Any], count: int
+    ) -> list[str]:
+        """``count`` `prefect deployment run` commands started at once (overlapping runs)."""
+        args = [str(BIN / "prefect"), "deployment", "run", name, "--params", json.dumps(params)]
+        processes = [
+            subprocess.Popen(
+                args,
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for _ in range(count)
+        ]
+        run_ids = []
+        for process in processes:
+            output, _ = process.communicate(timeout=120)
+            match = re.search(r"UUID: ([0-9a-f-]{36})", output)
+            if process.returncode != 0 or match is None:
+                raise AssertionError(f"prefect deployment run {name} failed:\n{output}")
+            run_ids.append(match.group(1))
+        return run_ids
 
     def wait_for_run(self, run_id: str, timeout: float = 180) -> dict[str, Any]:
         """The flow run once it is in a terminal state (fails the test on timeout)."""
