@@ -8,14 +8,11 @@ differ from production: sandbox platform APIs on 127.0.0.1 and Maildir folders f
 
 from __future__ import annotations
 
-import importlib
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from creatorflow.demo.cast import HASHTAG, MENTION, Cast
 from creatorflow.sandbox import SandboxServers, World
@@ -66,7 +63,6 @@ class Demo:
     cast: Cast
     world: World
     started: float = field(default_factory=time.monotonic)
-    skipped: list[str] = field(default_factory=list)
 
     def say(self, text: str) -> None:
         print(f"[{time.monotonic() - self.started:5.1f}s] {text}", flush=True)
@@ -75,15 +71,6 @@ class Demo:
         moment = START + timedelta(days=day)
         self.world.set_now(moment)
         return moment
-
-    def optional(self, module: str, name: str, step: str) -> Callable[..., Any] | None:
-        """A flow or service that another part of the project provides, or None (step skipped)."""
-        try:
-            return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
-        except (ImportError, AttributeError):
-            self.skipped.append(step)
-            self.say(f"SKIPPED {step}: {module}.{name} is not available yet")
-            return None
 
 
 def run_demo(directory: Path, *, creators: int = 300) -> int:

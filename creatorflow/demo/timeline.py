@@ -19,9 +19,15 @@ from typing import Any
 from creatorflow.demo.cast import Answer
 from creatorflow.demo.run import REPORT_DAY, SLUG, TRACKING_DAYS, Demo, campaign_yaml
 from creatorflow.domain.metrics import funnel_step_reached
+from creatorflow.services.reports import build_report, write_report
+from creatorflow.services.responses import record_response
 from creatorflow.settings import Settings, get_settings
 from creatorflow.storage.db import engine_for
 from creatorflow.storage.migrate import upgrade
+from flows.creators import refresh_creators_flow
+from flows.outreach import launch_campaign
+from flows.reporting import campaign_report
+from flows.tracking import track_campaigns
 
 ACTOR = "cli:demo"
 STEPS = ("contacted", "accepted", "posted")
@@ -38,14 +44,11 @@ def play(demo: Demo, csv_path: Path) -> int:
     now = demo.at(-1)
     import_csv(demo, settings, csv_path, now)
     sandbox_rate_limits(demo)
-    refresh = demo.optional("flows.creators", "refresh_creators_flow", "refresh-creators")
-    if refresh is not None:
-        result = refresh(as_of=now)
-        demo.say(f"refresh-creators: {_short(result)}")
+    demo.say(f"refresh-creators: {refresh_creators_flow(as_of=now).line()}")
 
     now = demo.at(0)
-    if not launch(demo, campaign_file, now):
-        return finish(demo, settings, ok=False)
+    result = launch_campaign(campaign=str(campaign_file), approve=True, as_of=now)
+    demo.say(f"launch-campaign (auto-approved): {result['shortlist']}; {result['summary']}")
     pending = demo.cast.read_mail(outbox, inbox, now=now + timedelta(hours=1))
     deleter = demo.cast.choose_deleter()
     contacted = sum(p.contacted for p in demo.cast.people)
@@ -55,7 +58,6 @@ def play(demo: Demo, csv_path: Path) -> int:
     if deleter is not None:
         demo.say(f"{deleter.handle_ref} will delete their post after a few days")
 
-    track = demo.optional("flows.tracking", "track_campaigns", "track-campaigns")
     for day in TRACKING_DAYS:
         now = demo.at(day)
         events = demo.cast.publish(demo.world, now=now)
@@ -67,9 +69,8 @@ def play(demo: Demo, csv_path: Path) -> int:
             demo.say(f"day {day}: ... and {len(events) - 3} more posted")
         demo.cast.grow(demo.world)
         pending += demo.cast.read_mail(outbox, inbox, now=now - timedelta(hours=2))
-        if track is not None:
-            summary = track(campaign_slug=SLUG, as_of=now)
-            demo.say(f"day {day}: track-campaigns {_tracking_line(summary)}")
+        summary = track_campaigns(campaign_slug=SLUG, as_of=now)
+        demo.say(f"day {day}: track-campaigns {_tracking_line(summary)}")
         respond(demo, settings, pending, now)
         pending = []
 
@@ -115,24 +116,12 @@ def sandbox_rate_limits(demo: Demo) -> None:
     demo.say("Prefect ephemeral server up; platform rate limits opened for the sandbox")
 
 
-def launch(demo: Demo, campaign_file: Path, now: datetime) -> bool:
-    flow = demo.optional("flows.outreach", "launch_campaign", "launch-campaign")
-    if flow is None:
-        return False
-    result = flow(campaign=str(campaign_file), approve=True, as_of=now)
-    demo.say(f"launch-campaign (auto-approved): {result['shortlist']}; {result['summary']}")
-    return True
-
-
 def respond(demo: Demo, settings: Settings, answers: list[Answer], now: datetime) -> None:
     """The operator records each answer, as with `creatorflow campaign respond`."""
     if not answers:
         return
-    service = demo.optional("creatorflow.services.responses", "record_response", "respond")
-    if service is None:
-        return
     for answer in answers:
-        service(
+        record_response(
             engine=engine_for(settings.database_url),
             settings=settings,
             campaign_slug=SLUG,
@@ -150,16 +139,13 @@ def respond(demo: Demo, settings: Settings, answers: list[Answer], now: datetime
 
 def report(demo: Demo, settings: Settings, now: datetime) -> Path | None:
     """`creatorflow campaign report SLUG --out DIR`, as of the end of the demo."""
-    from creatorflow.services.reports import build_report, write_report
 
     out = demo.directory / "report"
     built = build_report(
         engine=engine_for(settings.database_url), settings=settings, slug=SLUG, as_of=now
     )
     write_report(built, out)
-    flow = demo.optional("flows.reporting", "campaign_report", "campaign-report")
-    if flow is not None:
-        flow(slug=SLUG, as_of=now, send=True)
+    campaign_report(slug=SLUG, as_of=now, send=True)  # the weekly run: artifacts and the email
     demo.say(f"report for {built.period} written to {out}")
     return out
 
@@ -212,13 +198,11 @@ def finish(demo: Demo, settings: Settings, *, ok: bool, report_dir: Path | None 
     print(f"  inbox:          {demo.directory / 'inbox'}  (the simulated replies and bounces)")
     print(f"  database:       {settings.database_url}")
     print(f"  Prefect runs:   PREFECT_HOME={home} prefect server start  -> http://127.0.0.1:4200")
-    if demo.skipped:
-        print(f"  skipped steps:  {', '.join(demo.skipped)} (not built yet)")
-    return 0 if ok and not demo.skipped else 1
+    return 0 if ok else 1
 
 
 def _short(result: Any) -> str:
-    text = result.line() if hasattr(result, "line") else str(result)
+    text = str(result)
     return text if len(text) < 300 else text[:297] + "..."
 
 
