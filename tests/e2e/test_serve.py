@@ -100,3 +100,5 @@ def test_deployment_run_with_a_parameter_file_works_against_creatorflow_serve(
         crons = [s["schedule"].get("cron") for s in served_one["schedules"]]
         assert crons == ([deployment.cron] if deployment.cron else []), deployment.full_name
         assert served_one["paused"] is False
+    limits = {limit["name"] for limit in stack.api("POST", "/v2/concurrency_limits/filter", {})}
+    assert {"youtube-api", "instagram-api", "tiktok-api"} <= limits  # made by `serve` itself
