@@ -73,6 +73,7 @@ class Settings(BaseSettings):
 
     def require(self, *fields: str) -> None:
         """Fail with one message naming every missing environment variable."""
+
         def blank(value: object) -> bool:  # an empty SecretStr is as missing as None
             if isinstance(value, SecretStr):
                 value = value.get_secret_value()

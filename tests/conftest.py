@@ -31,9 +31,7 @@ _pg_problem: str | None = None
 
 def _postgres_reachable() -> str | None:
     """None when PostgreSQL answers, else the reason (shown in the skip message)."""
-    engine = sa.create_engine(
-        PG_ADMIN_URL, poolclass=NullPool, connect_args={"connect_timeout": 3}
-    )
+    engine = sa.create_engine(PG_ADMIN_URL, poolclass=NullPool, connect_args={"connect_timeout": 3})
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("select 1"))
