@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from creatorflow.domain.creator_rows import CreatorRow
-from creatorflow.domain.model import Platform
+from creatorflow.domain.model import Platform, Tier
 from creatorflow.domain.tiers import TierRules, assign_tier
 
 AccountKey = tuple[str, str]
@@ -100,11 +100,12 @@ class MergePlan:
 
     def assign_tiers(self, rules: TierRules) -> None:
         cache: dict[int | None, str | None] = {}
+        names: dict[Tier | None, str | None] = {tier: tier.value for tier in Tier}
+        names[None] = None  # (``Tier.value`` is a Python-level property: too slow per account)
         for account in self.accounts.values():
             followers = account.followers
             if followers not in cache:
-                tier = assign_tier(followers, rules)
-                cache[followers] = tier.value if tier is not None else None
+                cache[followers] = names[assign_tier(followers, rules)]
             account.tier = cache[followers]
 
 
@@ -168,9 +169,9 @@ class _Planner:
             new_ref = self.next_ref
             self.next_ref -= 1
             fresh = PlannedAccount(key[0], key[1], new_ref, row.followers, source)
-            person = PlannedCreator(new_ref, email, row.name, row.country, row.niche, source)
-            person.new_accounts.append(fresh)
-            self.result.creators[new_ref] = person
+            self.result.creators[new_ref] = PlannedCreator(
+                new_ref, email, row.name, row.country, row.niche, source, None, [fresh]
+            )
             self.result.accounts[key] = fresh
             if email is not None:
                 self.new_emails[email] = new_ref

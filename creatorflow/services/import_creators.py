@@ -8,10 +8,12 @@ seconds, and a file-level error writes nothing. The merge rules are in ``domain.
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from json.encoder import encode_basestring_ascii as _json_string  # json.dumps' own
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from creatorflow.domain.creator_merge import (
     KnownCreator,
     MergePlan,
     PlannedAccount,
+    PlannedCreator,
     plan_merge,
 )
 from creatorflow.domain.creator_rows import RejectedRow
@@ -38,6 +41,7 @@ CREATORS: Table = Base.metadata.tables[Creator.__tablename__]
 ACCOUNTS: Table = Base.metadata.tables[Account.__tablename__]
 EVENTS: Table = Base.metadata.tables[Event.__tablename__]
 EVENT_COLUMNS = ("kind", "entity", "entity_id", "creator_id", "detail")
+_YOUTUBE = Platform.YOUTUBE.value
 
 
 class ImportConflict(CreatorflowError):
@@ -155,7 +159,7 @@ def _load_known(
 
 def _external_id(account: PlannedAccount) -> str | None:
     """A YouTube channel id given as the handle is also the account's external id."""
-    if account.platform == Platform.YOUTUBE.value and is_youtube_channel_id(account.handle):
+    if account.platform == _YOUTUBE and is_youtube_channel_id(account.handle):
         return account.handle
     return None
 
@@ -175,7 +179,6 @@ def _write(
         )
     )
     new_accounts = [a for a in plan.accounts.values() if a.known is None]
-    youtube = Platform.YOUTUBE.value
     account_ids = allocate_ids(conn, ACCOUNTS, len(new_accounts))
     for account in new_accounts:
         account.creator_ref = creator_ids.get(account.creator_ref, account.creator_ref)
@@ -196,7 +199,7 @@ def _write(
                 a.creator_ref,
                 a.platform,
                 a.handle,
-                _external_id(a) if a.platform == youtube else None,
+                _external_id(a) if a.platform == _YOUTUBE else None,
                 a.followers,
                 a.tier,
             )
@@ -208,15 +211,12 @@ def _write(
             "updated_at": now,
         },
     )
+    # one event per new creator, naming its accounts (the log stays proportionate to people)
+    lawful_json = _json_string(lawful_basis)
     for creator in new_creators:
-        # one event per new creator, naming its accounts (the log stays proportionate to people)
         creator_id = creator_ids[creator.ref]
-        detail = {
-            "source": creator.source,
-            "lawful_basis": lawful_basis,
-            "accounts": [f"{a.platform}:{a.handle}" for a in creator.new_accounts],
-        }
-        events.append(("creator_created", "creator", creator_id, creator_id, detail))
+        detail_json = _created_detail(creator, lawful_json)
+        events.append(("creator_created", "creator", creator_id, creator_id, detail_json))
     created_ids = set(creator_ids.values())
     for account, account_id in zip(new_accounts, account_ids, strict=True):
         if account.creator_ref in created_ids:
@@ -228,7 +228,9 @@ def _write(
             "tier": account.tier,
             "source": account.source,
         }
-        events.append(("account_created", "account", account_id, account.creator_ref, detail))
+        events.append(
+            ("account_created", "account", account_id, account.creator_ref, json.dumps(detail))
+        )
 
     changed_creators = plan.changed_creators()
     if changed_creators:
@@ -245,7 +247,7 @@ def _write(
         )
     for creator in changed_creators:
         detail = {"changes": creator.changes(), "source": creator.source}
-        events.append(("creator_updated", "creator", creator.ref, creator.ref, detail))
+        events.append(("creator_updated", "creator", creator.ref, creator.ref, json.dumps(detail)))
 
     changed_refs = {c.ref for c in changed_creators}
     updated = unchanged = 0
@@ -260,7 +262,13 @@ def _write(
             )
             detail = {"changes": changes, "source": account.source}
             events.append(
-                ("account_updated", "account", account.known.id, account.creator_ref, detail)
+                (
+                    "account_updated",
+                    "account",
+                    account.known.id,
+                    account.creator_ref,
+                    json.dumps(detail),
+                )
             )
         if changes or account.creator_ref in changed_refs:
             updated += 1
@@ -273,5 +281,26 @@ def _write(
             .values(followers=bindparam("followers"), tier=bindparam("tier"), updated_at=now),
             account_updates,
         )
-    bulk_insert(conn, EVENTS, EVENT_COLUMNS, events, constants={"occurred_at": now, "actor": actor})
+    bulk_insert(
+        conn,
+        EVENTS,
+        EVENT_COLUMNS,
+        events,
+        constants={"occurred_at": now, "actor": actor},
+        serialized=("detail",),
+    )
     return len(new_accounts), updated, unchanged
+
+
+def _created_detail(creator: PlannedCreator, lawful_json: str) -> str:
+    """``json.dumps`` of a creator_created detail, built from json's own string encoder.
+
+    The same text as ``json.dumps({"source": .., "lawful_basis": .., "accounts": [..]})``
+    (a test holds them equal), at a quarter of the cost: the import writes one per
+    new creator, and 100,000 generic ``json.dumps`` calls took longer than inserting them.
+    """
+    accounts = ", ".join([_json_string(f"{a.platform}:{a.handle}") for a in creator.new_accounts])
+    return (
+        f'{{"source": {_json_string(creator.source)}, "lawful_basis": {lawful_json}, '
+        f'"accounts": [{accounts}]}}'
+    )

@@ -8,7 +8,7 @@ driver's ``executemany`` directly. Works on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -43,11 +43,14 @@ def bulk_insert(
     rows: Sequence[tuple[Any, ...]],
     *,
     constants: Mapping[str, Any] | None = None,
+    serialized: Collection[str] = (),
 ) -> None:
     """Insert ``rows`` (tuples in ``columns`` order), each completed by the same ``constants``.
 
     Constants go through their column type's bind processing once; per-row values only where
     the type has a processor (e.g. JSON), so plain strings and integers reach the driver as is.
+    Columns named in ``serialized`` hold JSON text made by the caller (``json.dumps`` output,
+    or text identical to it): stored as is on SQLite, cast on PostgreSQL, never encoded twice.
     """
     if not rows:
         return
@@ -57,6 +60,8 @@ def bulk_insert(
     tail = tuple(_process(table, name, value, dialect) for name, value in constants.items())
     active: list[tuple[int, Callable[[Any], Any]]] = []
     for index, name in enumerate(columns):
+        if name in serialized:
+            continue
         found = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if found is not None:
             active.append((index, found))
@@ -74,9 +79,15 @@ def bulk_insert(
         params = list(rows)
     quote = dialect.identifier_preparer.quote
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    markers = [
+        f"CAST({marker} AS {table.c[name].type.compile(dialect)})"
+        if name in serialized and dialect.name != "sqlite"
+        else marker
+        for name in names
+    ]
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
-        f"VALUES ({', '.join([marker] * len(names))})"
+        f"VALUES ({', '.join(markers)})"
     )
     conn.exec_driver_sql(sql, params)
 

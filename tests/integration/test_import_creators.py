@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -188,6 +189,35 @@ def test_every_created_creator_and_account_has_an_event(
     assert events[2].detail["handle"] == "leo2" and events[2].detail["source"] == "b.csv:2"
     assert events[2].creator_id == events[0].creator_id
     assert all(e.actor == "test:import" and e.occurred_at == now for e in events)
+
+
+def test_event_details_are_the_exact_json_text_json_dumps_writes(
+    engine: sa.Engine, tmp_path: Path, now: datetime
+) -> None:
+    # the import builds creator_created details itself (fast path): quotes, backslashes and
+    # non-ASCII in the file name and lawful basis must come out exactly as json.dumps has them
+    name = 'créateurs "q3" \\ back.csv'
+    path = write(tmp_path, HEADER + "instagram,leo,,,,,\nyoutube,leo,leo@example.com,,,,\n", name)
+    import_creators(
+        engine=engine,
+        path=path,
+        lawful_basis='consent "opt-in" ✓',
+        tier_rules=TierRules.default(),
+        now=now,
+        actor="test:import",
+    )
+    with engine.connect() as conn:
+        texts = conn.execute(sa.text("SELECT CAST(detail AS TEXT) FROM events ORDER BY id"))
+        details = [text for (text,) in texts]
+    assert [json.loads(text) for text in details] == [
+        {
+            "source": f"{name}:2",
+            "lawful_basis": 'consent "opt-in" ✓',
+            "accounts": ["instagram:leo"],
+        },
+        {"source": f"{name}:3", "lawful_basis": 'consent "opt-in" ✓', "accounts": ["youtube:leo"]},
+    ]
+    assert details == [json.dumps(json.loads(text)) for text in details]
 
 
 BAD_ROWS = [

@@ -258,6 +258,20 @@ def test_bulk_insert_allocates_ids_and_processes_types(engine: sa.Engine) -> Non
         record_event(session, kind="c", entity="x", entity_id=None, detail={}, actor="t", at=T0)
 
 
+def test_bulk_insert_stores_json_serialised_by_the_caller_as_is(engine: sa.Engine) -> None:
+    table = Base.metadata.tables["events"]
+    with engine.begin() as conn:
+        bulk_insert(
+            conn, table, ("kind", "entity", "detail"),
+            [("a", "x", '{"n": [1, "\\u00e9"]}'), ("b", "x", "{}")],
+            constants={"occurred_at": T0, "actor": "test"},
+            serialized=("detail",),
+        )  # fmt: skip
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(Event.kind, Event.detail).order_by(Event.id)).all()
+    assert [tuple(r) for r in rows] == [("a", {"n": [1, "é"]}), ("b", {})]
+
+
 def test_migrations_match_the_models(db_url: str) -> None:
     engine = sa.create_engine(db_url)
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import given
@@ -170,3 +170,25 @@ def test_follower_counts_round_trip_plain_and_grouped(count: int) -> None:
 def test_scaled_follower_counts_round_trip(value: Decimal, suffix: tuple[str, int]) -> None:
     letter, factor = suffix
     assert parse_followers(f"{value}{letter}") == int(value * factor)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1.2345k", 1235), ("1.2344k", 1234), ("0.0005k", 1), ("0.0004k", 0), ("2.5000005m", 2500001)],
+)
+def test_scaled_follower_counts_round_half_up(raw: str, expected: int) -> None:
+    assert parse_followers(raw) == expected
+
+
+@given(
+    st.integers(min_value=0, max_value=10**6),
+    st.text(alphabet="0123456789", max_size=12),
+    st.sampled_from([("k", 1_000), ("m", 1_000_000), ("b", 1_000_000_000)]),
+)
+def test_scaled_follower_counts_are_exact_for_any_precision(
+    whole: int, fraction: str, suffix: tuple[str, int]
+) -> None:
+    letter, factor = suffix
+    number = f"{whole}.{fraction}" if fraction else str(whole)
+    expected = (Decimal(number) * factor).to_integral_value(rounding=ROUND_HALF_UP)
+    assert parse_followers(number + letter) == int(expected)
