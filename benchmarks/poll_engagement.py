@@ -1,11 +1,14 @@
 """Engagement polling at scale: 10,000 YouTube posts, 50 ms server latency.
 
 Compares one polling round of the ``poll-engagement`` flow (the polling part of
-``track-campaigns``: plan, claim, videos.list 50 ids a call, snapshots committed per batch, rate
-limits, progress artifact) with a hand-written loop doing the same work (videos.list 50 ids a call
-with ``requests`` at the same concurrency, snapshots inserted with ``executemany``) in the same
-run, against the same sandbox server. Prints the time ratio (goal <= 1.25x), the Prefect task runs
-of the round (goal <= ceil(N/50) + 10) and the peak RSS (goal <= 500 MB).
+``track-campaigns``: plan, claim, videos.list 50 ids a call, each answer's snapshots committed as
+it arrives, strict rate limits, progress artifact) with a hand-written loop doing the same calls
+(videos.list 50 ids a call with ``requests`` at the same concurrency, snapshots inserted with
+``executemany``) in the same run, against the same sandbox server. "Same concurrency" is
+``POLL_CONCURRENCY``: the platform calls the flow keeps in flight (poll-metrics tasks at once times
+each task's fetch threads). Both sides run after one warm-up flow call, which starts the ephemeral
+Prefect server once per process. Prints the time ratio (goal <= 1.25x), the Prefect task runs of
+the round (goal <= ceil(N/50) + 10) and the peak RSS (goal <= 500 MB).
 """
 
 from __future__ import annotations

@@ -189,11 +189,22 @@ def detect_deliverables_task(batch: deliverables.DetectionBatch, as_of: datetime
 
 
 @task(name="plan-polling")
-def plan_polling_task(campaign_slug: str | None, as_of: datetime) -> list[polling.PollBatch]:
+def plan_polling_task(
+    campaign_slug: str | None, as_of: datetime, parallelism: int = 1
+) -> list[polling.PollBatch]:
     settings = get_settings()
     return polling.plan_polling(
-        engine=engine_for(settings.database_url), campaign_slug=campaign_slug, now=as_of
+        engine=engine_for(settings.database_url),
+        campaign_slug=campaign_slug,
+        now=as_of,
+        parallelism=parallelism,
     )
+
+
+#: Platform calls one poll-metrics task keeps in flight. One is enough: a helper thread makes the
+#: next call while the task stores the previous answer, so the connection never waits on the
+#: database; the flow's concurrency comes from several tasks at once.
+FETCH_THREADS = 1
 
 
 @task(name="poll-metrics", task_run_name="poll-{batch.platform}", **_RETRY)
@@ -207,6 +218,7 @@ def poll_batch_task(batch: polling.PollBatch, as_of: datetime) -> dict[str, Any]
             now=as_of,
             actor=current_actor("task:poll-metrics"),
             throttle=None,  # the dispatching flow holds the rate limit (flows/tracking.py)
+            fetch_threads=FETCH_THREADS,
         )
     return asdict(report)
 

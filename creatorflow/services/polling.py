@@ -1,38 +1,39 @@
 """Engagement polling: due deliverables only, batched to each platform's maximum, one snapshot each.
 
-A round is planned (``plan_polling``) and then worked batch by batch (``poll_batch``), each batch
-committed on its own, so a quota error ends the round with everything polled so far stored, and
-the next round resumes with whatever is still due.
+A round is planned (``plan_polling``) and then worked batch by batch (``poll_batch``). Inside a
+batch every platform call (50 YouTube ids, one Instagram creator, 20 TikTok ids) is stored and
+committed as soon as it is answered, so a quota error ends the round with everything polled so
+far stored, and the next round resumes with whatever is still due.
 
 Overlapping rounds (two workers, a manual run during a scheduled one) are safe: a batch first
-*claims* its deliverables (re-checks they are due and stamps ``last_polled_at`` in one
-transaction, skipping rows another run holds locked on PostgreSQL), and the snapshot insert is
-``ON CONFLICT DO NOTHING`` on (deliverable, taken_at).
+claims its deliverables (``poll_store.claim``: a compare-and-set on the ``last_polled_at`` seen
+when planning), and the snapshot insert is ``ON CONFLICT DO NOTHING`` on (deliverable, taken_at).
 """
 
 from __future__ import annotations
 
 import math
+import queue
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections import deque
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
 
-from pydantic import BaseModel
-from sqlalchemy import Engine, Table, select, update
-from sqlalchemy.orm import Session
+from pydantic import BaseModel, model_validator
+from sqlalchemy import Engine, func, or_, select
 
 from creatorflow.domain.cadence import is_due
 from creatorflow.domain.model import DeliverableStatus, Platform, Provenance
-from creatorflow.platforms.base import Post
+from creatorflow.platforms.base import PlatformClient, Post
 from creatorflow.platforms.errors import PermanentPlatformError, QuotaExhausted
-from creatorflow.services.deliverables import ClientFactory, flow_run_id
-from creatorflow.services.tracking_spec import load_tracked, tracked_campaign
+from creatorflow.services import poll_store
+from creatorflow.services.deliverables import ClientFactory
+from creatorflow.services.poll_store import ACCOUNTS, DELIVERABLES, ENROLLMENTS, Claim
+from creatorflow.services.tracking_spec import load_tracked
 from creatorflow.storage.db import session_scope
-from creatorflow.storage.events import record_event
-from creatorflow.storage.models import Account, Campaign, Deliverable, Enrollment, MetricSnapshot
+from creatorflow.storage.models import UTCDateTime
 
 #: Ids per metrics call (platform_apis.md): YouTube videos.list 50, TikTok video/query 20;
 #: Instagram reads media through one business-discovery call per creator (None: no id limit).
@@ -44,22 +45,33 @@ IDS_PER_CALL: dict[Platform, int | None] = {
 #: Platforms whose metrics calls are per owner: Instagram business discovery reads one creator's
 #: media; TikTok's video/query answers only for the token owner's videos.
 PER_OWNER: frozenset[Platform] = frozenset({Platform.INSTAGRAM, Platform.TIKTOK})
-#: Posts per task: a multiple of the call size, so only a round's last call is partial. A task
-#: makes a few calls in a row: task runs (and rate-limit acquisitions, each a round trip to the
-#: Prefect server) stay few, while the flow keeps several tasks in flight.
+#: Most posts one task polls: a multiple of the call size, so only a round's last call is
+#: partial. A task makes many calls in a row (task runs cost the orchestrator far more than
+#: calls do); ``plan_polling`` splits a round into fewer, evenly sized batches when it can.
 POSTS_PER_BATCH: dict[Platform, int] = {
-    Platform.YOUTUBE: 250,
+    Platform.YOUTUBE: 1250,
     Platform.INSTAGRAM: 50,
-    Platform.TIKTOK: 200,
+    Platform.TIKTOK: 400,
 }
 
 
 class PollBatch(BaseModel):
-    """Deliverables one task polls (a small value: ids only, safe as a task parameter)."""
+    """Deliverables one task polls (a small value: ids only, safe as a task parameter).
+
+    ``last_polled`` is each deliverable's ``last_polled_at`` when the round was planned: the
+    claim stamps a row only if it still holds that value, i.e. no other run polled it since.
+    """
 
     platform: Platform
     deliverable_ids: list[int]
+    last_polled: list[datetime | None]
     requests: int  # API calls this batch needs
+
+    @model_validator(mode="after")
+    def _aligned(self) -> PollBatch:
+        if len(self.last_polled) != len(self.deliverable_ids):
+            raise ValueError("last_polled must give one value per deliverable id")
+        return self
 
 
 @dataclass
@@ -80,6 +92,7 @@ class _Due:
     platform: Platform
     post_id: str
     owner: str
+    last_polled: datetime | None
 
 
 def _requests_for(platform: Platform, post_ids: Sequence[str], owners: Sequence[str]) -> int:
@@ -95,49 +108,75 @@ def _requests_for(platform: Platform, post_ids: Sequence[str], owners: Sequence[
     return sum(math.ceil(len(ids) / size) for ids in per_owner.values())
 
 
-def plan_polling(*, engine: Engine, campaign_slug: str | None, now: datetime) -> list[PollBatch]:
-    """The round's batches: live, API-tracked deliverables whose cadence says poll at ``now``."""
+_D, _E, _A = DELIVERABLES.c, ENROLLMENTS.c, ACCOUNTS.c
+
+
+def plan_polling(
+    *, engine: Engine, campaign_slug: str | None, now: datetime, parallelism: int = 1
+) -> list[PollBatch]:
+    """The round's batches: live, API-tracked deliverables whose cadence says poll at ``now``.
+
+    ``parallelism`` is how many batches the caller works at once: a round is split into a
+    multiple of it (batches of even size, each at most ``POSTS_PER_BATCH``) so that no worker
+    idles while another finishes a long last batch.
+    """
     due: list[_Due] = []
     with session_scope(engine) as session:
         campaigns = {c.id: c for c in load_tracked(session, campaign_slug)}
         if not campaigns:
             return []
-        rows = session.execute(
-            select(
-                Deliverable.id,
-                Deliverable.platform,
-                Deliverable.post_id,
-                Deliverable.posted_at,
-                Deliverable.detected_at,
-                Deliverable.last_polled_at,
-                Enrollment.campaign_id,
-                Account.handle,
+        # Core rows (no ORM loading): a round reads every tracked deliverable
+        rows = (
+            session.connection()
+            .execute(
+                select(
+                    _D.id,
+                    _D.platform,
+                    _D.post_id,
+                    func.coalesce(_D.posted_at, _D.detected_at, type_=UTCDateTime()),
+                    _D.last_polled_at,
+                    _E.campaign_id,
+                    _A.handle,
+                )
+                .join(ENROLLMENTS, _E.id == _D.enrollment_id)
+                .join(ACCOUNTS, _A.id == _E.account_id)
+                .where(_E.campaign_id.in_(list(campaigns)))
+                .where(_D.status == DeliverableStatus.LIVE.value)
+                .where(_D.provenance == Provenance.API.value)
+                # a post polled at or after ``now`` cannot be due (replays of earlier instants)
+                .where(or_(_D.last_polled_at.is_(None), _D.last_polled_at < now))
+                .order_by(_D.platform, _A.handle, _D.id)
             )
-            .join(Enrollment, Enrollment.id == Deliverable.enrollment_id)
-            .join(Account, Account.id == Enrollment.account_id)
-            .where(Enrollment.campaign_id.in_(list(campaigns)))
-            .where(Deliverable.status == DeliverableStatus.LIVE.value)
-            .where(Deliverable.provenance == Provenance.API.value)
-            .order_by(Deliverable.platform, Account.handle, Deliverable.id)
-        ).all()
-    for d_id, platform, post_id, posted_at, detected_at, last_polled, campaign_id, handle in rows:
+            .all()
+        )
+    for d_id, platform, post_id, posted, last_polled, campaign_id, handle in rows:
         ends = campaigns[campaign_id].tracking_ends
-        if is_due(posted_at or detected_at, last_polled, now=now, tracking_ends=ends):
-            due.append(_Due(d_id, Platform(platform), post_id, handle))
-    return _batches(due)
+        if is_due(posted, last_polled, now=now, tracking_ends=ends):
+            due.append(_Due(d_id, Platform(platform), post_id, handle, last_polled))
+    return _batches(due, max(1, parallelism))
 
 
-def _batches(due: Sequence[_Due]) -> list[PollBatch]:
+def _batch_size(limit: int, step: int, total: int, parallelism: int) -> int:
+    """Posts per batch: at most ``limit``, a multiple of ``step``, as even as a multiple of
+    ``parallelism`` batches allows."""
+    count = math.ceil(total / limit)
+    count = math.ceil(count / parallelism) * parallelism
+    size = math.ceil(total / count)
+    return min(limit, max(step, math.ceil(size / step) * step))
+
+
+def _batches(due: Sequence[_Due], parallelism: int) -> list[PollBatch]:
     batches: list[PollBatch] = []
     for platform in Platform:
         items = [d for d in due if d.platform is platform]
         if not items:
             continue
-        limit = POSTS_PER_BATCH[platform]
+        step = IDS_PER_CALL[platform] or 1
         if platform in PER_OWNER:
             groups: dict[str, list[_Due]] = {}
             for item in items:
                 groups.setdefault(item.owner, []).append(item)
+            limit = _batch_size(POSTS_PER_BATCH[platform], 1, len(items), parallelism)
             current: list[_Due] = []
             for group in groups.values():  # an owner's posts stay in one batch: one call
                 if current and len(current) + len(group) > limit:
@@ -152,6 +191,7 @@ def _batches(due: Sequence[_Due]) -> list[PollBatch]:
         for item in items:
             by_post.setdefault(item.post_id, []).append(item)
         posts = list(by_post.values())
+        limit = _batch_size(POSTS_PER_BATCH[platform], step, len(posts), parallelism)
         for start in range(0, len(posts), limit):
             batches.append(
                 _batch(platform, [d for group in posts[start : start + limit] for d in group])
@@ -163,6 +203,7 @@ def _batch(platform: Platform, items: Sequence[_Due]) -> PollBatch:
     return PollBatch(
         platform=platform,
         deliverable_ids=[d.deliverable_id for d in items],
+        last_polled=[d.last_polled for d in items],
         requests=_requests_for(platform, [d.post_id for d in items], [d.owner for d in items]),
     )
 
@@ -175,58 +216,172 @@ def poll_batch(
     now: datetime,
     actor: str,
     throttle: Callable[[Platform, int], None] | None = None,
+    fetch_threads: int = 0,
 ) -> PollReport:
-    """Poll one batch: claim the due deliverables, ask the platform call by call (each its
-    maximum), store snapshots and gones in one transaction. A quota error stores what was
-    answered and releases the rest for the next round."""
+    """Poll one batch: claim the deliverables still due, ask the platform call by call (each
+    its maximum) and store every answer in its own transaction as it arrives. A quota error
+    keeps what was answered and releases the rest for the next round.
+
+    ``fetch_threads=0`` makes the calls in this thread, one after the other. With ``n`` threads
+    up to ``n`` calls are in flight while this thread stores the answers; the first call goes
+    alone, so a spent quota or a rejected key costs one request, not ``n``.
+    """
     report = PollReport(platform=batch.platform)
-    claimed = _claim(engine, batch, now=now)
+    claimed = poll_store.claim(engine, batch.deliverable_ids, batch.last_polled, now=now)
     report.claimed = len(claimed)
     report.skipped = len(batch.deliverable_ids) - len(claimed)
     if not claimed:
         return report
-    calls = _calls(batch.platform, list(claimed.values()))
+    calls = _calls(batch.platform, claimed)
     if throttle is not None:
         throttle(batch.platform, len(calls))
-    client = clients(batch.platform)
-    answered: list[_Claim] = []
-    answers: dict[str, Post] = {}
-    try:
-        for index, call in enumerate(calls):
-            post_ids = list(dict.fromkeys(c.post_id for c in call))
-            owners = {c.post_id: c.owner for c in call}
-            try:
-                answers.update(client.post_metrics(post_ids, owners=owners))
-            except QuotaExhausted:
-                unpolled = [c for rest in calls[index:] for c in rest]
-                _release(engine, unpolled, now=now)
-                report.quota_exhausted = True
-                report.claimed -= len(unpolled)
-                break
-            except PermanentPlatformError as exc:  # this call only (e.g. one creator's token)
-                _release(engine, call, now=now)
-                report.claimed -= len(call)
-                report.failures.append(str(exc))
-                continue
-            except BaseException:
-                _release(engine, [c for rest in calls[index:] for c in rest], now=now)
-                raise
-            report.requests += 1
-            answered.extend(call)
-    finally:  # whatever was answered is stored, even when a later call fails
-        if answered:
-            _store(engine, answered, answers, now=now, actor=actor, report=report)
+    _Round(engine, clients(batch.platform), now=now, actor=actor, report=report).run(
+        calls, fetch_threads
+    )
     return report
 
 
-def _calls(platform: Platform, claims: Sequence[_Claim]) -> list[list[_Claim]]:
+#: What a call came to: its claims, the answer (None when it failed) and the failure.
+_Outcome = tuple[list[Claim], dict[str, Post] | None, BaseException | None]
+
+
+class _Round:
+    """The calls of one batch: make them, store each answer, release what was not polled."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        client: PlatformClient,
+        *,
+        now: datetime,
+        actor: str,
+        report: PollReport,
+    ) -> None:
+        self.engine = engine
+        self.client = client
+        self.now = now
+        self.actor = actor
+        self.report = report
+        self.stop = threading.Event()  # quota spent or an unexpected error: no further calls
+
+    def run(self, calls: list[list[Claim]], threads: int) -> None:
+        todo = deque(calls)
+        try:
+            outcomes = self._threaded(todo, threads) if threads > 0 else self._here(todo)
+            with closing(outcomes):
+                self._consume(outcomes)
+        finally:  # calls never made are released for the next round
+            rest = [c for call in todo for c in call]
+            todo.clear()
+            if rest:
+                self._release(rest)
+
+    def _consume(self, outcomes: Iterator[_Outcome]) -> None:
+        error: BaseException | None = None
+        for call, answer, problem in outcomes:
+            if answer is not None:
+                try:
+                    inserted, gone = poll_store.store(
+                        self.engine,
+                        self.report.platform,
+                        call,
+                        answer,
+                        now=self.now,
+                        actor=self.actor,
+                    )
+                except BaseException:
+                    self.stop.set()
+                    self._release(call)
+                    raise
+                self.report.requests += 1
+                self.report.snapshots += inserted
+                self.report.gone.extend(gone)
+                continue
+            self._release(call)
+            if isinstance(problem, QuotaExhausted):
+                self.stop.set()
+                self.report.quota_exhausted = True
+            elif isinstance(problem, PermanentPlatformError):  # this call only
+                self.report.failures.append(str(problem))
+            else:
+                self.stop.set()
+                error = error or problem
+        if error is not None:
+            raise error
+
+    def _attempt(self, call: list[Claim]) -> _Outcome:
+        post_ids = list(dict.fromkeys(c.post_id for c in call))
+        owners = {c.post_id: c.owner for c in call}
+        try:
+            return call, self.client.post_metrics(post_ids, owners=owners), None
+        except BaseException as exc:  # handed to the storing thread, which decides
+            if isinstance(exc, QuotaExhausted) or not isinstance(exc, PermanentPlatformError):
+                self.stop.set()  # only a single call's permanent error lets the others go on
+            return call, None, exc
+
+    def _here(self, todo: deque[list[Claim]]) -> Generator[_Outcome, None, None]:
+        """One call after the other in this thread."""
+        while todo and not self.stop.is_set():
+            outcome = self._attempt(todo.popleft())
+            yield outcome
+
+    def _threaded(self, todo: deque[list[Claim]], threads: int) -> Generator[_Outcome, None, None]:
+        """``threads`` helpers take calls off ``todo`` while this thread stores the answers.
+        The first call goes alone: a spent quota or a rejected key costs one request."""
+        answers: queue.SimpleQueue[_Outcome | None] = queue.SimpleQueue()
+        opened = threading.Event()
+
+        def work(first: bool) -> None:
+            try:
+                if not first:
+                    opened.wait()
+                while not self.stop.is_set():
+                    try:
+                        call = todo.popleft()
+                    except IndexError:
+                        break
+                    answers.put(self._attempt(call))
+                    opened.set()
+            finally:
+                opened.set()
+                answers.put(None)
+
+        helpers = [
+            threading.Thread(target=work, args=(n == 0,), name="poll-fetch", daemon=True)
+            for n in range(threads)
+        ]
+        for helper in helpers:
+            helper.start()
+        running = len(helpers)
+        try:
+            while running:
+                outcome = answers.get()
+                if outcome is None:
+                    running -= 1
+                else:
+                    yield outcome
+        finally:  # storing failed: let the helpers finish, release what they fetched
+            self.stop.set()
+            for helper in helpers:
+                helper.join()
+            while not answers.empty():
+                left = answers.get()
+                if left is not None:
+                    self._release(left[0])
+
+    def _release(self, claims: Sequence[Claim]) -> None:
+        poll_store.release(self.engine, claims, now=self.now)
+        self.report.claimed -= len(claims)
+
+
+def _calls(platform: Platform, claims: Sequence[Claim]) -> list[list[Claim]]:
     """The claims split into the fewest platform calls (deliverables sharing a post together)."""
     size = IDS_PER_CALL[platform]
-    groups: dict[str, dict[str, list[_Claim]]] = {}
+    groups: dict[str, dict[str, list[Claim]]] = {}
     for claim in claims:
         owner = claim.owner if platform in PER_OWNER else ""
         groups.setdefault(owner, {}).setdefault(claim.post_id, []).append(claim)
-    calls: list[list[_Claim]] = []
+    calls: list[list[Claim]] = []
     for by_post in groups.values():
         posts = list(by_post.values())
         step = size or len(posts)
@@ -260,147 +415,3 @@ def poll_round(
         if report.quota_exhausted:
             exhausted.add(batch.platform)
     return reports
-
-
-@dataclass(frozen=True)
-class _Claim:
-    deliverable_id: int
-    post_id: str
-    owner: str
-    previous: datetime | None
-    creator_id: int
-    campaign_id: int
-
-
-_SQLITE_WRITES = threading.Lock()
-
-
-def _insert_snapshot(session: Session) -> Any:
-    """``INSERT ... ON CONFLICT (deliverable_id, taken_at) DO NOTHING`` for executemany."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    table = cast(Table, MetricSnapshot.__table__)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing(
-        index_elements=["deliverable_id", "taken_at"]
-    )
-
-
-@contextmanager
-def _writing(engine: Engine) -> Iterator[Session]:
-    """A write transaction. SQLite allows one writer: batches of one process queue on a lock
-    instead of in SQLite's busy handler, which sleeps in coarse steps (here: 4x slower)."""
-    if engine.dialect.name != "sqlite":
-        with session_scope(engine) as session:
-            yield session
-        return
-    with _SQLITE_WRITES, session_scope(engine) as session:
-        yield session
-
-
-def _claim(engine: Engine, batch: PollBatch, *, now: datetime) -> dict[int, _Claim]:
-    claims: dict[int, _Claim] = {}
-    with _writing(engine) as session:
-        rows = session.execute(
-            select(
-                Deliverable.id,
-                Deliverable.post_id,
-                Deliverable.posted_at,
-                Deliverable.detected_at,
-                Deliverable.last_polled_at,
-                Enrollment.creator_id,
-                Enrollment.campaign_id,
-                Account.handle,
-            )
-            .join(Enrollment, Enrollment.id == Deliverable.enrollment_id)
-            .join(Account, Account.id == Enrollment.account_id)
-            .where(Deliverable.id.in_(batch.deliverable_ids))
-            .where(Deliverable.status == DeliverableStatus.LIVE.value)
-            .order_by(Deliverable.id)
-            .with_for_update(skip_locked=True, of=Deliverable)
-        ).all()
-        ends: dict[int, datetime | None] = {}
-        for d_id, post_id, posted_at, detected_at, last, creator_id, campaign_id, handle in rows:
-            if campaign_id not in ends:
-                row = session.get(Campaign, campaign_id)
-                ends[campaign_id] = tracked_campaign(row).tracking_ends if row else None
-            if is_due(posted_at or detected_at, last, now=now, tracking_ends=ends[campaign_id]):
-                claims[d_id] = _Claim(d_id, post_id, handle, last, creator_id, campaign_id)
-        if claims:
-            session.execute(
-                update(Deliverable)
-                .where(Deliverable.id.in_(list(claims)))
-                .values(last_polled_at=now)
-            )
-    return claims
-
-
-def _release(engine: Engine, claims: Sequence[_Claim], *, now: datetime) -> None:
-    """Undo the claims of posts that were not polled, so the next round picks them up."""
-    with _writing(engine) as session:
-        for claim in claims:
-            session.execute(
-                update(Deliverable)
-                .where(Deliverable.id == claim.deliverable_id, Deliverable.last_polled_at == now)
-                .values(last_polled_at=claim.previous)
-            )
-
-
-def _store(
-    engine: Engine,
-    claims: Sequence[_Claim],
-    answer: dict[str, Post],
-    *,
-    now: datetime,
-    actor: str,
-    report: PollReport,
-) -> None:
-    run_id = flow_run_id(actor)
-    snapshots = []
-    seen: list[int] = []
-    with _writing(engine) as session:
-        for claim in claims:
-            post = answer.get(claim.post_id)
-            if post is None:
-                session.execute(
-                    update(Deliverable)
-                    .where(Deliverable.id == claim.deliverable_id)
-                    .values(status=DeliverableStatus.GONE.value, gone_at=now)
-                )
-                record_event(
-                    session,
-                    kind="deliverable_gone",
-                    entity="deliverable",
-                    entity_id=claim.deliverable_id,
-                    detail={"post_id": claim.post_id, "platform": report.platform.value},
-                    actor=actor,
-                    at=now,
-                    creator_id=claim.creator_id,
-                    campaign_id=claim.campaign_id,
-                )
-                report.gone.append(claim.deliverable_id)
-                continue
-            m = post.metrics
-            snapshots.append(
-                {
-                    "deliverable_id": claim.deliverable_id,
-                    "taken_at": now,
-                    "views": m.views,
-                    "likes": m.likes,
-                    "comments": m.comments,
-                    "shares": m.shares,
-                    "saves": m.saves,
-                    "provenance": Provenance.API.value,
-                    "flow_run_id": run_id,
-                }
-            )
-            seen.append(claim.deliverable_id)
-        if snapshots:
-            # executemany of one cached statement (a multi-VALUES insert of 200 rows costs more
-            # to compile than to run); RETURNING counts the rows actually inserted.
-            stmt = _insert_snapshot(session).returning(MetricSnapshot.id)
-            report.snapshots += len(session.execute(stmt, snapshots).all())
-        if seen:
-            session.execute(
-                update(Deliverable).where(Deliverable.id.in_(seen)).values(last_seen_at=now)
-            )

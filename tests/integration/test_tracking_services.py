@@ -277,6 +277,53 @@ def test_quota_exhaustion_keeps_what_was_polled_and_the_next_run_completes(
     assert _count(engine, MetricSnapshot) == 120
 
 
+def test_threaded_polling_sends_one_call_into_a_spent_quota_and_resumes_later(
+    settings: Settings, world: World, sandbox: SandboxServers, clients: Clients, now: datetime
+) -> None:
+    engine = engine_for(settings.database_url)
+    _seed_polling(engine, world, now, youtube=6, per_channel=20)  # 120 posts: 3 calls
+    assert len(_detect_all(engine, clients, now + timedelta(minutes=30))) == 120
+    at = now + timedelta(hours=1)
+    [batch] = polling.plan_polling(engine=engine, campaign_slug=None, now=at)
+    sandbox.youtube.quota_limit = sandbox.youtube.units_used  # already spent
+    sandbox.youtube.clear_log()
+
+    def poll() -> polling.PollReport:
+        return polling.poll_batch(
+            engine=engine, clients=clients, batch=batch, now=at, actor=ACTOR, fetch_threads=3
+        )
+
+    spent = poll()
+    assert (spent.quota_exhausted, spent.claimed, spent.snapshots) == (True, 0, 0)
+    assert len(sandbox.youtube.log) == 1  # the first call goes alone
+    sandbox.youtube.quota_limit = 10_000
+    resumed = poll()  # the claims were released: the same plan claims them again
+    again = poll()  # ... but only once
+    assert (resumed.claimed, resumed.requests, resumed.snapshots) == (120, 3, 120)
+    assert (again.claimed, again.skipped, again.requests) == (0, 120, 0)
+    assert _count(engine, MetricSnapshot) == 120
+
+
+def test_a_round_is_split_into_even_batches_for_the_tasks_working_it(
+    settings: Settings, world: World, now: datetime
+) -> None:
+    engine = engine_for(settings.database_url)
+    _seed_polling(engine, world, now, youtube=6, per_channel=50)  # 300 posts: 6 calls
+    record_world_posts(engine, world, now)
+    at = now + timedelta(minutes=1)
+
+    def plan(parallelism: int) -> list[polling.PollBatch]:
+        return polling.plan_polling(
+            engine=engine, campaign_slug=None, now=at, parallelism=parallelism
+        )
+
+    assert [b.requests for b in plan(1)] == [6]
+    split = plan(3)
+    assert [b.requests for b in split] == [2, 2, 2]
+    ids = [i for b in split for i in b.deliverable_ids]
+    assert len(ids) == len(set(ids)) == _count(engine, Deliverable) == 300
+
+
 def test_a_polling_round_makes_the_minimum_number_of_requests(
     settings: Settings, world: World, sandbox: SandboxServers, clients: Clients, now: datetime
 ) -> None:
