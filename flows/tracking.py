@@ -14,7 +14,11 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    update_progress_artifact,
+)
 from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
@@ -22,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from creatorflow.domain.model import Platform
 from creatorflow.services.polling import PollBatch
+from creatorflow.services.run_summaries import submission_markdown, tracking_summary_markdown
 from tasks.outreach import send_follow_ups_task
 from tasks.replies import read_inbox_task, send_pending_briefs_task
 from tasks.tracking import (
@@ -44,7 +49,7 @@ POLL_TASKS = 8
 POLL_CONCURRENCY = POLL_TASKS * FETCH_THREADS
 
 
-def _run_name() -> str:
+def _run_name(prefix: str) -> str:
     from prefect.runtime import flow_run
 
     params = flow_run.parameters or {}
@@ -52,12 +57,20 @@ def _run_name() -> str:
     if isinstance(as_of, str):
         as_of = datetime.fromisoformat(as_of)
     slug = params.get("campaign_slug") or "all"
-    return f"track-{slug}-{as_of:%Y-%m-%dT%H:%M}"
+    return f"{prefix}-{slug}-{as_of:%Y-%m-%dT%H:%M}"
+
+
+def _track_run_name() -> str:
+    return _run_name("track")
+
+
+def _poll_run_name() -> str:
+    return _run_name("poll")
 
 
 @flow(
     name="track-campaigns",
-    flow_run_name=_run_name,
+    flow_run_name=_track_run_name,
     task_runner=ThreadPoolTaskRunner(max_workers=POLL_TASKS),  # type: ignore[arg-type]
     validate_parameters=True,
 )
@@ -79,6 +92,11 @@ def track_campaigns(
 
     summary["detection"] = _detect(campaign_slug, now)
     summary["polling"] = _poll(campaign_slug, now)
+    create_markdown_artifact(
+        markdown=tracking_summary_markdown(summary),
+        key="tracking-summary",
+        description=f"tracking as of {now:%Y-%m-%d %H:%M} UTC",
+    )
     _fail_on_failed_batches(summary)
     return summary
 
@@ -190,7 +208,7 @@ def _poll(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
 
 @flow(
     name="poll-engagement",
-    flow_run_name="poll-{campaign_slug}",
+    flow_run_name=_poll_run_name,
     task_runner=ThreadPoolTaskRunner(max_workers=POLL_TASKS),  # type: ignore[arg-type]
 )
 def poll_engagement(
@@ -236,6 +254,12 @@ def submit_deliverable(
     submission: DeliverableSubmission, as_of: datetime | None = None
 ) -> dict[str, Any]:
     """Record a deliverable from a URL (the operator's form in the Prefect UI)."""
-    return submit_deliverable_task(
+    result = submit_deliverable_task(
         submission.campaign_slug, submission.url, submission.creator, _aware(as_of)
     )
+    create_markdown_artifact(
+        markdown=submission_markdown(result),
+        key=f"deliverable-{submission.campaign_slug}",
+        description=f"deliverable for {submission.campaign_slug}",
+    )
+    return result
