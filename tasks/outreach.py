@@ -20,18 +20,9 @@ from creatorflow.services import follow_ups, launch
 from creatorflow.services.outbox import SendReport
 from creatorflow.settings import get_settings
 from creatorflow.storage.db import engine_for
-from tasks.runtime import current_actor
+from tasks.runtime import current_actor, retry_only_on
 
-
-def _mail_trouble(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry only when the mail server was unreachable or deferred us."""
-    try:
-        state.result()
-    except (MailConnectionError, TemporaryMailError):
-        return True
-    except Exception:
-        return False
-    return False
+_mail_trouble = retry_only_on(MailConnectionError, TemporaryMailError)
 
 
 _RETRY: dict[str, Any] = {

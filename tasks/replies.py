@@ -18,18 +18,9 @@ from creatorflow.mail.inbox import InboxUnavailable
 from creatorflow.services import replies, responses
 from creatorflow.settings import get_settings
 from creatorflow.storage.db import engine_for
-from tasks.runtime import current_actor
+from tasks.runtime import current_actor, retry_only_on
 
-
-def _mailbox_unreachable(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry only when the mailbox could not be reached; a bad login fails at once."""
-    try:
-        state.result()
-    except InboxUnavailable:
-        return True
-    except Exception:
-        return False
-    return False
+_mailbox_unreachable = retry_only_on(InboxUnavailable)
 
 
 @task(

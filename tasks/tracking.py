@@ -25,7 +25,7 @@ from creatorflow.platforms.errors import TransientPlatformError
 from creatorflow.services import deliverables, polling, reminders
 from creatorflow.settings import Settings, get_settings
 from creatorflow.storage.db import engine_for
-from tasks.runtime import current_actor
+from tasks.runtime import current_actor, retry_only_on
 
 
 @dataclass(frozen=True)
@@ -125,15 +125,7 @@ def platform_clients(settings: Settings) -> Iterator[_Clients]:
         made.close()
 
 
-def _transient(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry only what may succeed later (timeouts, 5xx, throttling)."""
-    try:
-        state.result()
-    except TransientPlatformError:
-        return True
-    except Exception:
-        return False
-    return False
+_transient = retry_only_on(TransientPlatformError)
 
 
 _RETRY: dict[str, Any] = {

@@ -1,7 +1,8 @@
 """Campaign figures as of a moment, from a fixed handful of SQL aggregates.
 
 The database does the heavy lifting: one statement sums every post's latest snapshot (as of the
-report time, one index seek per post) per creator and provenance, one lists the enrollments, one
+report time, one index seek per post) per creator and provenance, one lists the enrollments
+(each one's stage as of the report time, from the event log: ``stage_history``), one
 sums conversions; for the chart, ``compute_timeline`` gives the daily engagement curve in one
 more. The number of statements does not grow with creators or posts; tiers, platforms and the
 campaign total are sums of the per-creator sums (``domain.metrics``), so they are exact. The
@@ -31,6 +32,7 @@ from creatorflow.domain.metrics import (
     funnel_step_reached,
 )
 from creatorflow.domain.model import TIER_ORDER
+from creatorflow.services.stage_history import stage_as_of
 from creatorflow.storage.models import (
     Account,
     Conversion,
@@ -192,6 +194,7 @@ def _post_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
 
 
 def _enrollment_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
+    """Enrollments as they stood at ``as_of``: stage from the event log, not the stored one."""
     cr, ac = Creator.__table__, Account.__table__
     stmt = (
         select(
@@ -200,20 +203,18 @@ def _enrollment_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[
             ac.c.platform,
             ac.c.handle,
             en.c.tier,
-            en.c.stage,
+            stage_as_of(en.c.id, en.c.stage, as_of).label("stage"),
             en.c.fee,
             _followers_as_of(as_of).label("followers"),
         )
         .select_from(en.join(cr, cr.c.id == en.c.creator_id).join(ac, ac.c.id == en.c.account_id))
-        .where(
-            en.c.campaign_id == campaign_id,
-            en.c.created_at <= as_of,
-            en.c.stage != REMOVED,  # taken off the shortlist: not part of the campaign
-        )
+        .where(en.c.campaign_id == campaign_id, en.c.created_at <= as_of)
         .order_by(en.c.id)
     )
     with engine.connect() as conn:
-        return list(conn.execute(stmt).all())
+        # taken off the shortlist by ``as_of``: not part of the campaign (filtered here so that
+        # the stage subquery runs once per enrollment)
+        return [row for row in conn.execute(stmt) if row[5] != REMOVED]
 
 
 def _conversion_rows(
@@ -263,6 +264,8 @@ def _timeline_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[An
         .where(
             en.c.campaign_id == campaign_id,
             en.c.created_at <= as_of,
+            # the stored stage is enough here: removal only happens on the shortlist, before
+            # any contact, so a removed enrollment never has a post
             en.c.stage != REMOVED,
             ms.c.taken_at <= as_of,
             dl.c.detected_at <= as_of,
@@ -364,10 +367,12 @@ def compute_figures(
     for row in _enrollment_rows(engine, campaign.id, as_of):
         enrollment_id, name, platform, handle, tier, stage, fee, followers = row
         clicks, leads, sales, revenue = conversions.get(enrollment_id, (0, 0, 0, None))
+        accepted = stage in ACCEPTED_STAGES
+        fee = fee if accepted else None  # agreed on acceptance: no fee before it
         inputs = finish_creator(
             post_inputs.get(enrollment_id) or CreatorInputs(),
             fee=fee,
-            accepted=stage in ACCEPTED_STAGES,
+            accepted=accepted,
             followers=followers,
             clicks=_int(clicks),
             leads=_int(leads),

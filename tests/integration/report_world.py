@@ -1,6 +1,7 @@
 """A small campaign with known posts, snapshots and conversions, for the report tests.
 
-Figures expected from it are computed by hand in the tests. Every row is written with the storage
+Figures expected from it are computed by hand in the tests. Every row (and the ``stage_changed``
+event the services record with each stage change) is written with the storage
 models directly, so the report tests need no other service than the campaign registry.
 """
 
@@ -17,6 +18,7 @@ from sqlalchemy import Engine
 
 from creatorflow.campaigns import parse_campaign, register_campaign
 from creatorflow.storage.db import session_scope
+from creatorflow.storage.events import record_event
 from creatorflow.storage.models import (
     Account,
     Conversion,
@@ -35,6 +37,20 @@ AS_OF = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
 def at(month: int, day: int, hour: int = 12) -> datetime:
     return datetime(2027, month, day, hour, tzinfo=UTC)
+
+
+ACCEPTED_AT = at(2, 6)
+_SHORTLISTED = [("shortlisted", T0)]
+_REPLIED = [*_SHORTLISTED, ("contacted", at(2, 2)), ("replied", at(2, 4))]
+STAGE_PATHS: dict[str, list[tuple[str, datetime]]] = {
+    "shortlisted": _SHORTLISTED,
+    "removed": [*_SHORTLISTED, ("removed", at(2, 1))],
+    "contacted": _REPLIED[:2],
+    "declined": [*_REPLIED, ("declined", at(2, 6))],
+    "accepted": [*_REPLIED, ("accepted", ACCEPTED_AT)],
+    "posted": [*_REPLIED, ("accepted", ACCEPTED_AT)],  # then "posted" with the first post
+}
+"""Each stage's history in the world, as (stage, when) events."""
 
 
 @dataclass
@@ -105,7 +121,30 @@ def _creator(
     )
     session.add(enrollment)
     session.flush()
+    before = None
+    for to, moment in STAGE_PATHS[stage]:
+        _stage_event(session, enrollment, before, to, moment)
+        before = to
+    if stage in ("accepted", "posted"):
+        enrollment.accepted_at = ACCEPTED_AT
     return enrollment.id
+
+
+def _stage_event(
+    session: Any, enrollment: Enrollment, before: str | None, to: str, moment: datetime
+) -> None:
+    """The ``stage_changed`` event the services record with every stage change."""
+    record_event(
+        session,
+        kind="stage_changed",
+        entity="enrollment",
+        entity_id=enrollment.id,
+        detail={"from": before, "to": to, "reason": "test world"},
+        actor="test",
+        at=moment,
+        creator_id=enrollment.creator_id,
+        campaign_id=enrollment.campaign_id,
+    )
 
 
 def _post(
@@ -118,7 +157,9 @@ def _post(
     provenance: str,
     snapshots: list[tuple[datetime, tuple[int | None, ...]]],
     gone_at: datetime | None = None,
+    first: bool = False,
 ) -> None:
+    """One post and its snapshots; ``first`` moves an enrollment stored as posted to posted."""
     deliverable = Deliverable(
         enrollment_id=enrollment_id,
         platform=platform,
@@ -131,6 +172,9 @@ def _post(
     )
     session.add(deliverable)
     session.flush()
+    if first:
+        enrollment = session.get(Enrollment, enrollment_id)
+        _stage_event(session, enrollment, "accepted", "posted", posted)
     for taken_at, (views, likes, comments, shares, saves) in snapshots:
         session.add(
             MetricSnapshot(
@@ -264,6 +308,7 @@ def build_world(
             post_id="a1",
             posted=at(2, 15),
             provenance="api",
+            first=True,
             snapshots=[
                 (at(2, 16), (1000, 100, 10, None, None)),
                 (at(2, 20), (2000, 200, 20, None, 5)),
@@ -296,6 +341,7 @@ def build_world(
             post_id="c1",
             posted=at(2, 20),
             provenance="api",
+            first=True,
             snapshots=[(at(2, 21), (None, None, None, None, None))],
         )
         _post(
@@ -353,6 +399,7 @@ def add_bulk_creators(engine: Engine, *, campaign_id: int, count: int) -> None:
                 post_id=f"bulk{n}",
                 posted=at(2, 10),
                 provenance="api",
+                first=True,
                 snapshots=[
                     (at(2, day), (100 * day, 10 * day, day, None, None)) for day in (11, 12, 13)
                 ],
