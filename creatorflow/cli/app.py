@@ -35,4 +35,7 @@ def parse_as_of(value: str | None) -> datetime:
         raise InputError(f"--as-of: {value!r} is not an ISO-8601 date-time") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
+        raise InputError(f"--as-of: {value!r} is out of range") from None

@@ -185,6 +185,15 @@ class CampaignSpec(_Strict):
             raise ValueError("must be lower-case letters, digits and '-' (e.g. spring-glow)")
         return value
 
+    @field_validator("name", "brand")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        # Both go into email subjects (outreach and reports): a line break there is refused by
+        # the mail library mid-send instead of here, with the file and field named.
+        if len(f"{value}.".splitlines()) > 1:  # any line break, a trailing one included
+            raise ValueError("must be one line")
+        return value
+
     @field_validator("hashtags", "mentions")
     @classmethod
     def _tags(cls, value: list[str]) -> list[str]:

@@ -79,9 +79,13 @@ def open_inbox(url: str, *, timeout: float = 30.0, ca_file: Path | None = None) 
     if not parts.hostname or parts.username is None or parts.password is None:
         raise ConfigError("CREATORFLOW_INBOX_URL: IMAP needs USER:PASS@HOST")
     folder = unquote(parts.path.lstrip("/")) or "INBOX"
+    try:
+        port = parts.port or (993 if parts.scheme == "imaps" else 143)
+    except ValueError:
+        raise ConfigError("CREATORFLOW_INBOX_URL: invalid port") from None
     return ImapInbox(
         host=parts.hostname,
-        port=parts.port or (993 if parts.scheme == "imaps" else 143),
+        port=port,
         user=unquote(parts.username),
         password=unquote(parts.password),
         folder=folder,

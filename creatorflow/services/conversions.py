@@ -115,6 +115,8 @@ def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
             raise InputError(f"{path}: empty file (expected a header row)") from None
         except csv.Error as exc:
             raise InputError(f"{path}:1: {exc}") from None
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not UTF-8 text; save the file as UTF-8") from None
         names = [h.strip().lower() for h in header]
         unknown = [h for h in names if h and h not in KNOWN_COLUMNS]
         if unknown:
@@ -137,6 +139,10 @@ def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
                 rows.append((reader.line_num, dict(zip(names, values, strict=True))))
         except csv.Error as exc:
             raise InputError(f"{path}:{reader.line_num}: {exc}") from None
+        except UnicodeDecodeError:
+            raise InputError(
+                f"{path}: not UTF-8 text after line {reader.line_num}; save the file as UTF-8"
+            ) from None
     return rows
 
 

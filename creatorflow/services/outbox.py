@@ -54,6 +54,10 @@ def _address_problem(address: str | None) -> str | None:
     local, at, domain = address.strip().rpartition("@")
     if not at or not local or "." not in domain or not address.isascii() or " " in address:
         return f"invalid email address {address!r}"
+    # One address only: "a@x.com,b@y.com" would become two recipients in the To header, and
+    # suppression was checked on the whole value, not on each of them.
+    if address.count("@") != 1 or any(c in address for c in ',;<>()[]"\\'):
+        return f"invalid email address {address!r}"
     return None
 
 

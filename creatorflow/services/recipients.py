@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from creatorflow.domain.campaign import CampaignSpec
 from creatorflow.domain.model import MessageStatus
 from creatorflow.domain.unsubscribe import make_token
-from creatorflow.mail.message import Sender
+from creatorflow.mail.message import Sender, one_line
 from creatorflow.settings import Settings
 from creatorflow.storage.models import Account, Campaign, Creator, Enrollment, OutreachMessage
 
@@ -139,7 +139,9 @@ def template_context(
     extra: dict[str, Any],
 ) -> dict[str, Any]:
     spec = recipient.spec
-    name = recipient.name or recipient.handle
+    # Names come from imports and platform look-ups (creator-controlled): one line, always,
+    # so a line break can neither spill into the Subject nor stop the batch as a template error.
+    name = one_line(recipient.name or "") or recipient.handle
     context: dict[str, Any] = {
         "creator": {
             "name": name,

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, exists, select
 
 from creatorflow.domain.model import Stage
+from creatorflow.mail.message import one_line
 from creatorflow.services.tracking_spec import TrackedCampaign, load_tracked
 from creatorflow.settings import Settings
 from creatorflow.storage.db import session_scope
@@ -78,7 +79,7 @@ def plan_reminders(
                 step=step,
                 template=f"outreach/{campaign.template_set}/reminder_{kind}",
                 context={
-                    "creator_name": creator.name or account.handle,
+                    "creator_name": one_line(creator.name or "") or account.handle,
                     "handle": account.handle,
                     "platform": account.platform,
                     "campaign_name": campaign.name,

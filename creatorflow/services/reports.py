@@ -21,6 +21,7 @@ from sqlalchemy import Engine, Table, select, update
 
 from creatorflow.campaigns import get_campaign
 from creatorflow.domain.report_period import report_period
+from creatorflow.errors import InputError
 from creatorflow.mail.errors import MailError, MailOutcomeUnknown
 from creatorflow.mail.transport import transport_for
 from creatorflow.reporting.charts import Chart, render_charts
@@ -113,20 +114,23 @@ def build_report(*, engine: Engine, settings: Settings, slug: str, as_of: dateti
 
 def write_report(report: BuiltReport, out_dir: Path) -> list[Path]:
     """``report.html`` (images as files), the PNGs, ``report.txt`` and the per-creator CSV."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, content in (
-        ("report.html", report.html_files),
-        ("report.txt", report.text),
-        ("creators.csv", report.csv),
-    ):
-        path = out_dir / name
-        path.write_text(content, encoding="utf-8", newline="")
-        written.append(path)
-    for chart in report.charts:
-        path = out_dir / chart.filename
-        path.write_bytes(chart.png)
-        written.append(path)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, content in (
+            ("report.html", report.html_files),
+            ("report.txt", report.text),
+            ("creators.csv", report.csv),
+        ):
+            path = out_dir / name
+            path.write_text(content, encoding="utf-8", newline="")
+            written.append(path)
+        for chart in report.charts:
+            path = out_dir / chart.filename
+            path.write_bytes(chart.png)
+            written.append(path)
+    except OSError as exc:  # a file in the way, no permission, disk full: one clear line
+        raise InputError(f"--out {out_dir}: cannot write there ({exc.strerror})") from None
     return written
 
 
@@ -238,6 +242,9 @@ def send_report(
             "skipped", report.period, None, (), "the campaign file has no report.recipients"
         )
     domain = sender_domain(settings.sender)
+    # Built (not connected) before the claim: a bad CREATORFLOW_MAIL_URL must not leave the
+    # period claimed as ``sending``, which would block every later send of it.
+    transport = transport_for(settings)
     claimed, status, message_id = _claim(
         engine=engine,
         report=report,
@@ -269,7 +276,7 @@ def send_report(
         csv_text=report.csv,
     )
     try:
-        with transport_for(settings) as transport:
+        with transport:
             transport.send(msg)
     except MailOutcomeUnknown as exc:  # may have been delivered: never resend blindly
         _finish(

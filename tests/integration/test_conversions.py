@@ -117,3 +117,18 @@ def test_malformed_exports_are_rejected_with_the_place(
     path = _write(tmp_path, text)
     with pytest.raises(InputError, match=message):
         import_conversions(engine=world, slug="spring-glow", path=path, now=AS_OF, actor="test")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\xff\xfe\x00\x89PNG", b"utm_content,clicks\nana,1\nben,\xff\xfe\n"],
+    ids=["binary-header", "binary-row"],
+)
+def test_a_binary_or_non_utf8_export_is_rejected_with_a_clear_message(
+    world: Engine, tmp_path: Path, data: bytes
+) -> None:
+    path = tmp_path / "shop.csv"
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=r"shop\.csv: not UTF-8 text"):
+        import_conversions(engine=world, slug="spring-glow", path=path, now=AS_OF, actor="test")
+    assert _totals(world)[0] == 0

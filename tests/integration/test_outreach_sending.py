@@ -366,3 +366,39 @@ def test_a_creator_with_a_broken_address_is_skipped_and_the_rest_still_go(
         ("instagram:typo", "invalid email address 'typo-at-mail.example'")
     ]
     assert [r.rcpt_tos for r in handler.received] == [["ok@mail.example"]]
+
+
+def test_a_creator_name_with_line_breaks_cannot_inject_headers_or_stop_the_batch(
+    db: Engine, smtp_settings: Settings, handler: RecordingHandler, now: datetime
+) -> None:
+    """Names from platform look-ups are creator-controlled and may carry line breaks."""
+    add_creator(
+        db, now, handle="evil", name="Eve\r\nBcc: victim@else.example", email="e@mail.example"
+    )
+    add_creator(db, now, handle="ok", email="ok@mail.example")
+    launch(db, smtp_settings, now)
+    report = send_initial_emails(
+        engine=db, settings=smtp_settings, campaign_slug="spring-glow", now=now, actor=ACTOR
+    )
+    assert sorted(o.creator for o in report.sent) == ["instagram:evil", "instagram:ok"]
+    assert sorted(r.rcpt_tos[0] for r in handler.received) == ["e@mail.example", "ok@mail.example"]
+    evil = next(r.message for r in handler.received if r.rcpt_tos == ["e@mail.example"])
+    assert evil["Bcc"] is None
+    assert "Eve Bcc: victim@else.example" in str(evil["Subject"])
+
+
+def test_an_address_holding_two_addresses_is_skipped_not_sent_to_both(
+    db: Engine, smtp_settings: Settings, handler: RecordingHandler, now: datetime
+) -> None:
+    """Suppression is checked on the whole stored value, so the outbox must never split it."""
+    suppress(
+        engine=db, email="bcc@else.example", reason="opted out", source="test", now=now, actor=ACTOR
+    )
+    add_creator(db, now, handle="two", email="x@mail.example,bcc@else.example")
+    add_creator(db, now, handle="ok", email="ok@mail.example")
+    launch(db, smtp_settings, now)
+    report = send_initial_emails(
+        engine=db, settings=smtp_settings, campaign_slug="spring-glow", now=now, actor=ACTOR
+    )
+    assert [o.creator for o in report.skipped] == ["instagram:two"]
+    assert [r.rcpt_tos for r in handler.received] == [["ok@mail.example"]]

@@ -228,6 +228,20 @@ def test_a_send_that_never_reached_the_server_can_be_retried(
     assert outcome.status == "sent" and len(handler.received) == 1
 
 
+def test_a_misconfigured_mail_url_leaves_the_period_sendable_once_it_is_fixed(
+    world_engine: Engine, settings: Settings, smtp: tuple[RecordingHandler, Settings]
+) -> None:
+    from creatorflow.errors import ConfigError
+
+    handler, good = smtp
+    broken = settings.model_copy(update={"mail_url": SecretStr("smtpx://u:pw@127.0.0.1:25")})
+    report = build_report(engine=world_engine, settings=good, slug="spring-glow", as_of=AS_OF)
+    with pytest.raises(ConfigError, match="CREATORFLOW_MAIL_URL"):
+        send_report(engine=world_engine, settings=broken, report=report, now=AS_OF, actor="test")
+    outcome = send_report(engine=world_engine, settings=good, report=report, now=AS_OF, actor="t")
+    assert outcome.status == "sent" and len(handler.received) == 1
+
+
 def test_report_html_renders_in_headless_chromium(
     world_engine: Engine, settings: Settings, tmp_path: Path
 ) -> None:
@@ -262,3 +276,15 @@ def test_report_html_renders_in_headless_chromium(
     )
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 50_000
+
+
+def test_an_out_folder_that_is_a_file_is_reported_plainly(
+    world_engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    from creatorflow.errors import InputError
+
+    taken = tmp_path / "report"
+    taken.write_text("not a folder", encoding="utf-8")
+    report = build_report(engine=world_engine, settings=settings, slug="spring-glow", as_of=AS_OF)
+    with pytest.raises(InputError, match=r"--out .*report: cannot write there"):
+        write_report(report, taken)

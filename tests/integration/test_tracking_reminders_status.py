@@ -156,3 +156,22 @@ def test_status_command_prints_stable_json_and_refuses_unknown_formats(
     assert table.exit_code == 0 and "mia" in table.output
     assert bad.exit_code != 0 and "xml" in str(bad.exception)
     assert missing.exit_code != 0 and "nope" in str(missing.exception)
+
+
+def test_reminder_creator_names_are_one_line_whatever_the_stored_name(
+    settings: Settings, now: datetime
+) -> None:
+    """A name with a line break must not turn an operator's subject into a template error."""
+    from creatorflow.storage.models import Creator, Enrollment
+
+    engine = engine_for(settings.database_url)
+    campaign = add_campaign(engine, now=now)
+    enrollment_id = enroll(
+        engine, campaign, (Platform.YOUTUBE, "late", None), now=now, due_in=timedelta(days=2)
+    )
+    with session_scope(engine) as session:
+        creator_id = session.get(Enrollment, enrollment_id).creator_id  # type: ignore[union-attr]
+        session.get(Creator, creator_id).name = "Eve\nBcc: x@else.example"  # type: ignore[union-attr]
+        campaign_view = load_tracked(session, "spring-glow")[0]
+    [planned] = plan_reminders(engine=engine, campaign=campaign_view, now=now)
+    assert planned.context["creator_name"] == "Eve Bcc: x@else.example"

@@ -94,3 +94,21 @@ def test_the_digest_ignores_formatting_but_not_content(tmp_path: Path) -> None:
     assert spec_digest(same) == spec_digest(load_campaign_file(EXAMPLE))
     data["budget"] = 13000
     assert spec_digest(load_campaign_file(write(tmp_path, data))) != spec_digest(same)
+
+
+def test_a_binary_campaign_file_is_reported_plainly(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_bytes(b"\x00\x01\xff\xfe\x89PNG")
+    with pytest.raises(InputError, match=r"c\.yaml: not UTF-8 text"):
+        load_campaign_file(path)
+
+
+@pytest.mark.parametrize("field", ["name", "brand"])
+@pytest.mark.parametrize("value", ["Spring\nBcc: someone@else.example", "Spring Glow\n"])
+def test_name_and_brand_must_be_one_line_since_they_go_into_subjects(
+    tmp_path: Path, field: str, value: str
+) -> None:
+    data = example()
+    data[field] = value
+    with pytest.raises(InputError, match=rf"{field}: .*must be one line"):
+        load_campaign_file(write(tmp_path, data))

@@ -39,7 +39,10 @@ def test_inbox_urls_pick_the_reader_and_hide_the_password() -> None:
     assert isinstance(maildir, MaildirInbox) and maildir.path == Path("./var/inbox")
 
 
-@pytest.mark.parametrize("url", ["pop3://u:p@host", "imap://host", "imap://user@host"])
+@pytest.mark.parametrize(
+    "url",
+    ["pop3://u:p@host", "imap://host", "imap://user@host", "imap://u:p@host:99x"],
+)
 def test_bad_inbox_urls_name_the_setting(url: str) -> None:
     with pytest.raises(ConfigError, match="CREATORFLOW_INBOX_URL"):
         open_inbox(url)
