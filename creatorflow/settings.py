@@ -21,6 +21,34 @@ class SettingsError(ConfigError):
     """A setting is missing or invalid; the message names the environment variable."""
 
 
+SECRET_BLOCK_PREFIX = "prefect-secret:"
+SECRET_FIELDS = (
+    "mail_url",
+    "inbox_url",
+    "secret_key",
+    "youtube_api_key",
+    "instagram_access_token",
+    "tiktok_access_token",
+)
+
+
+def load_secret_block(name: str) -> str:
+    """The value of the Prefect Secret block ``name`` (the error never shows a value)."""
+    if not name:
+        raise ValueError(f"{SECRET_BLOCK_PREFIX} needs a block name")
+    from prefect.blocks.system import Secret
+
+    try:
+        value = Secret.load(name).get()  # type: ignore[union-attr]
+    except ValueError:
+        raise ValueError(f"Prefect Secret block {name!r} was not found") from None
+    except Exception as exc:  # the Prefect API is unreachable or refuses us
+        raise ValueError(
+            f"Prefect Secret block {name!r} could not be read ({type(exc).__name__})"
+        ) from None
+    return str(value)
+
+
 def env_name(field: str) -> str:
     return f"CREATORFLOW_{field.upper()}"
 
@@ -63,6 +91,19 @@ class Settings(BaseSettings):
     preview_dir: Path = Path("./var/preview")
     reports_dir: Path = Path("./var/reports")
     prices_version: str = "emv-2026-01"  # config/prices/<version>.yaml (EMV price table)
+
+    @field_validator(*SECRET_FIELDS, mode="before")
+    @classmethod
+    def _resolve_secret_block(cls, value: object) -> object:
+        """``prefect-secret:NAME`` reads the value from the Prefect Secret block NAME.
+
+        Resolved once, when the settings are built, so the secret lives only in memory (as a
+        ``SecretStr``) and never in an environment listing or a deployment's parameters.
+        """
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if isinstance(raw, str) and raw.startswith(SECRET_BLOCK_PREFIX):
+            return load_secret_block(raw[len(SECRET_BLOCK_PREFIX) :].strip())
+        return value
 
     @field_validator("secret_key")
     @classmethod
