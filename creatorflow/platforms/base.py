@@ -88,6 +88,13 @@ class PlatformClient(Protocol):
         """
         ...
 
+    def current_metrics(
+        self, post_ids: Sequence[str], *, owners: dict[str, str] | None = None
+    ) -> dict[str, PostMetrics]:
+        """Only the counts of each post (what polling stores), asked for as cheaply as the
+        platform allows; like ``post_metrics``, a post missing from the answer is gone."""
+        ...
+
     def discover(self, query: str, *, max_results: int) -> list[AccountProfile]:
         """New accounts matching a keyword or hashtag."""
         ...

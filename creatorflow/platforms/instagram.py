@@ -234,6 +234,13 @@ class InstagramClient:
             found.update({p.post_id: p for p in posts if p.post_id in wanted})
         return found
 
+    def current_metrics(
+        self, post_ids: Sequence[str], *, owners: dict[str, str] | None = None
+    ) -> dict[str, PostMetrics]:
+        """The counts of ``post_metrics`` (the same calls: the fields cost nothing extra)."""
+        found = self.post_metrics(post_ids, owners=owners)
+        return {post_id: post.metrics for post_id, post in found.items()}
+
     # -- hashtags -----------------------------------------------------------------------------
     def hashtag_posts(self, hashtag: str, *, limit: int = 50) -> list[Post]:
         """Public posts of the last 24 h with ``hashtag`` (no usernames: Meta withholds them).

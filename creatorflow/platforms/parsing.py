@@ -82,7 +82,7 @@ class Reader:
         if value is None:
             return None
         if as_string:
-            if not isinstance(value, str) or not value.isdigit():
+            if not isinstance(value, str) or not (value.isascii() and value.isdigit()):
                 raise self.error(f"expected a count as a digit string, got {value!r}", key)
             return int(value)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:

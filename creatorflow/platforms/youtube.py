@@ -39,6 +39,7 @@ NAME = "youtube"
 MAX_IDS = 50
 CHANNEL_PARTS = "snippet,statistics,contentDetails"
 VIDEO_PARTS = "snippet,statistics,paidProductPlacementDetails"
+METRIC_PARTS = "statistics"
 COSTS = {"channels": 1, "playlistItems": 1, "videos": 1}
 
 
@@ -152,15 +153,26 @@ class YouTubeClient:
         account: str | None = None,
         cost: int | None = None,
     ) -> Reader:
+        payload = self._payload(resource, params, account=account, cost=cost)
+        return Reader(NAME, payload, f"{resource}.list", account)
+
+    def _payload(
+        self,
+        resource: str,
+        params: dict[str, Any],
+        *,
+        account: str | None = None,
+        cost: int | None = None,
+    ) -> Any:
+        """The parsed JSON of one call, charged to the budget before it is sent."""
         self.budget.charge(COSTS.get(resource, 1) if cost is None else cost, f"{resource}.list")
-        payload = self.http.request(
+        return self.http.request(
             "GET",
             self._base + resource,
             params={**params, "key": self._key},
             account=account,
             path=f"{resource}.list",
         )
-        return Reader(NAME, payload, f"{resource}.list", account)
 
     # -- channels -----------------------------------------------------------------------------
     def _profile(self, item: Reader, handle: str) -> AccountProfile:
@@ -276,6 +288,21 @@ class YouTubeClient:
                 found[post.post_id] = post
         return found
 
+    def current_metrics(
+        self, post_ids: Sequence[str], *, owners: dict[str, str] | None = None
+    ) -> dict[str, PostMetrics]:
+        """``videos.list?part=statistics`` in batches of 50: the same quota unit per call as
+        ``post_metrics`` but a third of the JSON (polling needs no snippet); ids missing from
+        the answer are gone (omitted)."""
+        unique = list(dict.fromkeys(post_ids))
+        found: dict[str, PostMetrics] = {}
+        for batch in _chunks(unique, MAX_IDS):
+            payload = self._payload(
+                "videos", {"part": METRIC_PARTS, "id": ",".join(batch), "maxResults": MAX_IDS}
+            )
+            found.update(_statistics(payload))
+        return found
+
     # -- discovery ----------------------------------------------------------------------------
     def discover(self, query: str, *, max_results: int) -> list[AccountProfile]:
         """``search.list?type=channel`` (``youtube_search_cost`` units a page), then channels."""
@@ -318,11 +345,7 @@ def _video(item: Reader) -> Post:
     snippet = item.obj("snippet", required=False)
     stats = item.obj("statistics", required=False)
     paid = item.obj("paidProductPlacementDetails", required=False)
-    metrics = PostMetrics(
-        views=stats.count("viewCount", as_string=True) if stats else None,
-        likes=stats.count("likeCount", as_string=True) if stats else None,
-        comments=stats.count("commentCount", as_string=True) if stats else None,
-    )
+    metrics = _counts(stats)
     return Post(
         platform=Platform.YOUTUBE,
         post_id=video_id,
@@ -335,6 +358,68 @@ def _video(item: Reader) -> Post:
         paid_placement=paid.flag("hasPaidProductPlacement") if paid else None,
         media_type="VIDEO",
     )
+
+
+def _counts(stats: Reader | None) -> PostMetrics:
+    """A video's ``statistics``; a hidden or absent count is unknown (None), never 0."""
+    if stats is None:
+        return PostMetrics()
+    return PostMetrics(
+        views=stats.count("viewCount", as_string=True),
+        likes=stats.count("likeCount", as_string=True),
+        comments=stats.count("commentCount", as_string=True),
+    )
+
+
+def _statistics(payload: Any) -> dict[str, PostMetrics]:
+    """The counts of a ``part=statistics`` answer, by video id.
+
+    Polling reads thousands of videos a round, so well-formed items are checked on the plain
+    JSON (same rules as ``Reader``: id text, statistics an object, counts digit strings); an
+    unusual answer or item is read again through ``Reader``, which names what is wrong.
+    """
+    items = payload.get("items") if isinstance(payload, dict) else None
+    if not isinstance(items, list):  # no video left, or not the expected shape
+        answer = Reader(NAME, payload, "videos.list")
+        return dict(_item_counts(item) for item in answer.objects("items", required=False))
+    found: dict[str, PostMetrics] = {}
+    for index, item in enumerate(items):
+        checked = _plain_counts(item)
+        if checked is None:
+            checked = _item_counts(Reader(NAME, item, f"videos.list.items[{index}]"))
+        found[checked[0]] = checked[1]
+    return found
+
+
+def _plain_counts(item: Any) -> tuple[str, PostMetrics] | None:
+    """One well-formed item's id and counts; None when anything is unusual."""
+    if not isinstance(item, dict):
+        return None
+    video_id = item.get("id")
+    stats = item.get("statistics")
+    if not isinstance(video_id, str):
+        return None
+    if stats is None:
+        return video_id, PostMetrics()
+    if not isinstance(stats, dict):
+        return None
+    views = stats.get("viewCount")
+    likes = stats.get("likeCount")
+    comments = stats.get("commentCount")
+    for value in (views, likes, comments):
+        if value is not None and not (
+            isinstance(value, str) and value.isascii() and value.isdigit()
+        ):
+            return None
+    return video_id, PostMetrics(
+        views=None if views is None else int(views),
+        likes=None if likes is None else int(likes),
+        comments=None if comments is None else int(comments),
+    )
+
+
+def _item_counts(item: Reader) -> tuple[str, PostMetrics]:
+    return item.req_str("id"), _counts(item.obj("statistics", required=False))
 
 
 def _with_posts(profile: AccountProfile, posts: list[Post]) -> AccountProfile:

@@ -10,7 +10,7 @@ are ``INSERT ... ON CONFLICT (deliverable_id, taken_at) DO NOTHING`` as a second
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +19,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Engine, Table, select, update
 
 from creatorflow.domain.model import DeliverableStatus, Platform, Provenance
-from creatorflow.platforms.base import Post
+from creatorflow.platforms.base import PostMetrics
 from creatorflow.services.deliverables import flow_run_id
 from creatorflow.storage.events import event_values, record_events
 from creatorflow.storage.models import Account, Deliverable, Enrollment, MetricSnapshot
@@ -119,21 +119,47 @@ def release(engine: Engine, claims: Sequence[Claim], *, now: datetime) -> None:
             )
 
 
-def _insert_snapshot(conn: Connection) -> Any:
-    """``INSERT ... ON CONFLICT (deliverable_id, taken_at) DO NOTHING`` for executemany."""
-    from sqlalchemy.dialects import postgresql, sqlite
+#: Snapshot columns in the order of the rows ``store`` hands to the driver.
+_SNAPSHOT_COLUMNS = (
+    "deliverable_id",
+    "taken_at",
+    "views",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "provenance",
+    "flow_run_id",
+)
+_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(SNAPSHOTS).on_conflict_do_nothing(
-        index_elements=["deliverable_id", "taken_at"]
+
+def _insert_snapshots(conn: Connection) -> str:
+    """``INSERT ... ON CONFLICT (deliverable_id, taken_at) DO NOTHING`` in the driver's own
+    parameter style (SQLite and PostgreSQL share the syntax). A round stores thousands of rows:
+    the driver's ``executemany`` of plain tuples skips SQLAlchemy's per-row parameter work and
+    the compilation it repeats for dialect ``on_conflict`` inserts (they are not cacheable)."""
+    mark = _PLACEHOLDER[conn.dialect.paramstyle]
+    return (
+        f"INSERT INTO {SNAPSHOTS.name} ({', '.join(_SNAPSHOT_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(_SNAPSHOT_COLUMNS))}) "
+        "ON CONFLICT (deliverable_id, taken_at) DO NOTHING"
     )
+
+
+def _bound(conn: Connection, column: str, value: Any) -> Any:
+    """``value`` as the column's type hands it to the driver (UTCDateTime: aware UTC, and text
+    in SQLite's format), so raw rows store exactly what a Core insert would."""
+    type_ = SNAPSHOTS.c[column].type
+    process = type_.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    return process(value) if process is not None else value
 
 
 def store(
     engine: Engine,
     platform: Platform,
     claims: Sequence[Claim],
-    answer: dict[str, Post],
+    answer: Mapping[str, PostMetrics],
     *,
     now: datetime,
     actor: str,
@@ -143,55 +169,44 @@ def store(
     Returns the snapshots actually inserted and the deliverables now gone.
     """
     run_id = flow_run_id(actor)
-    snapshots: list[dict[str, Any]] = []
+    api = Provenance.API.value
+    rows: list[tuple[Any, ...]] = []
     seen: list[int] = []
-    gone: list[int] = []
-    events: list[dict[str, Any]] = []
+    gone: list[Claim] = []
     for claim in claims:
-        post = answer.get(claim.post_id)
-        if post is None:
-            gone.append(claim.deliverable_id)
-            events.append(
-                event_values(
-                    kind="deliverable_gone",
-                    entity="deliverable",
-                    entity_id=claim.deliverable_id,
-                    detail={"post_id": claim.post_id, "platform": platform.value},
-                    actor=actor,
-                    at=now,
-                    creator_id=claim.creator_id,
-                    campaign_id=claim.campaign_id,
-                )
-            )
+        m = answer.get(claim.post_id)
+        if m is None:
+            gone.append(claim)
             continue
-        m = post.metrics
-        snapshots.append(
-            {
-                "deliverable_id": claim.deliverable_id,
-                "taken_at": now,
-                "views": m.views,
-                "likes": m.likes,
-                "comments": m.comments,
-                "shares": m.shares,
-                "saves": m.saves,
-                "provenance": Provenance.API.value,
-                "flow_run_id": run_id,
-            }
-        )
+        # taken_at is filled in below, once, as the driver wants it
+        rows.append((claim.deliverable_id, m.views, m.likes, m.comments, m.shares, m.saves))
         seen.append(claim.deliverable_id)
     inserted = 0
     with writing(engine) as conn:
-        if snapshots:
-            # executemany of one cached statement; RETURNING counts the rows actually inserted
-            stmt = _insert_snapshot(conn).returning(SNAPSHOTS.c.id)
-            inserted = len(conn.execute(stmt, snapshots).all())
-        if seen:
+        if rows:
+            taken = _bound(conn, "taken_at", now)
+            values = [(d, taken, v, li, c, sh, sa, api, run_id) for d, v, li, c, sh, sa in rows]
+            # the driver sums executemany's row counts; a conflicting (already stored) row is 0
+            inserted = conn.exec_driver_sql(_insert_snapshots(conn), values).rowcount
             conn.execute(update(DELIVERABLES).where(_D.id.in_(seen)).values(last_seen_at=now))
         if gone:
             conn.execute(
                 update(DELIVERABLES)
-                .where(_D.id.in_(gone))
+                .where(_D.id.in_([c.deliverable_id for c in gone]))
                 .values(status=DeliverableStatus.GONE.value, gone_at=now)
             )
-            record_events(conn, events)
-    return inserted, gone
+            record_events(conn, [_gone_event(platform, claim, now, actor) for claim in gone])
+    return inserted, [c.deliverable_id for c in gone]
+
+
+def _gone_event(platform: Platform, claim: Claim, now: datetime, actor: str) -> dict[str, Any]:
+    return event_values(
+        kind="deliverable_gone",
+        entity="deliverable",
+        entity_id=claim.deliverable_id,
+        detail={"post_id": claim.post_id, "platform": platform.value},
+        actor=actor,
+        at=now,
+        creator_id=claim.creator_id,
+        campaign_id=claim.campaign_id,
+    )

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, func, or_, select
 
 from creatorflow.domain.cadence import is_due
 from creatorflow.domain.model import DeliverableStatus, Platform, Provenance
-from creatorflow.platforms.base import PlatformClient, Post
+from creatorflow.platforms.base import PlatformClient, PostMetrics
 from creatorflow.platforms.errors import PermanentPlatformError, QuotaExhausted
 from creatorflow.services import poll_store
 from creatorflow.services.deliverables import ClientFactory
@@ -242,7 +242,7 @@ def poll_batch(
 
 
 #: What a call came to: its claims, the answer (None when it failed) and the failure.
-_Outcome = tuple[list[Claim], dict[str, Post] | None, BaseException | None]
+_Outcome = tuple[list[Claim], dict[str, PostMetrics] | None, BaseException | None]
 
 
 class _Round:
@@ -313,7 +313,7 @@ class _Round:
         post_ids = list(dict.fromkeys(c.post_id for c in call))
         owners = {c.post_id: c.owner for c in call}
         try:
-            return call, self.client.post_metrics(post_ids, owners=owners), None
+            return call, self.client.current_metrics(post_ids, owners=owners), None
         except BaseException as exc:  # handed to the storing thread, which decides
             if isinstance(exc, QuotaExhausted) or not isinstance(exc, PermanentPlatformError):
                 self.stop.set()  # only a single call's permanent error lets the others go on
