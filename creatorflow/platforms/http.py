@@ -24,6 +24,7 @@ import requests
 
 from creatorflow.platforms.errors import (
     MalformedResponse,
+    PermanentPlatformError,
     PlatformError,
     TransientPlatformError,
     redact,
@@ -183,6 +184,26 @@ class PlatformHttp:
             return TransientPlatformError(
                 self.platform,
                 self._clean(f"{path}: connection failed ({type(exc).__name__})"),
+                account=account,
+            )
+        except (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:  # the answer was cut off or garbled in transit: worth another try
+            return TransientPlatformError(
+                self.platform,
+                self._clean(f"{path}: answer cut off in transit ({type(exc).__name__})"),
+                account=account,
+            )
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+        ) as exc:  # the configured base URL cannot work: no retry will fix it
+            setting = f"CREATORFLOW_{self.platform.upper()}_BASE_URL"
+            return PermanentPlatformError(
+                self.platform,
+                f"{path}: the API address is not usable ({type(exc).__name__}); check {setting}",
                 account=account,
             )
         with response:

@@ -123,3 +123,56 @@ def test_registry_names_the_missing_variable(
 ) -> None:
     with pytest.raises(SettingsError, match=variable):
         client_for(platform, make_settings(**{field: None}))
+
+
+def _truncating_server() -> tuple[socket.socket, int]:
+    """A server that promises 100 bytes of JSON and hangs up after one."""
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+                conn.sendall(b"Content-Length: 100\r\n\r\n{")
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server, int(server.getsockname()[1])
+
+
+def test_an_answer_cut_off_in_transit_is_transient_and_retried(
+    make_settings: Callable[..., Settings], sleeps: list[float]
+) -> None:
+    server, port = _truncating_server()
+    client = YouTubeClient(
+        make_settings(youtube_base_url=f"http://127.0.0.1:{port}", http_max_retries=2),
+        sleep=sleeps.append,
+    )
+    try:
+        with pytest.raises(TransientPlatformError, match="cut off in transit") as caught:
+            client.lookup(["mia"])
+    finally:
+        client.close()
+        server.close()
+    assert len(sleeps) == 2 and SANDBOX_YOUTUBE_KEY not in str(caught.value)
+
+
+def test_an_unusable_base_url_fails_at_once_naming_the_setting(
+    make_settings: Callable[..., Settings], sleeps: list[float]
+) -> None:
+    client = YouTubeClient(make_settings(youtube_base_url="htp://nowhere"), sleep=sleeps.append)
+    try:
+        with pytest.raises(PlatformError, match="CREATORFLOW_YOUTUBE_BASE_URL") as caught:
+            client.lookup(["mia"])
+    finally:
+        client.close()
+    assert not isinstance(caught.value, TransientPlatformError) and sleeps == []
+    assert SANDBOX_YOUTUBE_KEY not in str(caught.value)
