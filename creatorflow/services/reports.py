@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 from typing import cast
@@ -263,18 +264,18 @@ def send_report(
             f"a report for {report.period} is already {status}",
         )
     assert message_id is not None
-    msg = build_report_message(
-        sender=settings.sender,
-        recipients=report.recipients,
-        subject=report.subject,
-        message_id=message_id,
-        date=now,
-        text=report.text,
-        html=report.html_email,
-        charts=report.charts,
-        csv_name=report.csv_name,
-        csv_text=report.csv,
-    )
+    try:
+        msg = _report_message(sender=settings.sender, report=report, message_id=message_id, now=now)
+    except Exception as exc:  # nothing reached the server: the period may be claimed again
+        _finish(
+            engine=engine,
+            report=report,
+            status="failed",
+            detail=f"the report message could not be built ({type(exc).__name__})",
+            now=now,
+            actor=actor,
+        )
+        raise
     try:
         with transport:
             transport.send(msg)
@@ -288,8 +289,35 @@ def send_report(
             engine=engine, report=report, status="failed", detail=str(exc), now=now, actor=actor
         )
         raise
+    except Exception as exc:  # unexpected mid-conversation: it may have gone, so never resend
+        _finish(
+            engine=engine,
+            report=report,
+            status="unknown",
+            detail=f"sending stopped unexpectedly ({type(exc).__name__})",
+            now=now,
+            actor=actor,
+        )
+        raise
     _finish(engine=engine, report=report, status="sent", detail="", now=now, actor=actor)
     return SendOutcome("sent", report.period, message_id, report.recipients)
+
+
+def _report_message(
+    *, sender: str, report: BuiltReport, message_id: str, now: datetime
+) -> EmailMessage:
+    return build_report_message(
+        sender=sender,
+        recipients=report.recipients,
+        subject=report.subject,
+        message_id=message_id,
+        date=now,
+        text=report.text,
+        html=report.html_email,
+        charts=report.charts,
+        csv_name=report.csv_name,
+        csv_text=report.csv,
+    )
 
 
 def run_report(

@@ -242,6 +242,29 @@ def test_a_misconfigured_mail_url_leaves_the_period_sendable_once_it_is_fixed(
     assert outcome.status == "sent" and len(handler.received) == 1
 
 
+def test_a_message_that_cannot_be_built_leaves_the_period_sendable(
+    world_engine: Engine,
+    settings: Settings,
+    smtp: tuple[RecordingHandler, Settings],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import creatorflow.services.reports as reports_service
+
+    handler, good = smtp
+    report = build_report(engine=world_engine, settings=good, slug="spring-glow", as_of=AS_OF)
+
+    def broken_builder(**_: object) -> None:
+        raise RuntimeError("chart attachment too large")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(reports_service, "build_report_message", broken_builder)
+        with pytest.raises(RuntimeError):
+            send_report(engine=world_engine, settings=good, report=report, now=AS_OF, actor="t")
+    assert handler.received == []
+    outcome = send_report(engine=world_engine, settings=good, report=report, now=AS_OF, actor="t")
+    assert outcome.status == "sent" and len(handler.received) == 1
+
+
 def test_report_html_renders_in_headless_chromium(
     world_engine: Engine, settings: Settings, tmp_path: Path
 ) -> None:
