@@ -43,9 +43,10 @@ def refresh_creators_flow(
     settings = get_settings()
     budget = settings.youtube_quota_budget
     summary = RefreshSummary()
+    unconfigured: set[Platform] = set()
     for plat_name, ids in plan_refresh_batches(platform):
         plat = Platform(plat_name)
-        if any(s.startswith(f"{plat.value} ") for s in summary.skipped):
+        if plat in unconfigured:
             continue
         try:
             result = refresh_batch(
@@ -55,6 +56,7 @@ def refresh_creators_flow(
             if platform is not None:
                 raise
             summary.skipped.append(f"{plat.value} ({exc})")
+            unconfigured.add(plat)
             continue
         except QuotaExhausted as exc:
             summary.stopped = str(exc)

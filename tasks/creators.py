@@ -7,7 +7,6 @@ a bad token, a spent quota or a malformed answer fails fast with its message.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from prefect import task
 from prefect.tasks import exponential_backoff
@@ -19,18 +18,10 @@ from creatorflow.services import refresh_creators as service
 from creatorflow.services.tier_config import load_default_tier_rules
 from creatorflow.settings import get_settings
 from creatorflow.storage.db import engine_for
-from tasks.runtime import current_actor
+from tasks.runtime import current_actor, retry_only_on
 
-
-def retry_transient_only(task: Any, task_run: Any, state: Any) -> bool:
-    """Prefect ``retry_condition_fn``: retry when the failure is a TransientPlatformError."""
-    try:
-        state.result()
-    except TransientPlatformError:
-        return True
-    except Exception:
-        return False
-    return False
+#: Retry timeouts, 5xx and throttling; a bad key, unknown account or spent quota fails at once.
+retry_transient_only = retry_only_on(TransientPlatformError)
 
 
 @task(name="plan-refresh")

@@ -21,11 +21,13 @@ from prefect.tasks import exponential_backoff
 
 from creatorflow.domain.model import Platform
 from creatorflow.platforms.base import PlatformClient
-from creatorflow.platforms.errors import TransientPlatformError
+from creatorflow.platforms.registry import client_for, close_client
 from creatorflow.services import deliverables, polling, reminders
+from creatorflow.services.tracking_spec import tracked_slugs
 from creatorflow.settings import Settings, get_settings
 from creatorflow.storage.db import engine_for
-from tasks.runtime import current_actor, retry_only_on
+from tasks.creators import retry_transient_only
+from tasks.runtime import current_actor
 
 
 @dataclass(frozen=True)
@@ -104,16 +106,12 @@ class _Clients:
     def __call__(self, platform: Platform) -> PlatformClient:
         with self._lock:
             if platform not in self._made:
-                from creatorflow.platforms.registry import client_for
-
                 self._made[platform] = client_for(platform, self.settings)
             return self._made[platform]
 
     def close(self) -> None:
         for client in self._made.values():
-            closer = getattr(client, "close", None)
-            if callable(closer):
-                closer()
+            close_client(client)
 
 
 @contextmanager
@@ -125,24 +123,17 @@ def platform_clients(settings: Settings) -> Iterator[_Clients]:
         made.close()
 
 
-_transient = retry_only_on(TransientPlatformError)
-
-
 _RETRY: dict[str, Any] = {
     "retries": 3,
     "retry_delay_seconds": exponential_backoff(backoff_factor=2),
     "retry_jitter_factor": 0.5,
-    "retry_condition_fn": _transient,
+    "retry_condition_fn": retry_transient_only,
 }
 
 
 @task(name="campaigns-to-track")
 def campaigns_to_track_task(campaign_slug: str | None) -> list[str]:
-    from creatorflow.services.tracking_spec import load_tracked
-    from creatorflow.storage.db import session_scope
-
-    with session_scope(engine_for(get_settings().database_url)) as session:
-        return [c.slug for c in load_tracked(session, campaign_slug)]
+    return tracked_slugs(engine=engine_for(get_settings().database_url), slug=campaign_slug)
 
 
 @task(name="send-reminders", task_run_name="reminders-{campaign_slug}")

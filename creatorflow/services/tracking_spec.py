@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from creatorflow.domain.matching import CampaignTerms
 from creatorflow.errors import ConfigError, NotFoundError
+from creatorflow.storage.db import session_scope
 from creatorflow.storage.models import Campaign
 
 #: How long posts are polled after the window closes when the campaign does not say.
@@ -155,3 +156,9 @@ def load_tracked(session: Session, slug: str | None) -> list[TrackedCampaign]:
         select(Campaign).where(Campaign.status == "active").order_by(Campaign.id)
     )
     return [tracked_campaign(row) for row in rows]
+
+
+def tracked_slugs(*, engine: Engine, slug: str | None) -> list[str]:
+    """Slugs of the campaigns a tracking run covers (see ``load_tracked``)."""
+    with session_scope(engine) as session:
+        return [campaign.slug for campaign in load_tracked(session, slug)]
