@@ -22,7 +22,7 @@ from pathlib import Path
 
 from creatorflow.domain.tiers import TierRules
 from creatorflow.sandbox.sample_creators import write_csv
-from creatorflow.services.import_creators import import_creators
+from creatorflow.services.creators.importing import import_creators
 from creatorflow.storage.db import make_engine
 from creatorflow.storage.migrate import upgrade
 

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from creatorflow.domain.model import Platform  # noqa: E402
 from creatorflow.sandbox import SandboxServers, World  # noqa: E402
-from creatorflow.services.refresh_creators import refresh_creators  # noqa: E402
+from creatorflow.services.creators.refresh import refresh_creators  # noqa: E402
 from creatorflow.settings import Settings  # noqa: E402
 from creatorflow.storage.db import engine_for, session_scope  # noqa: E402
 from creatorflow.storage.migrate import upgrade  # noqa: E402

@@ -26,11 +26,11 @@ from sqlalchemy import Engine, event, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from creatorflow.campaigns import get_campaign, parse_campaign, register_campaign  # noqa: E402
-from creatorflow.reporting.prices import load_price_table  # noqa: E402
-from creatorflow.services.report_figures import compute_figures, compute_timeline  # noqa: E402
-from creatorflow.services.reports import build_report  # noqa: E402
+from creatorflow.services.reporting.figures import compute_figures, compute_timeline  # noqa: E402
+from creatorflow.services.reporting.prices import load_price_table  # noqa: E402
+from creatorflow.services.reporting.reports import build_report  # noqa: E402
 from creatorflow.settings import PROJECT_ROOT, Settings  # noqa: E402
+from creatorflow.storage.campaigns import get_campaign, parse_campaign, register_campaign  # noqa: E402
 from creatorflow.storage.db import make_engine  # noqa: E402
 from creatorflow.storage.migrate import upgrade  # noqa: E402
 from creatorflow.storage.models import (  # noqa: E402

@@ -58,7 +58,7 @@ def _free_port() -> int:
 
 
 def _seed(url: str, count: int, now: datetime) -> None:
-    from creatorflow.services.launch import shortlist_campaign
+    from creatorflow.services.outreach.launch import shortlist_campaign
     from creatorflow.storage.db import engine_for
     from creatorflow.storage.migrate import upgrade
     from tests.integration.outreach_seed import add_creators, make_spec
@@ -93,7 +93,7 @@ def _baseline(
     import jinja2
 
     from creatorflow.mail.message import Sender
-    from creatorflow.services.recipients import template_context, unsubscribe_links
+    from creatorflow.services.outreach.recipients import template_context, unsubscribe_links
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(settings.templates_dir)),
@@ -134,8 +134,8 @@ def _round(count: int, port: int, now: datetime) -> tuple[float, float, float, f
     """One fresh database; the bare loop, then the service, on the same creators."""
     from pydantic import SecretStr
 
-    from creatorflow.services.launch import send_initial_emails
-    from creatorflow.services.recipients import load_recipients
+    from creatorflow.services.outreach.launch import send_initial_emails
+    from creatorflow.services.outreach.recipients import load_recipients
     from creatorflow.settings import Settings
     from creatorflow.storage.db import engine_for, session_scope
 

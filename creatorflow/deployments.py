@@ -101,7 +101,7 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
     DeploymentSpec(
         flow="respond",
         name="manual",
-        entrypoint="flows/responses.py:respond",
+        entrypoint="flows/replies.py:respond",
         description="Operator form: record a creator's answer (accepted with a fee, or declined).",
         tags=("operator",),
     ),

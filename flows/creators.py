@@ -13,7 +13,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from creatorflow.domain.model import Platform
 from creatorflow.platforms.errors import QuotaExhausted
-from creatorflow.services.refresh_creators import RefreshSummary
+from creatorflow.services.creators.refresh import RefreshSummary
 from creatorflow.settings import SettingsError, get_settings
 from tasks.creators import plan_refresh_batches, refresh_batch
 

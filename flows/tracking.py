@@ -25,8 +25,8 @@ from prefect.utilities.annotations import quote
 from pydantic import BaseModel, Field
 
 from creatorflow.domain.model import Platform
-from creatorflow.services.polling import PollBatch
-from creatorflow.services.run_summaries import submission_markdown, tracking_summary_markdown
+from creatorflow.services.tracking.polling import PollBatch
+from creatorflow.services.tracking.run_summary import submission_markdown, tracking_summary_markdown
 from tasks.outreach import send_follow_ups_task
 from tasks.replies import read_inbox_task, send_pending_briefs_task
 from tasks.tracking import (

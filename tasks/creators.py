@@ -14,8 +14,8 @@ from prefect.tasks import exponential_backoff
 from creatorflow.domain.model import Platform
 from creatorflow.platforms.errors import TransientPlatformError
 from creatorflow.platforms.registry import client_for, close_client
-from creatorflow.services import refresh_creators as service
-from creatorflow.services.tier_config import load_default_tier_rules
+from creatorflow.services.creators import refresh as service
+from creatorflow.services.creators.tier_rules import load_default_tier_rules
 from creatorflow.settings import get_settings
 from creatorflow.storage.db import engine_for
 from tasks.runtime import current_actor, retry_only_on

@@ -13,12 +13,12 @@ from typing import Any
 from prefect import task
 from prefect.tasks import exponential_backoff
 
-from creatorflow.campaigns import get_campaign, load_campaign_file
 from creatorflow.domain.campaign import CampaignSpec
 from creatorflow.mail.errors import MailConnectionError, TemporaryMailError
-from creatorflow.services import follow_ups, launch
-from creatorflow.services.outbox import SendReport
+from creatorflow.services.outreach import follow_ups, launch
+from creatorflow.services.outreach.sending import SendReport
 from creatorflow.settings import get_settings
+from creatorflow.storage.campaigns import get_campaign, load_campaign_file
 from creatorflow.storage.db import engine_for
 from tasks.runtime import current_actor, retry_only_on
 

@@ -15,7 +15,8 @@ from prefect import task
 from prefect.tasks import exponential_backoff
 
 from creatorflow.mail.inbox import InboxUnavailable
-from creatorflow.services import replies, responses
+from creatorflow.services.replies import answers as responses
+from creatorflow.services.replies import mailbox as replies
 from creatorflow.settings import get_settings
 from creatorflow.storage.db import engine_for
 from tasks.runtime import current_actor, retry_only_on

@@ -8,7 +8,7 @@ from typing import Any
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from creatorflow.services.reports import reportable_campaigns, run_report
+from creatorflow.services.reporting.reports import reportable_campaigns, run_report
 from creatorflow.settings import get_settings
 from creatorflow.storage.db import engine_for
 from tasks.runtime import current_actor

@@ -22,8 +22,8 @@ from prefect.tasks import exponential_backoff
 from creatorflow.domain.model import Platform
 from creatorflow.platforms.base import PlatformClient
 from creatorflow.platforms.registry import client_for, close_client
-from creatorflow.services import deliverables, polling, reminders
-from creatorflow.services.tracking_spec import tracked_slugs
+from creatorflow.services.tracking import deliverables, polling, reminders
+from creatorflow.services.tracking.campaign_terms import tracked_slugs
 from creatorflow.settings import Settings, get_settings
 from creatorflow.storage.db import engine_for
 from tasks.creators import retry_transient_only

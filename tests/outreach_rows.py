@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from sqlalchemy import Engine
 
-from creatorflow.campaigns import StoredCampaign, load_campaign_file, register_campaign
 from creatorflow.settings import PROJECT_ROOT
+from creatorflow.storage.campaigns import StoredCampaign, load_campaign_file, register_campaign
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.models import Account, Creator, Enrollment, OutreachMessage
 

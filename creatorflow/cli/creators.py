@@ -20,10 +20,10 @@ from sqlalchemy import Engine, inspect
 from creatorflow.cli.app import creators_app
 from creatorflow.domain.model import TIER_ORDER, Tier
 from creatorflow.errors import ConfigError, InputError
-from creatorflow.services.creator_csv import write_rejects
-from creatorflow.services.creator_listing import LISTING_FIELDS, CreatorListing, list_creators
-from creatorflow.services.import_creators import import_creators
-from creatorflow.services.tier_config import load_default_tier_rules
+from creatorflow.services.creators.csv_file import write_rejects
+from creatorflow.services.creators.importing import import_creators
+from creatorflow.services.creators.listing import LISTING_FIELDS, CreatorListing, list_creators
+from creatorflow.services.creators.tier_rules import load_default_tier_rules
 from creatorflow.settings import get_settings
 from creatorflow.storage.db import engine_for
 

@@ -24,7 +24,7 @@ def campaign_launch(
     as_of: str | None = typer.Option(None, "--as-of", help="ISO date-time to run as (UTC)."),
 ) -> None:
     """Shortlist creators, then send the first emails (--approve) or preview them (--dry-run)."""
-    from creatorflow.campaigns import load_campaign_file
+    from creatorflow.storage.campaigns import load_campaign_file
 
     spec = load_campaign_file(file)  # a bad file fails here, before any flow run
     if not approve and not dry_run:
@@ -65,7 +65,7 @@ def suppress_address(
     reason: str = typer.Option("manual", "--reason", help="Why (kept with the entry)."),
 ) -> None:
     """Add an address to the global suppression list (every campaign, at send time)."""
-    from creatorflow.services.suppression import suppress
+    from creatorflow.services.outreach.suppression import suppress
 
     settings = get_settings()
     added = suppress(

@@ -27,7 +27,7 @@ def refresh(
     as_of: str | None = typer.Option(None, "--as-of", help="ISO date-time (default: now)"),
 ) -> None:
     """Refresh followers, recent posts, engagement rate and tier of every known account."""
-    from creatorflow.services.refresh_creators import refresh_creators
+    from creatorflow.services.creators.refresh import refresh_creators
     from tasks.runtime import current_actor
 
     settings = get_settings()
@@ -48,7 +48,7 @@ def discover(
     max_results: int = typer.Option(25, "--max", help="at most this many accounts"),
 ) -> None:
     """Find new creators on a platform and add them (deduplicated on platform + handle)."""
-    from creatorflow.services.discover_creators import discover_creators
+    from creatorflow.services.creators.discovery import discover_creators
     from tasks.runtime import current_actor
 
     settings = get_settings()

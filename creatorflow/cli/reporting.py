@@ -19,7 +19,7 @@ def campaign_report(
     as_of: str | None = typer.Option(None, "--as-of", help="ISO date-time of the figures (UTC)."),
 ) -> None:
     """Build the campaign report as of a moment; print it, write it to disk and/or email it."""
-    from creatorflow.services.reports import build_report, send_report, write_report
+    from creatorflow.services.reporting.reports import build_report, send_report, write_report
 
     settings = get_settings()
     engine = engine_for(settings.database_url)
@@ -60,7 +60,7 @@ def campaign_conversions(
     """Import clicks, leads and sales by utm_content or promo code (idempotent)."""
     from datetime import UTC, datetime
 
-    from creatorflow.services.conversions import import_conversions
+    from creatorflow.services.tracking.conversions import import_conversions
 
     settings = get_settings()
     result = import_conversions(

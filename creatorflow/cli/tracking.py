@@ -49,7 +49,7 @@ def campaign_deliverable(
     as_of: str | None = typer.Option(None, "--as-of", help="ISO date-time to record it at."),
 ) -> None:
     """Record a post submitted by URL, after checking through the API whose it is."""
-    from creatorflow.services.deliverables import submit_deliverable
+    from creatorflow.services.tracking.deliverables import submit_deliverable
     from tasks.tracking import platform_clients
 
     settings = get_settings()
@@ -78,7 +78,7 @@ def campaign_status(
     format: str = typer.Option("table", "--format", help="table or json."),  # noqa: A002
 ) -> None:
     """The campaign's funnel and each creator's stage."""
-    from creatorflow.services.status import FUNNEL, campaign_status
+    from creatorflow.services.tracking.status import FUNNEL, campaign_status
 
     if format not in {"table", "json"}:
         raise InputError(f"--format: {format!r} is not one of table, json")

@@ -75,7 +75,7 @@ class Demo:
 
 def run_demo(directory: Path, *, creators: int = 300) -> int:
     """Run the demo in ``directory`` (already fresh, environment set); the exit code."""
-    from creatorflow.services.tier_config import load_default_tier_rules
+    from creatorflow.services.creators.tier_rules import load_default_tier_rules
     from creatorflow.settings import get_settings
 
     rules = load_default_tier_rules(get_settings().config_dir)

@@ -19,8 +19,8 @@ from typing import Any
 from creatorflow.demo.cast import Answer
 from creatorflow.demo.run import REPORT_DAY, SLUG, TRACKING_DAYS, Demo, campaign_yaml
 from creatorflow.domain.metrics import funnel_step_reached
-from creatorflow.services.reports import build_report, write_report
-from creatorflow.services.responses import record_response
+from creatorflow.services.replies.answers import record_response
+from creatorflow.services.reporting.reports import build_report, write_report
 from creatorflow.settings import Settings, get_settings
 from creatorflow.storage.db import engine_for
 from creatorflow.storage.migrate import upgrade
@@ -81,8 +81,8 @@ def play(demo: Demo, csv_path: Path) -> int:
 
 
 def import_csv(demo: Demo, settings: Settings, csv_path: Path, now: datetime) -> None:
-    from creatorflow.services.import_creators import import_creators
-    from creatorflow.services.tier_config import load_default_tier_rules
+    from creatorflow.services.creators.importing import import_creators
+    from creatorflow.services.creators.tier_rules import load_default_tier_rules
 
     result = import_creators(
         engine=engine_for(settings.database_url),

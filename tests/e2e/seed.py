@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, insert, update
 
-from creatorflow.campaigns import parse_campaign, register_campaign
 from creatorflow.domain.model import Platform
 from creatorflow.sandbox import World
+from creatorflow.storage.campaigns import parse_campaign, register_campaign
 from creatorflow.storage.models import Account, Campaign, Creator, Deliverable, Enrollment
 
 #: Share of posts per platform, and posts per creator (Instagram and TikTok poll per owner).

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 from creatorflow.deployments import DEPLOYMENTS, WORK_POOL
 from creatorflow.sandbox.sample_creators import write_csv
-from creatorflow.services.import_creators import import_creators
-from creatorflow.services.tier_config import load_default_tier_rules
+from creatorflow.services.creators.importing import import_creators
+from creatorflow.services.creators.tier_rules import load_default_tier_rules
 from creatorflow.storage.db import engine_for
 from creatorflow.storage.models import Campaign, Enrollment, MetricSnapshot, OutreachMessage
 from tests.e2e.conftest import AS_OF, SCALE_POSTS, SCALE_SLUG

@@ -70,8 +70,8 @@ def test_approved_launch_sends_each_first_email_once_even_when_run_again(
 def test_a_task_failing_after_sending_is_retried_without_a_second_email(
     campaign_file: Path, handler: RecordingHandler, now: datetime
 ) -> None:
-    from creatorflow.campaigns import load_campaign_file
-    from creatorflow.services.launch import send_initial_emails, shortlist_campaign
+    from creatorflow.services.outreach.launch import send_initial_emails, shortlist_campaign
+    from creatorflow.storage.campaigns import load_campaign_file
 
     attempts: list[int] = []
 

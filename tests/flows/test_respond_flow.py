@@ -27,7 +27,7 @@ def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_respond_flow_accepts_from_the_typed_form(
     settings: Settings, now: datetime, env: None
 ) -> None:
-    from flows.responses import CreatorResponse, respond
+    from flows.replies import CreatorResponse, respond
 
     engine = engine_for(settings.database_url)
     campaign = seed_campaign(engine, now)
@@ -48,7 +48,7 @@ def test_respond_flow_accepts_from_the_typed_form(
 def test_respond_form_rejects_a_malformed_creator() -> None:
     from pydantic import ValidationError
 
-    from flows.responses import CreatorResponse
+    from flows.replies import CreatorResponse
 
     with pytest.raises(ValidationError, match="creator"):
         CreatorResponse(campaign_slug="spring-glow", creator="anna", answer="accepted")

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from creatorflow.campaigns import parse_campaign
 from creatorflow.domain.campaign import CampaignSpec
+from creatorflow.storage.campaigns import parse_campaign
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.models import Account, Creator
 

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from sqlalchemy import Engine
 
-from creatorflow.campaigns import parse_campaign, register_campaign
+from creatorflow.storage.campaigns import parse_campaign, register_campaign
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.events import record_event
 from creatorflow.storage.models import (

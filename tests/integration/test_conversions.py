@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from creatorflow.errors import InputError
-from creatorflow.services.conversions import import_conversions
+from creatorflow.services.tracking.conversions import import_conversions
 from creatorflow.storage.db import make_engine, session_scope
 from creatorflow.storage.models import Conversion, Event
 from tests.integration.report_world import AS_OF, build_world

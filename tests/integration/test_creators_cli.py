@@ -14,7 +14,7 @@ import pytest
 
 from creatorflow.cli import main
 from creatorflow.sandbox.sample_creators import SAMPLE_PATH, generate
-from creatorflow.services.creator_listing import LISTING_FIELDS
+from creatorflow.services.creators.listing import LISTING_FIELDS
 from creatorflow.settings import get_settings
 from creatorflow.storage.db import engine_for
 

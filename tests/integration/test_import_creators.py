@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from creatorflow.domain.tiers import TierRules
 from creatorflow.errors import InputError
-from creatorflow.services.creator_csv import write_rejects
-from creatorflow.services.import_creators import ImportConflict, ImportResult, import_creators
+from creatorflow.services.creators.csv_file import write_rejects
+from creatorflow.services.creators.importing import ImportConflict, ImportResult, import_creators
 from creatorflow.storage.models import Account, Creator, Event
 
 HEADER = "platform,handle,email,name,followers,country,niche\n"

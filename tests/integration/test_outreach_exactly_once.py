@@ -20,8 +20,8 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine, select
 
-from creatorflow.services.launch import send_initial_emails, shortlist_campaign
-from creatorflow.services.outbox import OutboundEmail, send_emails
+from creatorflow.services.outreach.launch import send_initial_emails, shortlist_campaign
+from creatorflow.services.outreach.sending import OutboundEmail, send_emails
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import OutreachMessage
@@ -164,7 +164,7 @@ def test_crash_after_sending_marks_unknown_and_a_rerun_sends_only_the_rest(
 KILLED_RUN = """
 import json, sys
 from datetime import datetime
-from creatorflow.services.launch import send_initial_emails
+from creatorflow.services.outreach.launch import send_initial_emails
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for
 config = Settings(_env_file=None, **json.loads(sys.argv[1]))

@@ -14,9 +14,9 @@ from sqlalchemy import Engine, select, update
 from creatorflow.domain.model import Stage
 from creatorflow.domain.unsubscribe import read_token
 from creatorflow.mail.errors import TemplateError
-from creatorflow.services.follow_ups import send_follow_ups
-from creatorflow.services.launch import send_initial_emails, shortlist_campaign
-from creatorflow.services.suppression import suppress
+from creatorflow.services.outreach.follow_ups import send_follow_ups
+from creatorflow.services.outreach.launch import send_initial_emails, shortlist_campaign
+from creatorflow.services.outreach.suppression import suppress
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import Enrollment, Event, OutreachMessage, Suppression
@@ -315,7 +315,7 @@ def test_unknown_address_fails_and_is_suppressed_while_deferrals_are_retried(
     handler.refuse["gone@mail.example"] = "550 5.1.1 no such user"
     handler.defer["busy@mail.example"] = 1
     launch(db, smtp_settings, now)
-    from creatorflow.services.outbox import OutboundEmail, send_emails
+    from creatorflow.services.outreach.sending import OutboundEmail, send_emails
 
     report = send_emails(
         engine=db,

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, insert, select
 
 from creatorflow.domain.model import Platform
 from creatorflow.platforms.base import PostMetrics
-from creatorflow.services import poll_store
+from creatorflow.services.tracking import poll_claims as poll_store
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.models import Deliverable, Event, MetricSnapshot
 from tests.integration.tracking_seed import add_campaign, enroll

@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, func, select
 
 from creatorflow.mail.inbox import InboxError, open_inbox
-from creatorflow.services.replies import read_inbox
+from creatorflow.services.replies.mailbox import read_inbox
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import (
@@ -279,7 +279,7 @@ def test_wrong_imap_password_is_a_clear_error_without_the_password(
 def test_reply_received_before_the_follow_up_day_stops_the_follow_up(
     imap_settings: Settings, imap_folder: ImapFolder, now: datetime
 ) -> None:
-    from creatorflow.services.follow_ups import send_follow_ups
+    from creatorflow.services.outreach.follow_ups import send_follow_ups
 
     engine = engine_for(imap_settings.database_url)
     campaign = seed_campaign(engine, now)  # first emails went out a day before `now`

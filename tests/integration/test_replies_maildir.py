@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from creatorflow.services.replies import read_inbox
+from creatorflow.services.replies.mailbox import read_inbox
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import Enrollment, Event, InboundMessage, InboxCheckpoint

@@ -11,15 +11,15 @@ from decimal import Decimal
 
 from sqlalchemy import Engine
 
-from creatorflow.campaigns import get_campaign
 from creatorflow.domain.model import Platform, Provenance, Stage
 from creatorflow.platforms.base import Post, PostMetrics
-from creatorflow.services.deliverables import record_deliverable
-from creatorflow.services.optouts import change_stage
-from creatorflow.services.report_figures import compute_figures
-from creatorflow.services.reports import build_report
-from creatorflow.services.responses import respond
+from creatorflow.services.replies.answers import respond
+from creatorflow.services.replies.opt_outs import change_stage
+from creatorflow.services.reporting.figures import compute_figures
+from creatorflow.services.reporting.reports import build_report
+from creatorflow.services.tracking.deliverables import record_deliverable
 from creatorflow.settings import Settings
+from creatorflow.storage.campaigns import get_campaign
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.models import Enrollment, MetricSnapshot
 from tests.integration.report_world import AS_OF, World, at, build_world

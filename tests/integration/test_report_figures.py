@@ -7,15 +7,15 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-from creatorflow.campaigns import get_campaign
 from creatorflow.domain.metrics import DEFINITIONS_VERSION, Figures
-from creatorflow.reporting.prices import load_price_table
-from creatorflow.services.report_figures import (
+from creatorflow.services.reporting.figures import (
     ReportFigures,
     compute_figures,
     compute_timeline,
 )
+from creatorflow.services.reporting.prices import load_price_table
 from creatorflow.settings import PROJECT_ROOT
+from creatorflow.storage.campaigns import get_campaign
 from tests.integration.report_world import AS_OF, add_bulk_creators, at, build_world
 
 PRICES = load_price_table(PROJECT_ROOT / "config", "emv-2026-01")

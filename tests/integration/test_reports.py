@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 
 from creatorflow.domain.metrics import DEFINITIONS_VERSION
 from creatorflow.mail.errors import MailError
-from creatorflow.services.reports import build_report, send_report, write_report
+from creatorflow.services.reporting.reports import build_report, send_report, write_report
 from creatorflow.settings import Settings
 from creatorflow.storage.db import make_engine, session_scope
 from creatorflow.storage.models import Event, Report
@@ -248,7 +248,7 @@ def test_a_message_that_cannot_be_built_leaves_the_period_sendable(
     smtp: tuple[RecordingHandler, Settings],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import creatorflow.services.reports as reports_service
+    import creatorflow.services.reporting.reports as reports_service
 
     handler, good = smtp
     report = build_report(engine=world_engine, settings=good, slug="spring-glow", as_of=AS_OF)

@@ -15,10 +15,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import Engine, select
 
-from creatorflow.campaigns import StoredCampaign
 from creatorflow.errors import InputError, NotFoundError, TransitionError
-from creatorflow.services.responses import respond, send_pending_briefs
+from creatorflow.services.replies.answers import respond, send_pending_briefs
 from creatorflow.settings import Settings
+from creatorflow.storage.campaigns import StoredCampaign
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import Enrollment, Event, OutreachMessage
 from tests.outreach_rows import seed_campaign, seed_contacted
@@ -242,7 +242,7 @@ def test_impossible_acceptances_are_refused_and_change_nothing(
 def test_suppressed_address_cannot_accept(
     settings: Settings, now: datetime, world: tuple[Engine, StoredCampaign]
 ) -> None:
-    from creatorflow.services.suppression import suppress
+    from creatorflow.services.outreach.suppression import suppress
 
     engine, campaign = world
     seed_contacted(engine, campaign, handle="fay", email="fay@creator.example", now=now)
@@ -285,7 +285,7 @@ def test_unknown_campaign_creator_or_enrollment_are_refused(
 def test_creator_in_another_campaign_only_is_refused(
     settings: Settings, now: datetime, world: tuple[Engine, StoredCampaign]
 ) -> None:
-    from creatorflow.campaigns import register_campaign
+    from creatorflow.storage.campaigns import register_campaign
 
     engine, campaign = world
     other = register_campaign(

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from creatorflow.domain.model import Platform
-from creatorflow.services.reminders import plan_reminders, reminder_step, send_reminders
-from creatorflow.services.status import campaign_status
-from creatorflow.services.tracking_spec import load_tracked
+from creatorflow.services.tracking.campaign_terms import load_tracked
+from creatorflow.services.tracking.reminders import plan_reminders, reminder_step, send_reminders
+from creatorflow.services.tracking.status import campaign_status
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import OutreachMessage

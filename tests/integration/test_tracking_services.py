@@ -13,8 +13,8 @@ from creatorflow.domain.model import Platform
 from creatorflow.platforms.base import PlatformClient
 from creatorflow.platforms.registry import client_for
 from creatorflow.sandbox import SandboxServers, World
-from creatorflow.services import deliverables, polling
-from creatorflow.services.deliverables import SubmissionRefused
+from creatorflow.services.tracking import deliverables, polling
+from creatorflow.services.tracking.deliverables import SubmissionRefused
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import Deliverable, Enrollment, Event, MetricSnapshot

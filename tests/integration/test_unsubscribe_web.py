@@ -17,7 +17,7 @@ from creatorflow.domain.unsubscribe import make_token
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import Enrollment, Event, Suppression
-from creatorflow.web import create_app
+from creatorflow.web.app import create_app
 from tests.integration.dovecot import free_port
 from tests.outreach_rows import Contacted, seed_campaign, seed_contacted
 
@@ -98,7 +98,7 @@ def test_one_click_post_suppresses_and_opts_out(
 def test_later_sends_skip_an_address_unsubscribed_by_one_click(
     web: str, settings: Settings, anna: Contacted, now: datetime
 ) -> None:
-    from creatorflow.services.outbox import OutboundEmail, send_emails
+    from creatorflow.services.outreach.sending import OutboundEmail, send_emails
 
     token = make_token(anna.email, "spring-glow", key=_key(settings))
     assert requests.post(f"{web}/u/{token}", data=ONE_CLICK, timeout=10).status_code == 200

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 from creatorflow.domain.model import Platform, Provenance
 from creatorflow.platforms.base import Post, PostMetrics
 from creatorflow.sandbox import SandboxAccount, SandboxPost, World
-from creatorflow.services.deliverables import record_deliverable
+from creatorflow.services.tracking.deliverables import record_deliverable
 from creatorflow.settings import Settings
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.models import Account, Campaign, Creator, Enrollment

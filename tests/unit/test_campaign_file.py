@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from creatorflow.campaigns import load_campaign_file, spec_digest
 from creatorflow.domain.model import Tier
 from creatorflow.errors import InputError
+from creatorflow.storage.campaigns import load_campaign_file, spec_digest
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "campaigns" / "spring-glow.yaml"
 

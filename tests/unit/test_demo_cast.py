@@ -17,7 +17,7 @@ from creatorflow.domain.classify import Kind, classify
 from creatorflow.domain.model import Platform
 from creatorflow.errors import InputError
 from creatorflow.sandbox import World
-from creatorflow.services.tier_config import load_default_tier_rules
+from creatorflow.services.creators.tier_rules import load_default_tier_rules
 from creatorflow.settings import PROJECT_ROOT
 
 NOW = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)

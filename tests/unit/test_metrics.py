@@ -25,9 +25,9 @@ from creatorflow.domain.metrics import (
 )
 from creatorflow.domain.report_period import ReportCronError, period_kind, report_period
 from creatorflow.errors import ConfigError
-from creatorflow.reporting import numbers as fmt
-from creatorflow.reporting.prices import load_price_table
-from creatorflow.reporting.render import markdown_text
+from creatorflow.services.reporting import numbers as fmt
+from creatorflow.services.reporting.prices import load_price_table
+from creatorflow.services.reporting.render import markdown_text
 from creatorflow.settings import PROJECT_ROOT
 
 PRICES = PriceTable(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from creatorflow.services.run_summaries import (
+from creatorflow.services.tracking.run_summary import (
     next_steps,
     submission_markdown,
     tracking_summary_markdown,

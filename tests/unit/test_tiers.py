@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from creatorflow.domain.model import TIER_ORDER, Tier
 from creatorflow.domain.tiers import TierRules, TierRulesError, assign_tier, is_eligible
 from creatorflow.errors import ConfigError
-from creatorflow.services.tier_config import load_default_tier_rules, load_tier_rules
+from creatorflow.services.creators.tier_rules import load_default_tier_rules, load_tier_rules
 from creatorflow.settings import PROJECT_ROOT
 
 DEFAULT = TierRules.default()

@@ -12,8 +12,8 @@ from sqlalchemy import Engine, func, select
 from creatorflow.domain.model import Platform
 from creatorflow.platforms.errors import MalformedResponse
 from creatorflow.sandbox import SandboxServers, World
-from creatorflow.services.discover_creators import discover_creators
-from creatorflow.services.refresh_creators import refresh_creators
+from creatorflow.services.creators.discovery import discover_creators
+from creatorflow.services.creators.refresh import refresh_creators
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import Account, Creator, Event, ProfileSnapshot

@@ -1,0 +1,1 @@
+"""creators stage services."""

@@ -1,0 +1,125 @@
+"""Add creators found by a platform search (keyword or usernames), deduplicated on platform+handle.
+
+The platform is asked first; every new creator and account is then written in one transaction,
+with an event each. Accounts already known (same platform and handle, or the same YouTube channel
+id) are counted and left untouched: a refresh updates them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy import Engine, or_, select
+
+from creatorflow.domain.handles import normalise_handle
+from creatorflow.domain.model import AccountStatus, Platform
+from creatorflow.domain.tiers import assign_tier
+from creatorflow.errors import InputError
+from creatorflow.platforms.base import PlatformClient
+from creatorflow.platforms.registry import client_for, close_client
+from creatorflow.services.creators.tier_rules import load_default_tier_rules
+from creatorflow.settings import Settings
+from creatorflow.storage.db import session_scope
+from creatorflow.storage.events import record_event
+from creatorflow.storage.models import Account, Creator
+
+
+class DiscoverSummary(BaseModel):
+    found: int = 0
+    added: list[str] = []
+    already_known: list[str] = []
+
+    def line(self, platform: Platform) -> str:
+        added = ", ".join(self.added) or "none"
+        return (
+            f"{platform.value}: found {self.found}, added {len(self.added)} ({added}), "
+            f"{len(self.already_known)} already known"
+        )
+
+
+def discover_creators(
+    *,
+    engine: Engine,
+    settings: Settings,
+    platform: Platform,
+    query: str,
+    max_results: int,
+    now: datetime,
+    actor: str,
+    client: PlatformClient | None = None,
+    client_factory: Callable[[Platform, Settings], PlatformClient] = client_for,
+) -> DiscoverSummary:
+    if not query.strip():
+        raise InputError("--query: must not be empty")
+    if not 1 <= max_results <= 500:
+        raise InputError("--max: must be between 1 and 500")
+    rules = load_default_tier_rules(settings.config_dir)
+    own = client is None
+    active = client or client_factory(platform, settings)
+    try:
+        profiles = active.discover(query, max_results=max_results)
+    finally:
+        if own:
+            close_client(active)
+    summary = DiscoverSummary(found=len(profiles))
+    with session_scope(engine) as session:
+        seen: set[str] = set()
+        for profile in profiles:
+            handle = normalise_handle(platform, profile.handle)
+            if handle in seen:
+                continue
+            seen.add(handle)
+            match = [Account.handle == handle]
+            if profile.external_id:
+                match.append(Account.external_id == profile.external_id)
+            known = session.scalars(
+                select(Account).where(Account.platform == platform.value, or_(*match))
+            ).first()
+            if known is not None:
+                summary.already_known.append(handle)
+                continue
+            creator = Creator(
+                name=profile.name,
+                country=(profile.country or None) and profile.country[:2],
+                lawful_basis=settings.lawful_basis,
+                source=f"discover:{platform.value}:{query}"[:500],
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(creator)
+            session.flush()
+            tier = assign_tier(profile.followers, rules)
+            account = Account(
+                creator_id=creator.id,
+                platform=platform.value,
+                handle=handle,
+                external_id=profile.external_id,
+                followers=profile.followers,
+                tier=tier.value if tier else None,
+                status=AccountStatus.ACTIVE.value,
+                refreshed_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(account)
+            session.flush()
+            record_event(
+                session,
+                kind="creator_discovered",
+                entity="creator",
+                entity_id=creator.id,
+                detail={
+                    "platform": platform.value,
+                    "handle": handle,
+                    "query": query,
+                    "followers": profile.followers,
+                    "tier": account.tier,
+                },
+                actor=actor,
+                at=now,
+                creator_id=creator.id,
+            )
+            summary.added.append(handle)
+    return summary

@@ -1,0 +1,353 @@
+"""Launching a campaign: store the file, build the shortlist, apply approval, send first emails.
+
+The shortlist is computed once and stored as enrollments (stage ``shortlisted``); later runs of
+the same campaign reuse it, so a re-run after a crash only resumes sending. While the campaign is
+still a draft (no email sent yet) a changed campaign file discards the old shortlist and builds a
+new one; once launched, the file cannot change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Engine, delete, exists, select, update
+from sqlalchemy.orm import Session
+
+from creatorflow.domain.campaign import CampaignSpec
+from creatorflow.domain.model import AccountStatus, Stage
+from creatorflow.domain.send_rules import normalize_address
+from creatorflow.domain.shortlist import Candidate, build_shortlist
+from creatorflow.errors import InputError
+from creatorflow.services.outreach.sending import OutboundEmail, SendReport, send_emails
+from creatorflow.services.outreach.suppression import suppressed_among
+from creatorflow.settings import Settings
+from creatorflow.storage.campaigns import StoredCampaign, get_campaign, register_campaign
+from creatorflow.storage.db import insert_ignore, session_scope
+from creatorflow.storage.events import record_event
+from creatorflow.storage.models import (
+    Account,
+    Base,
+    Campaign,
+    Creator,
+    Enrollment,
+    OutreachMessage,
+)
+
+ACTIVE_STAGES = (Stage.CONTACTED, Stage.REPLIED, Stage.ACCEPTED, Stage.POSTED)
+CLOSED_STAGES = (Stage.DECLINED, Stage.OPTED_OUT, Stage.BOUNCED)
+
+
+@dataclass
+class ShortlistResult:
+    """The shortlist as the artifact and the CLI show it (rows of plain values)."""
+
+    slug: str
+    campaign_id: int
+    reused: bool
+    picks: list[dict[str, Any]] = field(default_factory=list)
+    exclusions: list[dict[str, Any]] = field(default_factory=list)
+    spend: Decimal = Decimal("0")
+    budget: Decimal = Decimal("0")
+    currency: str = ""
+    shortfall: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        text = (
+            f"{self.slug}: {len(self.picks)} shortlisted, {len(self.exclusions)} excluded, "
+            f"offers {self.spend} of {self.budget} {self.currency}"
+        )
+        if self.shortfall:
+            text += "; short of " + ", ".join(f"{n} {t}" for t, n in self.shortfall.items())
+        if self.reused:
+            text += " (shortlist from an earlier run)"
+        return text
+
+
+def _fmt_rate(rate: Decimal | None) -> str:
+    return "" if rate is None else f"{rate * 100:.2f}%"
+
+
+def _candidates(session: Session, spec: CampaignSpec, campaign_id: int) -> list[Candidate]:
+    platforms = [p.value for p in spec.platforms]
+    enrolled_here = set(
+        session.scalars(select(Enrollment.creator_id).where(Enrollment.campaign_id == campaign_id))
+    )
+    elsewhere: dict[int, tuple[str | None, str | None]] = {}
+    rows = session.execute(
+        select(Enrollment.creator_id, Enrollment.stage, Campaign.slug, Campaign.status)
+        .join(Campaign, Campaign.id == Enrollment.campaign_id)
+        .where(Enrollment.campaign_id != campaign_id)
+    ).all()
+    for creator_id, stage, slug, status in rows:
+        closed, active = elsewhere.get(creator_id, (None, None))
+        if stage in CLOSED_STAGES:
+            closed = closed or f"{stage} in campaign {slug}"
+        elif stage in ACTIVE_STAGES and status != "ended":
+            active = active or slug
+        elsewhere[creator_id] = (closed, active)
+    accounts = session.execute(
+        select(Account, Creator)
+        .join(Creator, Creator.id == Account.creator_id)
+        .where(Account.platform.in_(platforms))
+        .where(Account.status != AccountStatus.NOT_FOUND.value)
+        .order_by(Account.id)
+    ).all()
+    suppressed = suppressed_among(session, [c.email for _, c in accounts if c.email])
+    out = []
+    for account, creator in accounts:
+        if creator.id in enrolled_here:
+            continue
+        closed, active = elsewhere.get(creator.id, (None, None))
+        out.append(
+            Candidate(
+                creator_id=creator.id,
+                account_id=account.id,
+                platform=account.platform,
+                handle=account.handle,
+                name=creator.name,
+                tier=account.tier,
+                followers=account.followers,
+                engagement_rate=account.engagement_rate,
+                country=creator.country,
+                niche=creator.niche,
+                has_email=bool(creator.email),
+                suppressed=bool(creator.email) and normalize_address(creator.email) in suppressed,
+                closed_elsewhere=closed,
+                active_elsewhere=active,
+            )
+        )
+    return out
+
+
+def _discard_draft_shortlist(
+    session: Session, campaign: StoredCampaign, now: datetime, actor: str
+) -> None:
+    """A draft's file changed: drop enrollments that have no message yet."""
+    has_message = exists().where(OutreachMessage.enrollment_id == Enrollment.id)
+    count = cast(
+        CursorResult[Any],
+        session.execute(
+            delete(Enrollment).where(Enrollment.campaign_id == campaign.id).where(~has_message)
+        ),
+    ).rowcount
+    record_event(
+        session,
+        kind="shortlist_discarded",
+        entity="campaign",
+        entity_id=campaign.id,
+        detail={"enrollments": count, "reason": "campaign file changed before launch"},
+        actor=actor,
+        at=now,
+        campaign_id=campaign.id,
+    )
+
+
+def shortlist_campaign(
+    *, engine: Engine, settings: Settings, spec: CampaignSpec, now: datetime, actor: str
+) -> ShortlistResult:
+    """Store ``spec``, then build and store its shortlist (or reuse the stored one)."""
+    campaign = register_campaign(engine=engine, spec=spec, now=now, actor=actor)
+    spec = campaign.spec
+    result = ShortlistResult(
+        slug=spec.slug,
+        campaign_id=campaign.id,
+        reused=False,
+        budget=spec.budget,
+        currency=spec.currency,
+    )
+    with session_scope(engine) as session:
+        if campaign.changed:
+            _discard_draft_shortlist(session, campaign, now, actor)
+        existing = session.scalars(
+            select(Enrollment.id).where(Enrollment.campaign_id == campaign.id).limit(1)
+        ).first()
+        if existing is None:
+            shortlist = build_shortlist(
+                _candidates(session, spec, campaign.id),
+                selection=spec.selection,
+                offers=spec.offer,
+                budget=spec.budget,
+                platforms=spec.platforms,
+            )
+            table = Base.metadata.tables["enrollments"]
+            for pick in shortlist.picks:
+                c = pick.candidate
+                session.execute(
+                    insert_ignore(
+                        session,
+                        table,
+                        {
+                            "campaign_id": campaign.id,
+                            "creator_id": c.creator_id,
+                            "account_id": c.account_id,
+                            "tier": pick.tier.value,
+                            "followers_at_shortlist": c.followers,
+                            "stage": Stage.SHORTLISTED.value,
+                            "offer": pick.offer,
+                            "currency": spec.currency,
+                            "created_at": now,
+                            "updated_at": now,
+                        },
+                        conflict_columns=["campaign_id", "creator_id"],
+                    )
+                )
+            result.exclusions = [
+                {
+                    "creator": e.candidate.label,
+                    "name": e.candidate.name or "",
+                    "tier": e.candidate.tier or "",
+                    "followers": e.candidate.followers,
+                    "engagement": _fmt_rate(e.candidate.engagement_rate),
+                    "reason": e.reason,
+                }
+                for e in shortlist.exclusions
+            ]
+            result.shortfall = {t.value: n for t, n in shortlist.shortfall().items()}
+            new_rows = session.execute(
+                select(Enrollment.id, Enrollment.creator_id).where(
+                    Enrollment.campaign_id == campaign.id
+                )
+            ).all()
+            for enrollment_id, creator_id in new_rows:
+                record_event(
+                    session,
+                    kind="stage_changed",
+                    entity="enrollment",
+                    entity_id=enrollment_id,
+                    detail={
+                        "from": None,
+                        "to": Stage.SHORTLISTED.value,
+                        "reason": "selected by the campaign's rules",
+                    },
+                    actor=actor,
+                    at=now,
+                    creator_id=creator_id,
+                    campaign_id=campaign.id,
+                )
+        else:
+            result.reused = True
+        result.picks = _shortlist_rows(session, campaign.id)
+    result.spend = sum(
+        (Decimal(str(p["offer"] or 0)) for p in result.picks if p["stage"] != Stage.REMOVED.value),
+        start=Decimal("0"),
+    )
+    return result
+
+
+def _shortlist_rows(session: Session, campaign_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Enrollment, Account, Creator)
+        .join(Account, Account.id == Enrollment.account_id)
+        .join(Creator, Creator.id == Enrollment.creator_id)
+        .where(Enrollment.campaign_id == campaign_id)
+        .order_by(Enrollment.id)
+    ).all()
+    return [
+        {
+            "creator": f"{a.platform}:{a.handle}",
+            "name": c.name or "",
+            "tier": e.tier or "",
+            "followers": a.followers,
+            "engagement": _fmt_rate(a.engagement_rate),
+            "offer": str(e.offer) if e.offer is not None else "",
+            "stage": e.stage,
+            "enrollment_id": e.id,
+        }
+        for e, a, c in rows
+    ]
+
+
+def remove_from_shortlist(
+    *, engine: Engine, campaign_slug: str, remove: list[str], now: datetime, actor: str
+) -> list[str]:
+    """Take creators (``platform:handle`` or email) off a shortlist before the first email."""
+    if not remove:
+        return []
+    campaign = get_campaign(engine, campaign_slug)
+    wanted = {r.strip().lower() for r in remove if r.strip()}
+    removed: list[str] = []
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(Enrollment, Account, Creator)
+            .join(Account, Account.id == Enrollment.account_id)
+            .join(Creator, Creator.id == Enrollment.creator_id)
+            .where(Enrollment.campaign_id == campaign.id)
+        ).all()
+        matched: set[str] = set()
+        targets = []
+        for enrollment, account, creator in rows:
+            keys = {f"{account.platform}:{account.handle}".lower()}
+            if creator.email:
+                keys.add(normalize_address(creator.email))
+            hit = keys & wanted
+            if hit:
+                matched |= hit
+                targets.append((enrollment, f"{account.platform}:{account.handle}"))
+        unknown = sorted(wanted - matched)
+        if unknown:
+            raise InputError(f"not on the {campaign_slug} shortlist: {', '.join(unknown)}")
+        for enrollment, label in targets:
+            moved = cast(
+                CursorResult[Any],
+                session.execute(
+                    update(Enrollment)
+                    .where(
+                        Enrollment.id == enrollment.id, Enrollment.stage == Stage.SHORTLISTED.value
+                    )
+                    .values(stage=Stage.REMOVED.value, updated_at=now)
+                ),
+            ).rowcount
+            if moved:
+                removed.append(label)
+                record_event(
+                    session,
+                    kind="stage_changed",
+                    entity="enrollment",
+                    entity_id=enrollment.id,
+                    detail={
+                        "from": Stage.SHORTLISTED.value,
+                        "to": Stage.REMOVED.value,
+                        "reason": "removed by the operator at approval",
+                    },
+                    actor=actor,
+                    at=now,
+                    creator_id=enrollment.creator_id,
+                    campaign_id=campaign.id,
+                )
+    return removed
+
+
+def send_initial_emails(
+    *,
+    engine: Engine,
+    settings: Settings,
+    campaign_slug: str,
+    now: datetime,
+    actor: str,
+    dry_run: bool = False,
+    preview_dir: Path | None = None,
+) -> SendReport:
+    """The first email to every approved creator still ``shortlisted`` (resumes after a crash)."""
+    campaign = get_campaign(engine, campaign_slug)
+    template = f"outreach/{campaign.spec.outreach.template_set}/initial"
+    with session_scope(engine) as session:
+        ids = session.scalars(
+            select(Enrollment.id)
+            .where(Enrollment.campaign_id == campaign.id)
+            .where(Enrollment.stage == Stage.SHORTLISTED.value)
+            .order_by(Enrollment.id)
+        ).all()
+    emails = [OutboundEmail(i, "initial", template, thread=False) for i in ids]
+    return send_emails(
+        engine=engine,
+        settings=settings,
+        emails=emails,
+        now=now,
+        actor=actor,
+        dry_run=dry_run,
+        preview_dir=preview_dir,
+    )

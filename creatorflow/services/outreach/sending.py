@@ -1,0 +1,216 @@
+"""Sending outreach exactly once: render all, then claim, send and record each message.
+
+``send_emails`` renders every email of a batch first (a template error stops the batch with
+nothing sent), turns stale claims of crashed runs into ``unknown``, then hands the messages to
+``dispatch``: suppression, caps and send window checked at send time, the outbox row
+``(enrollment, step)`` claimed with its Message-ID before the SMTP conversation, the outcome
+recorded after. A row that already exists means another run owns that step: skip. A ``sending``
+row older than ``stale_after`` belongs to a crashed run: it becomes ``unknown`` for the operator,
+never resent. Prefect caching is not the guard; this table is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from creatorflow.errors import InputError
+from creatorflow.mail.message import Sender, build_message, new_message_id
+from creatorflow.mail.templates import TemplateRenderer
+from creatorflow.mail.transport import Transport, transport_for
+from creatorflow.services.outreach.delivery import dispatch, move_stage
+from creatorflow.services.outreach.recipients import (
+    Recipient,
+    load_recipients,
+    load_threads,
+    template_context,
+    unsubscribe_links,
+)
+from creatorflow.services.outreach.send_limits import SendLimits, recover_stale
+from creatorflow.services.outreach.send_results import (
+    Prepared,
+    SendOutcome,
+    SendReport,
+    write_preview,
+)
+from creatorflow.settings import Settings
+from creatorflow.storage.db import session_scope
+
+__all__ = ["OutboundEmail", "SendOutcome", "SendReport", "move_stage", "send_emails"]
+
+STALE_AFTER = timedelta(minutes=15)
+TEMPORARY_RETRY_DELAYS: tuple[float, ...] = (2.0, 8.0)
+#: Messages claimed per transaction: a crash leaves at most this many ``unknown`` rows.
+CLAIM_BATCH = 20
+
+
+class _Unaddressable(ValueError):
+    """This creator's data cannot make a valid message (the rest of the batch goes on)."""
+
+
+def _address_problem(address: str | None) -> str | None:
+    if not address:
+        return "no email address"
+    local, at, domain = address.strip().rpartition("@")
+    if not at or not local or "." not in domain or not address.isascii() or " " in address:
+        return f"invalid email address {address!r}"
+    # One address only: "a@x.com,b@y.com" would become two recipients in the To header, and
+    # suppression was checked on the whole value, not on each of them.
+    if address.count("@") != 1 or any(c in address for c in ',;<>()[]"\\'):
+        return f"invalid email address {address!r}"
+    return None
+
+
+@dataclass
+class OutboundEmail:
+    """One message to send: ``template`` names ``templates/<template>.{subject,txt,html}.j2``."""
+
+    enrollment_id: int
+    step: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    thread: bool = True
+
+
+def _prepare(
+    email: OutboundEmail,
+    recipient: Recipient,
+    *,
+    settings: Settings,
+    sender: Sender,
+    renderer: TemplateRenderer,
+    thread: list[Any],
+    now: datetime,
+) -> Prepared:
+    assert recipient.email is not None
+    links = unsubscribe_links(settings, sender, recipient.email, recipient.campaign_slug)
+    context = template_context(
+        recipient,
+        settings=settings,
+        sender=sender,
+        step=email.step,
+        links=links,
+        extra=email.context,
+    )
+    rendered = renderer.render(email.template, context)
+    subject, in_reply_to, references = rendered.subject, None, [m.message_id for m in thread]
+    if email.thread and thread:
+        first = thread[0].subject
+        subject = first if first.lower().startswith("re:") else f"Re: {first}"
+        in_reply_to = thread[-1].message_id
+    else:
+        references = []
+    message_id = new_message_id(sender)
+    try:
+        msg = build_message(
+            sender=sender,
+            to_address=recipient.email,
+            to_name=recipient.name,
+            subject=subject,
+            text=rendered.text,
+            html=rendered.html,
+            message_id=message_id,
+            date=now,
+            in_reply_to=in_reply_to,
+            references=references,
+            list_unsubscribe=links,
+        )
+    except ValueError as exc:  # bad data on one creator must not stop everyone's email
+        raise _Unaddressable(f"cannot build the message: {exc}") from None
+    return Prepared(
+        email.enrollment_id,
+        email.step,
+        recipient,
+        msg,
+        message_id,
+        subject,
+        in_reply_to,
+        references,
+    )
+
+
+def send_emails(
+    *,
+    engine: Engine,
+    settings: Settings,
+    emails: Sequence[OutboundEmail],
+    now: datetime,
+    actor: str,
+    dry_run: bool = False,
+    preview_dir: Path | None = None,
+    transport: Transport | None = None,
+    stale_after: timedelta = STALE_AFTER,
+    retry_delays: Sequence[float] = TEMPORARY_RETRY_DELAYS,
+    claim_batch: int = CLAIM_BATCH,
+) -> SendReport:
+    """Send ``emails`` at most once each; see the module docstring for the protocol."""
+    settings.require("sender", "postal_address")
+    if settings.unsubscribe_base_url:
+        settings.require("secret_key")
+    sender = Sender.parse(settings.sender or "")
+    renderer = TemplateRenderer(settings.templates_dir)
+    report = SendReport()
+    with session_scope(engine) as session:
+        recipients = load_recipients(session, [e.enrollment_id for e in emails])
+        threads = load_threads(session, recipients)
+    missing = sorted({e.enrollment_id for e in emails} - set(recipients))
+    if missing:
+        raise InputError(f"no enrollment(s) {missing[:10]}")
+    prepared: list[Prepared] = []
+    for email in emails:  # render everything before the first send
+        recipient = recipients[email.enrollment_id]
+        problem = _address_problem(recipient.email)
+        if problem:
+            report.add(SendOutcome.of(recipient, email.step, "skipped", problem))
+            continue
+        thread = [m for m in threads.get(email.enrollment_id, []) if m.step != email.step]
+        try:
+            prepared.append(
+                _prepare(
+                    email,
+                    recipient,
+                    settings=settings,
+                    sender=sender,
+                    renderer=renderer,
+                    thread=thread,
+                    now=now,
+                )
+            )
+        except _Unaddressable as exc:
+            report.add(SendOutcome.of(recipient, email.step, "skipped", str(exc)))
+    if dry_run:
+        target = Path(preview_dir or settings.preview_dir)
+        for item in prepared:
+            write_preview(target, item)
+            report.add(SendOutcome.of(item.recipient, item.step, "preview", str(target)))
+        report.preview_dir = target
+        return report
+
+    stale = recover_stale(engine=engine, now=now, actor=actor, older_than=stale_after)
+    report.unknown.extend(stale)
+    if not prepared:
+        return report
+    limits = SendLimits.load(engine=engine, settings=settings, now=now)
+    owned = transport is None
+    transport = transport or transport_for(settings)
+    try:
+        dispatch(
+            prepared,
+            engine=engine,
+            transport=transport,
+            limits=limits,
+            report=report,
+            now=now,
+            actor=actor,
+            retry_delays=retry_delays,
+            claim_batch=claim_batch,
+        )
+    finally:
+        if owned:
+            transport.close()
+    return report

@@ -1,0 +1,1 @@
+"""replies stage services."""

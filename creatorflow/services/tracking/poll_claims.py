@@ -1,0 +1,212 @@
+"""Polling's database side: claim a batch, store each answer, release what was not polled.
+
+Each function is one short write transaction (SQLite: queued on a process-wide lock). A claim is
+one compare-and-set ``UPDATE ... RETURNING`` per distinct planned ``last_polled_at``: a row is
+stamped only if nobody changed it since the round was planned (PostgreSQL skips rows another run
+holds locked), so two overlapping runs never poll the same post for the same instant; snapshots
+are ``INSERT ... ON CONFLICT (deliverable_id, taken_at) DO NOTHING`` as a second guard.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Connection, Engine, Table, select, update
+
+from creatorflow.domain.model import DeliverableStatus, Platform, Provenance
+from creatorflow.platforms.base import PostMetrics
+from creatorflow.services.tracking.deliverables import flow_run_id
+from creatorflow.storage.events import event_values, record_events
+from creatorflow.storage.models import Account, Deliverable, Enrollment, MetricSnapshot
+
+
+def table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)
+
+
+DELIVERABLES, ENROLLMENTS, ACCOUNTS, SNAPSHOTS = (
+    table(m) for m in (Deliverable, Enrollment, Account, MetricSnapshot)
+)
+_D, _E, _A = DELIVERABLES.c, ENROLLMENTS.c, ACCOUNTS.c
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A deliverable this run holds: what the call and a gone event need."""
+
+    deliverable_id: int
+    post_id: str
+    owner: str
+    previous: datetime | None
+    creator_id: int
+    campaign_id: int
+
+
+_SQLITE_WRITES = threading.Lock()
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A write transaction. SQLite allows one writer: batches of one process queue on a lock
+    instead of in SQLite's busy handler, which sleeps in coarse steps (here: 4x slower)."""
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
+            yield connection
+        return
+    with _SQLITE_WRITES, engine.begin() as connection:
+        yield connection
+
+
+def _by_previous(ids: Sequence[int], previous: Sequence[datetime | None]) -> dict[Any, list[int]]:
+    groups: dict[Any, list[int]] = {}
+    for ident, last in zip(ids, previous, strict=True):
+        groups.setdefault(last, []).append(ident)
+    return groups
+
+
+def claim(
+    engine: Engine, ids: Sequence[int], last_polled: Sequence[datetime | None], *, now: datetime
+) -> list[Claim]:
+    """Stamp ``last_polled_at = now`` on the batch's rows nobody touched since planning."""
+    claimed: list[tuple[int, str, int, datetime | None]] = []
+    with writing(engine) as conn:
+        for previous, group in _by_previous(ids, last_polled).items():
+            free = (
+                select(_D.id)
+                .where(_D.id.in_(group))
+                .where(_D.status == DeliverableStatus.LIVE.value)
+                .where(_D.last_polled_at.is_not_distinct_from(previous))
+                .with_for_update(skip_locked=True)
+            )
+            rows = conn.execute(
+                update(DELIVERABLES)
+                .where(_D.id.in_(free))
+                .values(last_polled_at=now)
+                .returning(_D.id, _D.post_id, _D.enrollment_id)
+            ).all()
+            claimed.extend((d_id, post_id, enr, previous) for d_id, post_id, enr in rows)
+        if not claimed:
+            return []
+        who = {
+            enr: (creator, campaign, handle)
+            for enr, creator, campaign, handle in conn.execute(
+                select(_E.id, _E.creator_id, _E.campaign_id, _A.handle)
+                .join(ACCOUNTS, _A.id == _E.account_id)
+                .where(_E.id.in_({enr for _, _, enr, _ in claimed}))
+            )
+        }
+    claims = []
+    for d_id, post_id, enr, previous in sorted(claimed):
+        creator, campaign, handle = who[enr]
+        claims.append(Claim(d_id, post_id, handle, previous, creator, campaign))
+    return claims
+
+
+def release(engine: Engine, claims: Sequence[Claim], *, now: datetime) -> None:
+    """Undo the claims of posts that were not polled, so the next round picks them up."""
+    groups = _by_previous([c.deliverable_id for c in claims], [c.previous for c in claims])
+    with writing(engine) as conn:
+        for previous, ids in groups.items():
+            conn.execute(
+                update(DELIVERABLES)
+                .where(_D.id.in_(ids), _D.last_polled_at == now)
+                .values(last_polled_at=previous)
+            )
+
+
+#: Snapshot columns in the order of the rows ``store`` hands to the driver.
+_SNAPSHOT_COLUMNS = (
+    "deliverable_id",
+    "taken_at",
+    "views",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "provenance",
+    "flow_run_id",
+)
+_PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+
+def _insert_snapshots(conn: Connection) -> str:
+    """``INSERT ... ON CONFLICT (deliverable_id, taken_at) DO NOTHING`` in the driver's own
+    parameter style (SQLite and PostgreSQL share the syntax). A round stores thousands of rows:
+    the driver's ``executemany`` of plain tuples skips SQLAlchemy's per-row parameter work and
+    the compilation it repeats for dialect ``on_conflict`` inserts (they are not cacheable)."""
+    mark = _PLACEHOLDER[conn.dialect.paramstyle]
+    return (
+        f"INSERT INTO {SNAPSHOTS.name} ({', '.join(_SNAPSHOT_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(_SNAPSHOT_COLUMNS))}) "
+        "ON CONFLICT (deliverable_id, taken_at) DO NOTHING"
+    )
+
+
+def _bound(conn: Connection, column: str, value: Any) -> Any:
+    """``value`` as the column's type hands it to the driver (UTCDateTime: aware UTC, and text
+    in SQLite's format), so raw rows store exactly what a Core insert would."""
+    type_ = SNAPSHOTS.c[column].type
+    process = type_.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    return process(value) if process is not None else value
+
+
+def store(
+    engine: Engine,
+    platform: Platform,
+    claims: Sequence[Claim],
+    answer: Mapping[str, PostMetrics],
+    *,
+    now: datetime,
+    actor: str,
+) -> tuple[int, list[int]]:
+    """One call's answer in one transaction: snapshots, ``last_seen_at``, and gone posts.
+
+    Returns the snapshots actually inserted and the deliverables now gone.
+    """
+    run_id = flow_run_id(actor)
+    api = Provenance.API.value
+    rows: list[tuple[Any, ...]] = []
+    seen: list[int] = []
+    gone: list[Claim] = []
+    for claim in claims:
+        m = answer.get(claim.post_id)
+        if m is None:
+            gone.append(claim)
+            continue
+        # taken_at is filled in below, once, as the driver wants it
+        rows.append((claim.deliverable_id, m.views, m.likes, m.comments, m.shares, m.saves))
+        seen.append(claim.deliverable_id)
+    inserted = 0
+    with writing(engine) as conn:
+        if rows:
+            taken = _bound(conn, "taken_at", now)
+            values = [(d, taken, v, li, c, sh, sa, api, run_id) for d, v, li, c, sh, sa in rows]
+            # the driver sums executemany's row counts; a conflicting (already stored) row is 0
+            inserted = conn.exec_driver_sql(_insert_snapshots(conn), values).rowcount
+            conn.execute(update(DELIVERABLES).where(_D.id.in_(seen)).values(last_seen_at=now))
+        if gone:
+            conn.execute(
+                update(DELIVERABLES)
+                .where(_D.id.in_([c.deliverable_id for c in gone]))
+                .values(status=DeliverableStatus.GONE.value, gone_at=now)
+            )
+            record_events(conn, [_gone_event(platform, claim, now, actor) for claim in gone])
+    return inserted, [c.deliverable_id for c in gone]
+
+
+def _gone_event(platform: Platform, claim: Claim, now: datetime, actor: str) -> dict[str, Any]:
+    return event_values(
+        kind="deliverable_gone",
+        entity="deliverable",
+        entity_id=claim.deliverable_id,
+        detail={"post_id": claim.post_id, "platform": platform.value},
+        actor=actor,
+        at=now,
+        creator_id=claim.creator_id,
+        campaign_id=claim.campaign_id,
+    )
