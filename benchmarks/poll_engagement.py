@@ -36,6 +36,7 @@ NOW = datetime(2027, 3, 20, 12, 0, tzinfo=UTC)
 def seed(world, url: str) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import insert
 
+    from creatorflow.domain.campaign import CampaignSpec
     from creatorflow.storage.db import engine_for
     from creatorflow.storage.models import (
         Account,
@@ -46,7 +47,21 @@ def seed(world, url: str) -> None:  # type: ignore[no-untyped-def]
     )
 
     engine = engine_for(url)
-    spec = {"window": {"start": "2027-03-01", "end": "2027-04-30"}, "hashtags": ["springglow"]}
+    # stored as launch stores it: the validated campaign file (every read validates it again)
+    spec = CampaignSpec.model_validate(
+        {
+            "slug": "bench",
+            "name": "Bench",
+            "brand": "B",
+            "platforms": ["youtube"],
+            "window": {"start": "2027-03-01", "end": "2027-04-30"},
+            "hashtags": ["springglow"],
+            "budget": "0",
+            "currency": "USD",
+            "selection": {"tiers": {"micro": 1}},
+            "offer": {"micro": "0"},
+        }
+    ).model_dump(mode="json")
     creators, accounts, enrollments, deliverables = [], [], [], []
     per = POSTS // CHANNELS
     for c in range(CHANNELS):
@@ -214,9 +229,9 @@ def main() -> None:
         from flows.tracking import POLL_CONCURRENCY, poll_engagement
 
         if os.environ.get("BENCH_NO_THROTTLE"):  # profiling switch
-            import tasks.tracking
+            import flows.tracking
 
-            tasks.tracking.throttle = lambda platform, requests: None
+            flows.tracking.throttle = lambda platform, requests: None
 
         start = time.perf_counter()
         poll_engagement(campaign_slug="bench", as_of=NOW - timedelta(days=10))  # warm up

@@ -61,7 +61,8 @@ def _seed(url: str, count: int, now: datetime) -> None:
     from creatorflow.services.outreach.launch import shortlist_campaign
     from creatorflow.storage.db import engine_for
     from creatorflow.storage.migrate import upgrade
-    from tests.integration.outreach_seed import add_creators, make_spec
+    from tests.support.builders import add_creators
+    from tests.support.campaigns import make_spec
 
     upgrade(url)
     engine = engine_for(url)

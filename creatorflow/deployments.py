@@ -1,24 +1,29 @@
-"""Every Prefect deployment of creatorflow, declared once.
+"""Every Prefect deployment of creatorflow, declared once: in prefect.yaml.
 
-``creatorflow serve`` builds them from this table for ``serve()`` (one machine); prefect.yaml
-declares the same ones for a process work pool (``prefect deploy --all``, many machines), and a test
-keeps the two in step. Names are public (PRODUCT.md): operators and scripts run
+``prefect deploy --all`` reads that file for a process work pool (many machines); ``creatorflow
+serve`` reads the same file and builds the same deployments for ``serve()`` (one machine), so the
+two cannot drift apart. Names are public (PRODUCT.md): operators and scripts run
 ``prefect deployment run 'launch-campaign/manual'``.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from creatorflow.errors import ConfigError
+from creatorflow.settings import PROJECT_ROOT
+from creatorflow.yaml_files import read_yaml
 
 if TYPE_CHECKING:
     from prefect import Flow
     from prefect.deployments.runner import RunnerDeployment
 
 WORK_POOL = "creatorflow"
+PREFECT_YAML = PROJECT_ROOT / "prefect.yaml"
 
 
 @dataclass(frozen=True)
@@ -49,70 +54,35 @@ class DeploymentSpec:
         return self.entrypoint.split(":", 1)[1]
 
 
-DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
-    DeploymentSpec(
-        flow="launch-campaign",
-        name="manual",
-        entrypoint="flows/outreach.py:launch_campaign",
-        description="Launch a campaign: shortlist, approval form, first emails. Run by hand.",
-        tags=("outreach",),
-    ),
-    DeploymentSpec(
-        flow="track-campaigns",
-        name="hourly",
-        entrypoint="flows/tracking.py:track_campaigns",
-        description=(
-            "Every hour: read the inbox, send follow-ups and reminders, detect posts, poll "
-            "engagement. One run at a time; a run that would overlap is cancelled."
-        ),
-        cron="0 * * * *",
-        concurrency_limit=1,
-        collision_strategy="CANCEL_NEW",
-        tags=("tracking",),
-    ),
-    DeploymentSpec(
-        flow="poll-engagement",
-        name="manual",
-        entrypoint="flows/tracking.py:poll_engagement",
-        description=(
-            "Only the engagement polling of tracking, by hand: catch up after a quota window. "
-            "Runs may overlap; each post is claimed by one run."
-        ),
-        tags=("tracking",),
-    ),
-    DeploymentSpec(
-        flow="refresh-creators",
-        name="daily",
-        entrypoint="flows/creators.py:refresh_creators_flow",
-        description="Every day: refresh followers and recent posts of every account, re-tier.",
-        cron="0 5 * * *",
-        concurrency_limit=1,
-        collision_strategy="CANCEL_NEW",
-        tags=("creators",),
-    ),
-    DeploymentSpec(
-        flow="campaign-report",
-        name="weekly",
-        entrypoint="flows/reporting.py:campaign_report",
-        description="Every Monday: each active campaign's report (one per campaign and week).",
-        cron="0 8 * * 1",
-        tags=("reporting",),
-    ),
-    DeploymentSpec(
-        flow="respond",
-        name="manual",
-        entrypoint="flows/replies.py:respond",
-        description="Operator form: record a creator's answer (accepted with a fee, or declined).",
-        tags=("operator",),
-    ),
-    DeploymentSpec(
-        flow="submit-deliverable",
-        name="manual",
-        entrypoint="flows/tracking.py:submit_deliverable",
-        description="Operator form: record a post a creator sent us by URL.",
-        tags=("operator",),
-    ),
-)
+def _deployment(entry: Mapping[str, Any]) -> DeploymentSpec:
+    """One ``deployments:`` entry of prefect.yaml (its first schedule; prefect.yaml has one)."""
+    schedule = (entry.get("schedules") or [{}])[0]
+    overlap = entry.get("concurrency_limit") or {}
+    return DeploymentSpec(
+        flow=entry["flow_name"],
+        name=entry["name"],
+        entrypoint=entry["entrypoint"],
+        description=" ".join(entry["description"].split()),  # a folded YAML block: one line
+        cron=schedule.get("cron"),
+        timezone=schedule.get("timezone", "UTC"),
+        concurrency_limit=overlap.get("limit"),
+        collision_strategy=overlap.get("collision_strategy"),
+        tags=tuple(entry.get("tags") or ()),
+    )
+
+
+def load_deployments(path: Path = PREFECT_YAML) -> tuple[DeploymentSpec, ...]:
+    """The deployments prefect.yaml declares, for ``serve()`` and for lookups by name."""
+    data = read_yaml(path, what="Prefect deployment file", error=ConfigError)
+    try:
+        return tuple(_deployment(entry) for entry in data["deployments"])
+    except (KeyError, TypeError, IndexError):
+        raise ConfigError(
+            f"{path}: each deployment needs flow_name, name, entrypoint and description"
+        ) from None
+
+
+DEPLOYMENTS = load_deployments()
 
 
 def spec(full_name: str) -> DeploymentSpec:

@@ -11,7 +11,7 @@ A re-run resumes: the outbox never sends a step twice.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,6 +25,7 @@ from prefect.input import RunInput
 from pydantic import Field
 
 from creatorflow.settings import get_settings
+from creatorflow.wiring import run_as_of
 from tasks.outreach import (
     load_campaign_task,
     remove_from_shortlist_task,
@@ -81,12 +82,12 @@ def launch_campaign(
     approve: Annotated[bool, Field(description="Skip the approval form and send.")] = False,
     dry_run: Annotated[bool, Field(description="Render previews only; send nothing.")] = False,
     as_of: Annotated[
-        datetime | None, Field(description="Run as of this moment (default: now, UTC).")
+        datetime | None, Field(description="Run as of this moment (naive means UTC; default: now).")
     ] = None,
 ) -> dict[str, Any]:
     """Shortlist, approve and send the first emails of one campaign."""
     logger = get_run_logger()
-    now = (as_of or datetime.now(UTC)).astimezone(UTC)
+    now = run_as_of(as_of)
     spec = load_campaign_task(campaign)
     slug = spec.slug
     shortlist = shortlist_task(spec, now)

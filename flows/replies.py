@@ -7,15 +7,17 @@ the due date, the tracking link and promo code and sends the brief; declining en
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from creatorflow.domain.model import Platform
+from creatorflow.wiring import run_as_of
 from tasks.replies import respond_task
 
 
@@ -34,12 +36,19 @@ class CreatorResponse(BaseModel):
     )
     creator: str = Field(
         description="PLATFORM:HANDLE, e.g. instagram:anna.glow",
-        pattern=r"^(youtube|instagram|tiktok):@?\S+$",
+        pattern=r"^[a-z][a-z0-9_]*:@?\S+$",
     )
     answer: Answer = Field(description="accepted (sends the brief) or declined.")
     fee: Decimal | None = Field(
         default=None, ge=0, description="Agreed fee (accepted only); empty keeps the offer."
     )
+
+    @field_validator("creator")
+    @classmethod
+    def _known_platform(cls, value: str) -> str:
+        """The platform must be one an adapter serves (``UnknownPlatform`` lists them)."""
+        Platform(value.partition(":")[0])
+        return value
 
 
 def _run_name() -> str:
@@ -54,18 +63,16 @@ def _run_name() -> str:
 @flow(name="respond", flow_run_name=_run_name, validate_parameters=True)
 def respond(response: CreatorResponse, as_of: datetime | None = None) -> dict[str, Any]:
     """Record ``response`` as of ``as_of`` (default: now)."""
-    now = datetime.now(UTC) if as_of is None else as_of
-    now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
     result = respond_task(
         response.campaign_slug,
         response.creator,
         response.answer is Answer.ACCEPTED,
         response.fee,
-        now,
+        run_as_of(as_of),
     )
     create_markdown_artifact(
         key="respond",
-        markdown="```\n" + str(result["summary"]) + "\n```",
+        markdown="```\n" + result.summary() + "\n```",
         description=f"{response.creator} in {response.campaign_slug}",
     )
-    return result
+    return result.as_json()

@@ -8,11 +8,12 @@ others' reports, and the run fails at the end naming it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from prefect import flow
 
+from creatorflow.wiring import run_as_of
 from tasks.reporting import report_task, reportable_campaigns_task
 
 
@@ -28,16 +29,15 @@ def campaign_report(
     slug: str | None = None, send: bool = True, as_of: datetime | None = None
 ) -> dict[str, Any]:
     """Report on campaign ``slug`` (default: every active one) as of ``as_of`` (default: now)."""
-    moment = as_of or datetime.now(UTC)
-    moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    moment = run_as_of(as_of)
     if slug is not None:
-        return report_task(slug=slug, as_of=moment, send=send)
+        return report_task(slug=slug, as_of=moment, send=send).as_json()
     results: dict[str, Any] = {}
     failed: list[str] = []
     for each in reportable_campaigns_task():
         state = report_task(slug=each, as_of=moment, send=send, return_state=True)
         if state.is_completed():
-            results[each] = state.result()
+            results[each] = state.result().as_json()
         else:
             failed.append(each)
     if failed:

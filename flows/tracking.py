@@ -10,7 +10,8 @@ soon as one reports its quota spent; what was polled is already committed.
 from __future__ import annotations
 
 from collections import deque
-from datetime import UTC, datetime
+from dataclasses import asdict
+from datetime import datetime
 from typing import Any, cast
 
 from prefect import flow, get_run_logger
@@ -25,22 +26,22 @@ from prefect.utilities.annotations import quote
 from pydantic import BaseModel, Field
 
 from creatorflow.domain.model import Platform
-from creatorflow.services.tracking.polling import PollBatch
+from creatorflow.platforms.rate_limits import ensure_concurrency_limits, rate_limit_of, throttle
+from creatorflow.services.tracking.polling import PollBatch, PollReport
 from creatorflow.services.tracking.run_summary import submission_markdown, tracking_summary_markdown
+from creatorflow.wiring import run_as_of
 from tasks.outreach import send_follow_ups_task
 from tasks.replies import read_inbox_task, send_pending_briefs_task
+from tasks.runtime import run_parameters
 from tasks.tracking import (
     FETCH_THREADS,
-    RATE_LIMITS,
     campaigns_to_track_task,
     detect_deliverables_task,
-    ensure_concurrency_limits,
     plan_detection_task,
     plan_polling_task,
     poll_batch_task,
     send_reminders_task,
     submit_deliverable_task,
-    throttle,
 )
 
 #: Tasks in flight at once (the task runner's threads): detection and poll-metrics batches.
@@ -50,14 +51,8 @@ POLL_CONCURRENCY = POLL_TASKS * FETCH_THREADS
 
 
 def _run_name(prefix: str) -> str:
-    from prefect.runtime import flow_run
-
-    params = flow_run.parameters or {}
-    as_of = params.get("as_of") or datetime.now(UTC)
-    if isinstance(as_of, str):
-        as_of = datetime.fromisoformat(as_of)
-    slug = params.get("campaign_slug") or "all"
-    return f"{prefix}-{slug}-{as_of:%Y-%m-%dT%H:%M}"
+    params, as_of = run_parameters()
+    return f"{prefix}-{params.get('campaign_slug') or 'all'}-{as_of:%Y-%m-%dT%H:%M}"
 
 
 def _track_run_name() -> str:
@@ -78,17 +73,18 @@ def track_campaigns(
     campaign_slug: str | None = None, as_of: datetime | None = None
 ) -> dict[str, Any]:
     """Track one campaign (or every active one) as of ``as_of`` (default: now)."""
-    now = _aware(as_of)
+    now = run_as_of(as_of)
     ensure_concurrency_limits()
     slugs = campaigns_to_track_task(campaign_slug)
     summary: dict[str, Any] = {"as_of": now.isoformat(), "campaigns": slugs}
 
-    summary["inbox"] = read_inbox_task(now)  # replies first: they stop follow-ups and reminders
+    # replies first: they stop follow-ups and reminders
+    summary["inbox"] = read_inbox_task(now).as_json()
     for slug in slugs:
         # briefs held back at acceptance (send window, daily cap, a 4xx) leave first
-        summary.setdefault("briefs", {})[slug] = send_pending_briefs_task(slug, now)
-        summary.setdefault("follow_ups", {})[slug] = send_follow_ups_task(slug, now)
-        summary.setdefault("reminders", {})[slug] = send_reminders_task(slug, now)
+        summary.setdefault("briefs", {})[slug] = send_pending_briefs_task(slug, now).counts()
+        summary.setdefault("follow_ups", {})[slug] = send_follow_ups_task(slug, now).counts()
+        summary.setdefault("reminders", {})[slug] = send_reminders_task(slug, now).counts()
 
     summary["detection"] = _detect(campaign_slug, now)
     summary["polling"] = _poll(campaign_slug, now)
@@ -112,12 +108,6 @@ def _fail_on_failed_batches(summary: dict[str, Any]) -> None:
         raise RuntimeError(f"{len(failed)} tracking batch(es) failed; first: {failed[0]}")
 
 
-def _aware(as_of: datetime | None) -> datetime:
-    if as_of is None:
-        return datetime.now(UTC)
-    return as_of.replace(tzinfo=UTC) if as_of.tzinfo is None else as_of.astimezone(UTC)
-
-
 def _detect(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
     batches = plan_detection_task(campaign_slug)
     futures = [detect_deliverables_task.submit(batch, now) for batch in batches]
@@ -128,12 +118,10 @@ def _detect(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
         except Exception as exc:  # the other batches go on; the run fails at the end
             totals.setdefault("failed_batches", []).append(str(exc))
             continue
-        totals["new"] += len(report["new_deliverables"])
-        totals["undisclosed"] += len(report["undisclosed"])
-        totals["failures"] += len(report["failures"])
-        totals["quota_exhausted"] = (
-            totals.get("quota_exhausted", False) or report["quota_exhausted"]
-        )
+        totals["new"] += len(report.new_deliverables)
+        totals["undisclosed"] += len(report.undisclosed)
+        totals["failures"] += len(report.failures)
+        totals["quota_exhausted"] = totals.get("quota_exhausted", False) or report.quota_exhausted
     return totals
 
 
@@ -142,7 +130,7 @@ def _poll(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
     batches = plan_polling_task(campaign_slug, now, POLL_TASKS)  # a multiple of POLL_TASKS
     total = len(batches)
     pending = deque(batches)
-    in_flight: list[PrefectFuture[dict[str, Any]]] = []
+    in_flight: list[PrefectFuture[PollReport]] = []
     exhausted: set[str] = set()
     totals: dict[str, Any] = {
         "batches": total,
@@ -184,12 +172,12 @@ def _poll(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
         except Exception as exc:  # committed work stays; the run fails at the end
             totals["failed_batches"].append(str(exc))
         else:
-            totals["failures"] += report["failures"]
-            totals["snapshots"] += report["snapshots"]
-            totals["gone"] += len(report["gone"])
-            totals["requests"] += report["requests"]
-            if report["quota_exhausted"]:
-                platform = Platform(report["platform"]).value
+            totals["failures"] += report.failures
+            totals["snapshots"] += report.snapshots
+            totals["gone"] += len(report.gone)
+            totals["requests"] += report.requests
+            if report.quota_exhausted:
+                platform = report.platform.value
                 if platform not in exhausted:
                     logger.warning("%s quota spent: its polling stops for this run", platform)
                 exhausted.add(platform)
@@ -216,7 +204,7 @@ def poll_engagement(
 ) -> dict[str, Any]:
     """Only the polling part of ``track-campaigns`` (benchmarks, catching up after a quota)."""
     ensure_concurrency_limits()
-    summary = {"polling": _poll(campaign_slug, _aware(as_of))}
+    summary = {"polling": _poll(campaign_slug, run_as_of(as_of))}
     _fail_on_failed_batches(summary)
     return summary["polling"]
 
@@ -234,7 +222,7 @@ def _reserve(
         credit[platform] -= requests
         return
     upcoming = requests + sum(b.requests for b in pending if b.platform is platform)
-    take = max(requests, min(RATE_LIMITS[platform].limit, upcoming))
+    take = max(requests, min(rate_limit_of(platform).limit, upcoming))
     throttle(platform, take)
     credit[platform] = credit.get(platform, 0) + take - requests
 
@@ -254,8 +242,10 @@ def submit_deliverable(
     submission: DeliverableSubmission, as_of: datetime | None = None
 ) -> dict[str, Any]:
     """Record a deliverable from a URL (the operator's form in the Prefect UI)."""
-    result = submit_deliverable_task(
-        submission.campaign_slug, submission.url, submission.creator, _aware(as_of)
+    result = asdict(
+        submit_deliverable_task(
+            submission.campaign_slug, submission.url, submission.creator, run_as_of(as_of)
+        )
     )
     create_markdown_artifact(
         markdown=submission_markdown(result),

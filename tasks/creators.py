@@ -9,54 +9,43 @@ from __future__ import annotations
 from datetime import datetime
 
 from prefect import task
-from prefect.tasks import exponential_backoff
 
 from creatorflow.domain.model import Platform
-from creatorflow.platforms.errors import TransientPlatformError
-from creatorflow.platforms.registry import client_for, close_client
+from creatorflow.platforms.registry import with_quota_budget
 from creatorflow.services.creators import refresh as service
 from creatorflow.services.creators.tier_rules import load_default_tier_rules
 from creatorflow.settings import get_settings
-from creatorflow.storage.db import engine_for
-from tasks.runtime import current_actor, retry_only_on
-
-#: Retry timeouts, 5xx and throttling; a bad key, unknown account or spent quota fails at once.
-retry_transient_only = retry_only_on(TransientPlatformError)
+from creatorflow.wiring import wire
+from tasks.runtime import retry_transient_only, retrying, run_service
 
 
 @task(name="plan-refresh")
 def plan_refresh_batches(platform: Platform | None) -> list[tuple[str, list[int]]]:
-    settings = get_settings()
-    return service.plan_refresh(engine=engine_for(settings.database_url), platform=platform)
+    return run_service(service.plan_refresh, platform=platform)
 
 
 @task(
     name="refresh-batch",
     task_run_name="refresh-{platform}-{account_ids[0]}",
-    retries=3,
-    retry_delay_seconds=exponential_backoff(backoff_factor=10),
-    retry_jitter_factor=0.5,
-    retry_condition_fn=retry_transient_only,
+    **retrying(retry_transient_only),
 )
 def refresh_batch(
     platform: Platform, account_ids: list[int], as_of: datetime, quota_budget: int | None = None
 ) -> service.RefreshSummary:
-    """Refresh up to 50 accounts; ``quota_budget`` is what is left of the run's YouTube units."""
+    """Refresh up to 50 accounts; ``quota_budget`` is what is left of the run's units on a
+    platform that budgets them (YouTube)."""
     settings = get_settings()
     if quota_budget is not None:
-        settings = settings.model_copy(update={"youtube_quota_budget": quota_budget})
-    client = client_for(platform, settings)
-    try:
-        summary = service.refresh_batch(
-            engine=engine_for(settings.database_url),
+        settings = with_quota_budget(settings, platform, quota_budget)
+    with wire(settings).platform_client(platform) as client:
+        summary = run_service(
+            service.refresh_batch,
+            settings=settings,
             platform=platform,
             account_ids=account_ids,
             client=client,
             rules=load_default_tier_rules(settings.config_dir),
             now=as_of,
-            actor=current_actor("cli:creators refresh"),
         )
         summary.quota_units = service.quota_units(client)
-        return summary
-    finally:
-        close_client(client)
+    return summary

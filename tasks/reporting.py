@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,25 +10,42 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from creatorflow.services.reporting.reports import reportable_campaigns, run_report
-from creatorflow.settings import get_settings
-from creatorflow.storage.db import engine_for
-from tasks.runtime import current_actor
+from tasks.runtime import run_service
 
 ARTIFACT_ROWS = 200  # the table artifact shows the top creators; the CSV has them all
 
 
+@dataclass(frozen=True)
+class ReportRun:
+    """What one report task did: the built report stays in its artifacts, not in the result."""
+
+    slug: str
+    period: str
+    as_of: datetime
+    definitions_version: str
+    prices_version: str
+    send: str  # sent, skipped, ... or "not requested"
+    detail: str = ""
+    message_id: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "period": self.period,
+            "as_of": self.as_of.isoformat(),
+            "definitions_version": self.definitions_version,
+            "prices_version": self.prices_version,
+            "send": self.send,
+            "detail": self.detail,
+            "message_id": self.message_id,
+        }
+
+
 @task(retries=2, retry_delay_seconds=30, task_run_name="report-{slug}")
-def report_task(slug: str, as_of: datetime, send: bool) -> dict[str, Any]:
+def report_task(slug: str, as_of: datetime, send: bool) -> ReportRun:
     """Build (and send) the report; the database's (campaign, period) claim makes retries safe."""
-    settings = get_settings()
-    report, outcome = run_report(
-        engine=engine_for(settings.database_url),
-        settings=settings,
-        slug=slug,
-        as_of=as_of,
-        send=send,
-        now=datetime.now(UTC),
-        actor=current_actor("cli:campaign report"),
+    report, outcome = run_service(
+        run_report, slug=slug, as_of=as_of, send=send, now=datetime.now(UTC)
     )
     key = f"report-{slug}"
     create_markdown_artifact(
@@ -37,20 +55,19 @@ def report_task(slug: str, as_of: datetime, send: bool) -> dict[str, Any]:
     create_table_artifact(
         table=rows, key=f"{key}-creators", description=f"{slug} per-creator figures {report.period}"
     )
-    return {
-        "slug": slug,
-        "period": report.period,
-        "as_of": as_of.isoformat(),
-        "definitions_version": report.figures.definitions_version,
-        "prices_version": report.figures.prices.version,
-        "send": outcome.status if outcome else "not requested",
-        "detail": outcome.detail if outcome else "",
-        "message_id": outcome.message_id if outcome else None,
-    }
+    return ReportRun(
+        slug=slug,
+        period=report.period,
+        as_of=as_of,
+        definitions_version=report.figures.definitions_version,
+        prices_version=report.figures.prices.version,
+        send=outcome.status if outcome else "not requested",
+        detail=outcome.detail if outcome else "",
+        message_id=outcome.message_id if outcome else None,
+    )
 
 
 @task(task_run_name="reportable-campaigns")
 def reportable_campaigns_task() -> list[str]:
     """The active campaigns, for the scheduled run that names none."""
-    settings = get_settings()
-    return reportable_campaigns(engine=engine_for(settings.database_url))
+    return run_service(reportable_campaigns)

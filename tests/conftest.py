@@ -1,7 +1,8 @@
 """Shared fixtures: real databases (SQLite always, PostgreSQL when reachable), a fixed clock.
 
 ``db_url`` is parametrised over both engines for storage tests; ``sqlite_url`` is a fresh,
-migrated SQLite file for everything else. The PostgreSQL database is migrated once per session
+migrated SQLite file for everything else. The sandbox platforms and the environment fixtures
+come from ``tests/support/fixtures.py``. The PostgreSQL database is migrated once per session
 and truncated between tests, so each test starts from an empty schema cheaply.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +22,8 @@ from creatorflow.settings import Settings
 from creatorflow.storage.db import dispose_engines, engine_for
 from creatorflow.storage.migrate import upgrade
 from creatorflow.storage.models import Base
+from tests.support.databases import create_database, drop_database
+from tests.support.fixtures import app_env, make_settings, sandbox, sleeps, world  # noqa: F401
 
 PG_ADMIN_URL = os.environ.get(
     "CREATORFLOW_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -74,24 +76,12 @@ def postgres_database() -> Iterator[str]:
     problem = _postgres_reachable()
     if problem:
         pytest.skip(problem)
-    name = f"cf_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    name = create_database(PG_ADMIN_URL, "cf_test")
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     upgrade(url)
     yield url
     engine_for(url).dispose()
-    with admin.connect() as conn:
-        conn.execute(
-            sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :n AND pid <> pg_backend_pid()"
-            ),
-            {"n": name},
-        )
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    drop_database(PG_ADMIN_URL, name)
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from creatorflow.cli import db as _db  # noqa: E402,F401
 from creatorflow.cli import ops as _ops  # noqa: E402,F401
 from creatorflow.cli import outreach as _outreach  # noqa: E402,F401
 from creatorflow.cli import platforms as _platforms  # noqa: E402,F401
-from creatorflow.cli import reporting as _reporting  # noqa: E402,F401
 from creatorflow.cli import replies as _replies  # noqa: E402,F401
+from creatorflow.cli import reporting as _reporting  # noqa: E402,F401
 from creatorflow.cli import tracking as _tracking  # noqa: E402,F401
 from creatorflow.cli.app import app
 from creatorflow.errors import CreatorflowError

@@ -17,15 +17,15 @@ from typing import Literal
 import typer
 from sqlalchemy import Engine, inspect
 
-from creatorflow.cli.app import creators_app
-from creatorflow.domain.model import TIER_ORDER, Tier
-from creatorflow.errors import ConfigError, InputError
+from creatorflow.cli.app import creators_app, parse_choice
+from creatorflow.domain.model import TIER_ORDER
+from creatorflow.errors import ConfigError
 from creatorflow.services.creators.csv_file import write_rejects
 from creatorflow.services.creators.importing import import_creators
 from creatorflow.services.creators.listing import LISTING_FIELDS, CreatorListing, list_creators
 from creatorflow.services.creators.tier_rules import load_default_tier_rules
 from creatorflow.settings import get_settings
-from creatorflow.storage.db import engine_for
+from creatorflow.wiring import wire
 
 EXIT_REJECTED = 2
 
@@ -38,7 +38,7 @@ class ListFormat(StrEnum):
 
 def _engine() -> Engine:
     """The configured database, which must have been migrated (`creatorflow db upgrade`)."""
-    engine = engine_for(get_settings().database_url)
+    engine = wire().engine
     if not inspect(engine).has_table("accounts"):
         raise ConfigError(
             "the database has no creatorflow tables yet: run `creatorflow db upgrade` first"
@@ -75,23 +75,13 @@ def import_command(
         raise typer.Exit(EXIT_REJECTED)
 
 
-def _parse_tier(value: str | None) -> Tier | None:
-    if value is None:
-        return None
-    try:
-        return Tier(value.strip().lower())
-    except ValueError:
-        names = ", ".join(t.value for t in TIER_ORDER)
-        raise InputError(f"--tier: unknown tier {value!r} (expected one of {names})") from None
-
-
 @creators_app.command("list")
 def list_command(
     tier: str | None = typer.Option(None, "--tier", help="Only this tier: nano, micro, ..."),
     output: ListFormat = typer.Option(ListFormat.TABLE, "--format", help="table, csv or json."),
 ) -> None:
     """List creator accounts; `--format json` prints a stable list of objects."""
-    entries = list_creators(engine=_engine(), tier=_parse_tier(tier))
+    entries = list_creators(engine=_engine(), tier=parse_choice("--tier", tier, TIER_ORDER))
     if output is ListFormat.JSON:
         typer.echo(json.dumps([e.as_json() for e in entries], indent=2, ensure_ascii=False))
     elif output is ListFormat.CSV:

@@ -17,7 +17,7 @@ app.add_typer(prefect_app, name="prefect")
 
 def _ensure_limits() -> list[str]:
     """Create the global concurrency limits the tracking tasks use (strict: they must exist)."""
-    from tasks.tracking import ensure_concurrency_limits
+    from creatorflow.platforms.rate_limits import ensure_concurrency_limits
 
     return ensure_concurrency_limits()
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from creatorflow.cli.app import app, campaign_app, parse_as_of
+from creatorflow.cli.app import app, campaign_app, command, parse_as_of
 from creatorflow.errors import InputError
 from creatorflow.settings import get_settings
-from creatorflow.storage.db import engine_for
 
 
 @campaign_app.command("launch")
@@ -67,14 +65,6 @@ def suppress_address(
     """Add an address to the global suppression list (every campaign, at send time)."""
     from creatorflow.services.outreach.suppression import suppress
 
-    settings = get_settings()
-    added = suppress(
-        engine=engine_for(settings.database_url),
-        email=email,
-        reason=reason,
-        source="cli",
-        now=datetime.now(UTC),
-        actor="cli:suppress",
-    )
+    added = command("cli:suppress")(suppress, email=email, reason=reason, source="cli")
     address = email.strip().lower()
     typer.echo(f"suppressed {address}" if added else f"{address} was already suppressed")

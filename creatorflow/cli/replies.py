@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from creatorflow.cli.app import app, campaign_app, parse_as_of
+from creatorflow.cli.app import app, campaign_app, command
 from creatorflow.errors import InputError
 from creatorflow.settings import get_settings
-from creatorflow.storage.db import engine_for
 
 
 @campaign_app.command("respond")
@@ -26,16 +25,9 @@ def campaign_respond(
         raise InputError("say either --accepted or --declined")
     if fee is not None and declined:
         raise InputError("--fee only goes with --accepted")
-    settings = get_settings()
-    result = record_response(
-        engine=engine_for(settings.database_url),
-        settings=settings,
-        campaign_slug=slug,
-        creator=creator,
-        accepted=accepted,
-        fee=parse_fee(fee),
-        now=parse_as_of(as_of),
-        actor="cli:campaign respond",
+    run = command("cli:campaign respond", as_of)
+    result = run(
+        record_response, campaign_slug=slug, creator=creator, accepted=accepted, fee=parse_fee(fee)
     )
     typer.echo(result.summary())
 

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import typer
 
-from creatorflow.cli.app import campaign_app, parse_as_of
-from creatorflow.settings import get_settings
-from creatorflow.storage.db import engine_for
+from creatorflow.cli.app import campaign_app, command
 
 
 @campaign_app.command("report")
@@ -21,10 +19,9 @@ def campaign_report(
     """Build the campaign report as of a moment; print it, write it to disk and/or email it."""
     from creatorflow.services.reporting.reports import build_report, send_report, write_report
 
-    settings = get_settings()
-    engine = engine_for(settings.database_url)
-    moment = parse_as_of(as_of)
-    report = build_report(engine=engine, settings=settings, slug=slug, as_of=moment)
+    run = command("cli:campaign report", as_of)
+    moment = run.now
+    report = run(build_report, slug=slug, as_of=moment)
     figures = report.figures
     if out is None and not send:
         typer.echo(report.text, nl=False)
@@ -37,13 +34,7 @@ def campaign_report(
         for path in write_report(report, out):
             typer.echo(f"  wrote {path}")
     if send:
-        outcome = send_report(
-            engine=engine,
-            settings=settings,
-            report=report,
-            now=moment,
-            actor="cli:campaign report",
-        )
+        outcome = run(send_report, report=report)
         if outcome.status == "sent":
             typer.echo(f"  sent to {', '.join(outcome.recipients)} ({outcome.message_id})")
         else:
@@ -58,18 +49,9 @@ def campaign_conversions(
     ),
 ) -> None:
     """Import clicks, leads and sales by utm_content or promo code (idempotent)."""
-    from datetime import UTC, datetime
-
     from creatorflow.services.tracking.conversions import import_conversions
 
-    settings = get_settings()
-    result = import_conversions(
-        engine=engine_for(settings.database_url),
-        slug=slug,
-        path=file,
-        now=datetime.now(UTC),
-        actor="cli:campaign conversions",
-    )
+    result = command("cli:campaign conversions")(import_conversions, slug=slug, path=file)
     typer.echo(f"{file}: {result.imported} rows imported, {result.already} already imported")
     for line, code in result.unknown:
         typer.echo(f"  line {line}: unknown code {code!r} (no creator in {slug} has it)")

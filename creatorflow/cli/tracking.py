@@ -6,10 +6,9 @@ import json
 
 import typer
 
-from creatorflow.cli.app import campaign_app, parse_as_of
+from creatorflow.cli.app import campaign_app, command, parse_as_of
 from creatorflow.errors import InputError
-from creatorflow.settings import get_settings
-from creatorflow.storage.db import engine_for
+from creatorflow.wiring import wire
 
 
 @campaign_app.command("track")
@@ -49,20 +48,10 @@ def campaign_deliverable(
     as_of: str | None = typer.Option(None, "--as-of", help="ISO date-time to record it at."),
 ) -> None:
     """Record a post submitted by URL, after checking through the API whose it is."""
-    from creatorflow.services.tracking.deliverables import submit_deliverable
-    from tasks.tracking import platform_clients
+    from creatorflow.services.tracking.submission import submit_deliverable
 
-    settings = get_settings()
-    with platform_clients(settings) as clients:
-        result = submit_deliverable(
-            engine=engine_for(settings.database_url),
-            clients=clients,
-            campaign_slug=slug,
-            url=url,
-            creator=creator,
-            now=parse_as_of(as_of),
-            actor="cli:campaign deliverable",
-        )
+    run = command("cli:campaign deliverable", as_of)
+    result = run(submit_deliverable, campaign_slug=slug, url=url, creator=creator)
     verb = "recorded" if result.created else "already recorded"
     typer.echo(
         f"{verb}: deliverable {result.deliverable_id} ({result.platform.value} {result.post_id} "
@@ -82,7 +71,7 @@ def campaign_status(
 
     if format not in {"table", "json"}:
         raise InputError(f"--format: {format!r} is not one of table, json")
-    status = campaign_status(engine=engine_for(get_settings().database_url), campaign_slug=slug)
+    status = campaign_status(engine=wire().engine, campaign_slug=slug)
     if format == "json":
         typer.echo(json.dumps(status.as_json(), indent=2, sort_keys=True))
         return

@@ -47,6 +47,8 @@ class Fate(StrEnum):
 
 
 ACCEPTING = {Fate.ACCEPT, Fate.ACCEPT_LATE, Fate.ACCEPT_DELETES, Fate.ACCEPT_AFTER_FOLLOW_UP}
+_ACCEPT_TEXT = "Sounds lovely - count me in! Send the brief."
+_DECLINE_TEXT = "Thanks for thinking of me, but not this time."
 #: Fates drawn for everyone but the one person who deletes their post.
 _WEIGHTS = {
     Fate.ACCEPT: 34,
@@ -213,32 +215,16 @@ class Cast:
                 continue
             elif person.fate is Fate.AUTO_REPLY and first:
                 deliver(inbox, auto_reply(message, name=person.name, when=now))
-            elif person.fate is Fate.DECLINE and first:
-                deliver(
-                    inbox,
-                    human_reply(
-                        message,
-                        name=person.name,
-                        when=now,
-                        text="Thanks for thinking of me, but not this time.",
-                    ),
+            else:
+                accepts = person.fate in ACCEPTING and (
+                    first != (person.fate is Fate.ACCEPT_AFTER_FOLLOW_UP)
                 )
+                if not accepts and not (person.fate is Fate.DECLINE and first):
+                    continue
+                text = _ACCEPT_TEXT if accepts else _DECLINE_TEXT
+                deliver(inbox, human_reply(message, name=person.name, when=now, text=text))
                 person.answered = True
-                answers.append(Answer(person, accepted=False))
-            elif person.fate in ACCEPTING and (
-                first != (person.fate is Fate.ACCEPT_AFTER_FOLLOW_UP)
-            ):
-                deliver(
-                    inbox,
-                    human_reply(
-                        message,
-                        name=person.name,
-                        when=now,
-                        text="Sounds lovely - count me in! Send the brief.",
-                    ),
-                )
-                person.answered = True
-                answers.append(Answer(person, accepted=True))
+                answers.append(Answer(person, accepted=accepts))
         return answers
 
     # -- what the report must say --------------------------------------------------------------

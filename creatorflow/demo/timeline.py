@@ -101,15 +101,15 @@ def import_csv(demo: Demo, settings: Settings, csv_path: Path, now: datetime) ->
 def sandbox_rate_limits(demo: Demo) -> None:
     """The sandbox has no rate limits: let the platform limits pass requests as fast as they come.
 
-    Production keeps the defaults of ``tasks.tracking.RATE_LIMITS`` (an operator tunes them with
-    ``prefect gcl update``); this is the same thing done for the sandbox.
+    Production keeps each adapter's default rate limit (``PlatformLimits.rate_limit``; an
+    operator tunes them with ``prefect gcl update``); this is the same thing done for the sandbox.
     """
     from prefect.client.orchestration import get_client
 
-    from tasks.tracking import RATE_LIMITS
+    from creatorflow.platforms.rate_limits import rate_limits
 
     with get_client(sync_client=True) as client:
-        for spec in RATE_LIMITS.values():
+        for spec in rate_limits():
             client.upsert_global_concurrency_limit_by_name(
                 spec.name, spec.limit, slot_decay_per_second=1000.0
             )

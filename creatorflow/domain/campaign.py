@@ -8,13 +8,14 @@ ignored setting. Engagement rates are fractions (0.035 is 3.5 %); money is Decim
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from creatorflow.domain.matching import CampaignTerms
 from creatorflow.domain.model import Platform, Tier
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
@@ -45,6 +46,14 @@ class Window(_Strict):
             raise ValueError("end must not be before start")
         return self
 
+    def starts_at(self) -> datetime:
+        """The first instant of the window (the start date's midnight, UTC)."""
+        return datetime.combine(self.start, time.min, tzinfo=UTC)
+
+    def ends_at(self) -> datetime:
+        """The last instant of the window (the end date's last microsecond, UTC)."""
+        return datetime.combine(self.end, time.max, tzinfo=UTC)
+
 
 class Selection(_Strict):
     """Who to recruit: creators wanted per tier plus filters (empty lists mean any)."""
@@ -71,9 +80,13 @@ class Selection(_Strict):
 
 
 class Deliverables(_Strict):
+    """What each accepted creator owes, by when, and when they are reminded of it."""
+
     count: int = Field(default=1, ge=1)
     days_after_acceptance: int = Field(default=14, ge=1)
+    #: Reminders before the due date (days before it) and once overdue (days after it).
     reminder_days_before: list[Annotated[int, Field(ge=0)]] = Field(default_factory=lambda: [2])
+    reminder_days_overdue: list[Annotated[int, Field(ge=0)]] = Field(default_factory=lambda: [1])
 
 
 class SendWindow(_Strict):
@@ -128,6 +141,8 @@ class Outreach(_Strict):
 
 
 class Tracking(_Strict):
+    """How long posts are polled after the window closes."""
+
     days_after_window_end: int = Field(default=14, ge=0)
 
 
@@ -218,6 +233,19 @@ class CampaignSpec(_Strict):
                 f"over the budget of {self.budget} {self.currency}"
             )
         return self
+
+    def terms(self) -> CampaignTerms:
+        """What identifies this campaign's posts: its tags, handles and window."""
+        return CampaignTerms.build(
+            hashtags=self.hashtags,
+            mentions=self.mentions,
+            window_start=self.window.starts_at(),
+            window_end=self.window.ends_at(),
+        )
+
+    def tracking_ends(self) -> datetime:
+        """When polling stops: the window's end plus ``tracking.days_after_window_end``."""
+        return self.window.ends_at() + timedelta(days=self.tracking.days_after_window_end)
 
     def planned_spend(self) -> Decimal:
         """Offer x count summed over the wanted tiers."""

@@ -21,6 +21,8 @@ _HANDLE_RULES: dict[Platform, tuple[re.Pattern[str], int, str]] = {
     Platform.INSTAGRAM: (re.compile(r"^[a-z0-9._]+$"), 30, "letters, digits, '.' and '_'"),
     Platform.TIKTOK: (re.compile(r"^[a-z0-9._]+$"), 24, "letters, digits, '.' and '_'"),
 }
+#: A platform registered since (platforms/registry.py): the characters every platform allows.
+_OTHER_RULE = (re.compile(r"^[a-z0-9._]+$"), 30, "letters, digits, '.' and '_'")
 
 _EMAIL_LOCAL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _EMAIL_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -42,6 +44,13 @@ def is_youtube_channel_id(value: str) -> bool:
     )
 
 
+def external_id_in_handle(platform: str, handle: str) -> str | None:
+    """The account's platform id when the handle given is one (a YouTube channel id), else None."""
+    if platform == Platform.YOUTUBE and is_youtube_channel_id(handle):
+        return handle
+    return None
+
+
 def normalise_handle(platform: Platform, raw: str) -> str:
     """The canonical form of a handle: trimmed, without a leading ``@``, lower-cased.
 
@@ -55,7 +64,7 @@ def normalise_handle(platform: Platform, raw: str) -> str:
     if platform is Platform.YOUTUBE and is_youtube_channel_id(value):
         return value
     value = value.lower()
-    pattern, max_length, allowed = _HANDLE_RULES[platform]
+    pattern, max_length, allowed = _HANDLE_RULES.get(platform, _OTHER_RULE)
     if len(value) > max_length:
         raise ValueError(
             f"handle {raw.strip()!r} is longer than {max_length} characters ({platform.value})"

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
+from creatorflow.domain.lifecycle import AGREED, REACHED_CONTACT, REACHED_REPLY, Stage
+
 DEFINITIONS_VERSION = "cf-metrics-2027.1"
 """Bump when any formula below changes meaning; reports name the version they used."""
 
@@ -238,16 +240,15 @@ def finish_creator(
 
 FUNNEL_STEPS: tuple[str, ...] = ("shortlisted", "contacted", "replied", "accepted", "posted")
 
+#: Furthest step per stage, from the lifecycle's sets: a bounce or an opt-out still counts as
+#: contacted, a decline as replied; a removed enrollment is not in the funnel at all.
 _STAGE_REACHED: dict[str, int] = {
-    "shortlisted": 0,
-    "contacted": 1,
-    "bounced": 1,
-    "finished": 1,
-    "opted_out": 1,
-    "replied": 2,
-    "declined": 2,
-    "accepted": 3,
-    "posted": 4,
+    stage: (stage in REACHED_CONTACT)
+    + (stage in REACHED_REPLY)
+    + (stage in AGREED)
+    + (stage is Stage.POSTED)
+    for stage in Stage
+    if stage is not Stage.REMOVED
 }
 
 

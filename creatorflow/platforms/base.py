@@ -1,18 +1,24 @@
-"""What every platform adapter returns: typed records parsed at the edge, and the port itself.
+"""What every platform adapter returns and declares: typed records, the port, its limits.
 
 A count the platform hides or does not expose is ``None`` (unknown), never 0. Adapters raise the
 errors in ``creatorflow.platforms.errors``; a per-account "no such (professional) account" is a
-result (``AccountNotFound``), not an exception, so one bad handle never stops a batch.
+result (``AccountNotFound``), not an exception, so one bad handle never stops a batch. Each
+adapter module declares one ``PlatformAdapter`` (how to connect, its ``PlatformLimits``, how a
+submitted post is proven to be a creator's), so services never name a platform.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from creatorflow.domain.model import Platform
+from creatorflow.domain.post_urls import PostRef
+
+if TYPE_CHECKING:
+    from creatorflow.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -98,3 +104,90 @@ class PlatformClient(Protocol):
     def discover(self, query: str, *, max_results: int) -> list[AccountProfile]:
         """New accounts matching a keyword or hashtag."""
         ...
+
+
+# -- what an adapter declares ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A Prefect global concurrency limit used as the platform's rate limit (its defaults;
+    the operator tunes the live one with ``prefect gcl update``)."""
+
+    name: str  # e.g. "youtube-api"
+    limit: int  # slots: requests that may start at once
+    per_second: float  # slot decay: sustained requests per second
+
+
+@dataclass(frozen=True)
+class PlatformLimits:
+    """What the services need to know of a platform's API to batch, pace and budget calls."""
+
+    ids_per_call: int | None  # post ids one metrics call takes; None: no limit (one per owner)
+    per_owner: bool  # a metrics call reads one owner's posts only
+    posts_per_batch: int  # most posts one polling task takes (a multiple of ids_per_call)
+    feed_read_calls: int  # calls one account's recent posts cost
+    rate_limit: RateLimit
+    lookup_by_id: bool = False  # refresh asks for accounts by external id once it is known
+    quota_budget_setting: str | None = None  # the Settings field holding a run's unit budget
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """What the API says of a submitted post.
+
+    ``post`` is ``None`` when the API does not show the post (it cannot tell whose it is);
+    ``owner`` is the candidate account it belongs to; ``other`` names, in the platform's words,
+    the account it belongs to instead ("channel UC..."), and the submission is refused.
+    """
+
+    post: Post | None = None
+    owner: AccountProfile | None = None
+    other: str | None = None
+
+
+class OwnershipCheck(Protocol):
+    def __call__(
+        self, client: PlatformClient, ref: PostRef, candidates: Sequence[AccountProfile]
+    ) -> Ownership:
+        """Whose the post at ``ref`` is among ``candidates`` (accepted creators, at least one)."""
+        ...
+
+
+@dataclass(frozen=True)
+class AuthorCheck:
+    """The ownership check of a platform whose post answer names its author (``author_id``:
+    the account's external id or handle)."""
+
+    kind: str = "account"  # how the platform calls an account, for the refusal
+
+    def __call__(
+        self, client: PlatformClient, ref: PostRef, candidates: Sequence[AccountProfile]
+    ) -> Ownership:
+        owners = {ref.post_id: candidates[0].handle} if len(candidates) == 1 else None
+        found = client.post_metrics([ref.post_id], owners=owners).get(ref.post_id)
+        if found is None:
+            return Ownership()
+        for candidate in candidates:
+            if found.author_id and found.author_id in {candidate.external_id, candidate.handle}:
+                return Ownership(found, candidate)
+        return Ownership(found, other=f"{self.kind} {found.author_id}")
+
+
+class Connect(Protocol):
+    def __call__(
+        self, settings: Settings, *, sleep: Callable[[float], None] | None = None
+    ) -> PlatformClient:
+        """A fresh client; raises ``SettingsError`` naming a missing key or token."""
+        ...
+
+
+@dataclass(frozen=True)
+class PlatformAdapter:
+    """Everything creatorflow knows of one platform, declared once by its adapter module and
+    registered in ``platforms/registry.py``."""
+
+    name: str  # the platform's name, as stored: "youtube"
+    connect: Connect
+    limits: PlatformLimits
+    owns: OwnershipCheck = field(default_factory=AuthorCheck)

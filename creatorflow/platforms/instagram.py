@@ -17,12 +17,18 @@ from typing import Any
 
 from creatorflow.domain.handles import normalise_handle
 from creatorflow.domain.model import Platform
+from creatorflow.domain.post_urls import PostRef, instagram_shortcode
 from creatorflow.platforms.base import (
     AccountNotFound,
     AccountProfile,
     LookupResult,
+    Ownership,
+    PlatformAdapter,
+    PlatformClient,
+    PlatformLimits,
     Post,
     PostMetrics,
+    RateLimit,
 )
 from creatorflow.platforms.errors import (
     AuthError,
@@ -332,3 +338,27 @@ def _media(item: Reader, owner: Reader | None) -> Post:
         media_type=item.text("media_product_type", required=False)
         or item.text("media_type", required=False),
     )
+
+
+def owned_among_media(
+    client: PlatformClient, ref: PostRef, candidates: Sequence[AccountProfile]
+) -> Ownership:
+    """Media cannot be read by id or shortcode: the shortcode is looked for among each
+    candidate's recent media permalinks."""
+    for candidate in candidates:
+        for post in client.recent_posts(candidate, limit=MEDIA_PAGE):
+            if instagram_shortcode(post.url) == ref.shortcode:
+                return Ownership(post, candidate)
+    return Ownership()
+
+
+#: Business discovery reads one creator's media a call (no id limit); the platform's limit is
+#: per hour and user (platform_apis.md), so the sustained rate stays low.
+LIMITS = PlatformLimits(
+    ids_per_call=None,
+    per_owner=True,
+    posts_per_batch=50,
+    feed_read_calls=1,
+    rate_limit=RateLimit("instagram-api", limit=50, per_second=5.0),
+)
+ADAPTER = PlatformAdapter(NAME, InstagramClient, LIMITS, owned_among_media)

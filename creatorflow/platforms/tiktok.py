@@ -14,12 +14,18 @@ from dataclasses import replace
 from typing import Any
 
 from creatorflow.domain.model import Platform
+from creatorflow.domain.post_urls import PostRef
 from creatorflow.platforms.base import (
     AccountNotFound,
     AccountProfile,
     LookupResult,
+    Ownership,
+    PlatformAdapter,
+    PlatformClient,
+    PlatformLimits,
     Post,
     PostMetrics,
+    RateLimit,
 )
 from creatorflow.platforms.errors import (
     AuthError,
@@ -263,3 +269,24 @@ def _video(item: Reader, open_id: str | None) -> Post:
         ),
         media_type="VIDEO",
     )
+
+
+def owned_by_token_owner(
+    client: PlatformClient, ref: PostRef, candidates: Sequence[AccountProfile]
+) -> Ownership:
+    """``video/query`` only answers for the token owner's videos: an answer is proof enough."""
+    owners = {ref.post_id: candidates[0].handle} if len(candidates) == 1 else None
+    found = client.post_metrics([ref.post_id], owners=owners).get(ref.post_id)
+    return Ownership() if found is None else Ownership(found, candidates[0])
+
+
+#: ``video/query`` takes 20 ids, each owner's with its own token; 600 requests a minute per
+#: endpoint (platform_apis.md), kept well inside.
+LIMITS = PlatformLimits(
+    ids_per_call=MAX_QUERY,
+    per_owner=True,
+    posts_per_batch=20 * MAX_QUERY,
+    feed_read_calls=1,
+    rate_limit=RateLimit("tiktok-api", limit=50, per_second=9.0),
+)
+ADAPTER = PlatformAdapter(NAME, TikTokClient, LIMITS, owned_by_token_owner)

@@ -17,25 +17,20 @@ from creatorflow.domain.model import Platform
 from creatorflow.platforms.base import (
     AccountNotFound,
     AccountProfile,
+    AuthorCheck,
     LookupResult,
+    PlatformAdapter,
+    PlatformLimits,
     Post,
     PostMetrics,
+    RateLimit,
 )
-from creatorflow.platforms.errors import (
-    AuthError,
-    PermanentPlatformError,
-    PermissionDenied,
-    PlatformError,
-    QuotaExhausted,
-    RequestRejected,
-    TransientPlatformError,
-    next_pacific_midnight,
-)
-from creatorflow.platforms.http import PlatformHttp, Reply
+from creatorflow.platforms.errors import QuotaExhausted, next_pacific_midnight
+from creatorflow.platforms.http import PlatformHttp
 from creatorflow.platforms.parsing import Reader
+from creatorflow.platforms.youtube_answers import NAME, classify, statistics, video
 from creatorflow.settings import Settings
 
-NAME = "youtube"
 MAX_IDS = 50
 CHANNEL_PARTS = "snippet,statistics,contentDetails"
 VIDEO_PARTS = "snippet,statistics,paidProductPlacementDetails"
@@ -66,52 +61,6 @@ class QuotaBudget:
 def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:
     for start in range(0, len(items), size):
         yield list(items[start : start + size])
-
-
-def classify(
-    reply: Reply, account: str | None, *, now: Callable[[], datetime]
-) -> PlatformError | None:
-    """Map Google's error envelope to our error tree (reference 1.5)."""
-    if reply.status < 400:
-        return None
-    error = reply.payload.get("error") if isinstance(reply.payload, dict) else None
-    if not isinstance(error, dict):
-        return None  # PlatformHttp turns a bare 4xx/5xx into a transient/malformed error
-    raw_items = error.get("errors")
-    items: list[Any] = raw_items if isinstance(raw_items, list) else []
-    reasons = {str(i.get("reason")) for i in items if isinstance(i, dict)}
-    message = str(error.get("message", ""))
-    where = f"{reply.path}: {message}"
-    if "quotaExceeded" in reasons:
-        return QuotaExhausted(
-            NAME,
-            "the project's daily quota is exhausted (quotaExceeded); no more calls today",
-            account=account,
-            resets_at=next_pacific_midnight(now()),
-        )
-    if reply.status == 429 or reasons & {"rateLimitExceeded", "userRateLimitExceeded"}:
-        return TransientPlatformError(NAME, f"rate limited: {where}", account=account)
-    if reply.status >= 500 or reasons & {"backendError", "internalError"}:
-        return TransientPlatformError(
-            NAME, f"server error {reply.status}: {where}", account=account
-        )
-    if (
-        reasons & {"keyInvalid", "authError"}
-        or reply.status == 401
-        or ("API key" in message and reply.status in (400, 403))
-    ):
-        return AuthError(
-            NAME,
-            f"the API key was rejected ({message}); check CREATORFLOW_YOUTUBE_API_KEY",
-            account=account,
-        )
-    if reply.status == 403:
-        return PermissionDenied(NAME, f"permission denied: {where}", account=account)
-    if reply.status == 404:
-        return PermanentPlatformError(NAME, f"not found: {where}", account=account)
-    return RequestRejected(
-        NAME, f"request rejected ({', '.join(sorted(reasons))}): {where}", account=account
-    )
 
 
 class YouTubeClient:
@@ -284,7 +233,7 @@ class YouTubeClient:
                 "videos", {"part": VIDEO_PARTS, "id": ",".join(batch), "maxResults": MAX_IDS}
             )
             for item in answer.objects("items", required=False):
-                post = _video(item)
+                post = video(item)
                 found[post.post_id] = post
         return found
 
@@ -300,7 +249,7 @@ class YouTubeClient:
             payload = self._payload(
                 "videos", {"part": METRIC_PARTS, "id": ",".join(batch), "maxResults": MAX_IDS}
             )
-            found.update(_statistics(payload))
+            found.update(statistics(payload))
         return found
 
     # -- discovery ----------------------------------------------------------------------------
@@ -340,89 +289,22 @@ class YouTubeClient:
         return profiles
 
 
-def _video(item: Reader) -> Post:
-    video_id = item.req_str("id")
-    snippet = item.obj("snippet", required=False)
-    stats = item.obj("statistics", required=False)
-    paid = item.obj("paidProductPlacementDetails", required=False)
-    metrics = _counts(stats)
-    return Post(
-        platform=Platform.YOUTUBE,
-        post_id=video_id,
-        author_id=snippet.text("channelId", required=False) if snippet else None,
-        url=f"https://www.youtube.com/watch?v={video_id}",
-        title=snippet.text("title", required=False) if snippet else None,
-        text=snippet.text("description", required=False) if snippet else None,
-        published_at=snippet.timestamp("publishedAt") if snippet else None,
-        metrics=metrics,
-        paid_placement=paid.flag("hasPaidProductPlacement") if paid else None,
-        media_type="VIDEO",
-    )
-
-
-def _counts(stats: Reader | None) -> PostMetrics:
-    """A video's ``statistics``; a hidden or absent count is unknown (None), never 0."""
-    if stats is None:
-        return PostMetrics()
-    return PostMetrics(
-        views=stats.count("viewCount", as_string=True),
-        likes=stats.count("likeCount", as_string=True),
-        comments=stats.count("commentCount", as_string=True),
-    )
-
-
-def _statistics(payload: Any) -> dict[str, PostMetrics]:
-    """The counts of a ``part=statistics`` answer, by video id.
-
-    Polling reads thousands of videos a round, so well-formed items are checked on the plain
-    JSON (same rules as ``Reader``: id text, statistics an object, counts digit strings); an
-    unusual answer or item is read again through ``Reader``, which names what is wrong.
-    """
-    items = payload.get("items") if isinstance(payload, dict) else None
-    if not isinstance(items, list):  # no video left, or not the expected shape
-        answer = Reader(NAME, payload, "videos.list")
-        return dict(_item_counts(item) for item in answer.objects("items", required=False))
-    found: dict[str, PostMetrics] = {}
-    for index, item in enumerate(items):
-        checked = _plain_counts(item)
-        if checked is None:
-            checked = _item_counts(Reader(NAME, item, f"videos.list.items[{index}]"))
-        found[checked[0]] = checked[1]
-    return found
-
-
-def _plain_counts(item: Any) -> tuple[str, PostMetrics] | None:
-    """One well-formed item's id and counts; None when anything is unusual."""
-    if not isinstance(item, dict):
-        return None
-    video_id = item.get("id")
-    stats = item.get("statistics")
-    if not isinstance(video_id, str):
-        return None
-    if stats is None:
-        return video_id, PostMetrics()
-    if not isinstance(stats, dict):
-        return None
-    views = stats.get("viewCount")
-    likes = stats.get("likeCount")
-    comments = stats.get("commentCount")
-    for value in (views, likes, comments):
-        if value is not None and not (
-            isinstance(value, str) and value.isascii() and value.isdigit()
-        ):
-            return None
-    return video_id, PostMetrics(
-        views=None if views is None else int(views),
-        likes=None if likes is None else int(likes),
-        comments=None if comments is None else int(comments),
-    )
-
-
-def _item_counts(item: Reader) -> tuple[str, PostMetrics]:
-    return item.req_str("id"), _counts(item.obj("statistics", required=False))
-
-
 def _with_posts(profile: AccountProfile, posts: list[Post]) -> AccountProfile:
     from dataclasses import replace
 
     return replace(profile, recent_posts=tuple(posts))
+
+
+#: videos.list takes 50 ids across channels; a feed read is the uploads playlist, then
+#: videos.list; no per-second limit (platform_apis.md), but a daily unit quota, budgeted per run.
+LIMITS = PlatformLimits(
+    ids_per_call=MAX_IDS,
+    per_owner=False,
+    posts_per_batch=25 * MAX_IDS,
+    feed_read_calls=2,
+    rate_limit=RateLimit("youtube-api", limit=200, per_second=200.0),
+    lookup_by_id=True,
+    quota_budget_setting="youtube_quota_budget",
+)
+#: A video's snippet names its channel: that is the ownership proof.
+ADAPTER = PlatformAdapter(NAME, YouTubeClient, LIMITS, AuthorCheck("channel"))

@@ -387,25 +387,13 @@ class InstagramServer(ApiServer):
     def _hashtag_info(self, hashtag_id: str, request: Request) -> Response:
         name = self._hashtag_name(hashtag_id)
         if name is None:
-            return _error(
-                400,
-                100,
-                f"Unsupported get request. Object with ID '{hashtag_id}' does not exist",
-                subcode=33,
-                kind="GraphMethodException",
-            )
+            return _unknown_object(hashtag_id)
         return Response(200, {"id": hashtag_id, "name": name})
 
     def _recent_media(self, hashtag_id: str, request: Request) -> Response:
         name = self._hashtag_name(hashtag_id)
         if name is None:
-            return _error(
-                400,
-                100,
-                f"Unsupported get request. Object with ID '{hashtag_id}' does not exist",
-                subcode=33,
-                kind="GraphMethodException",
-            )
+            return _unknown_object(hashtag_id)
         if request.params.get("user_id") != self.brand_user_id:
             return _error(400, 100, "(#100) The parameter user_id is required")
         try:
@@ -450,3 +438,14 @@ class InstagramServer(ApiServer):
                 f"user_id={self.brand_user_id}&limit={limit}&after={cursor}",
             }
         return Response(200, body)
+
+
+def _unknown_object(object_id: str) -> Response:
+    """Graph API's answer for an id that names nothing this token may read."""
+    return _error(
+        400,
+        100,
+        f"Unsupported get request. Object with ID '{object_id}' does not exist",
+        subcode=33,
+        kind="GraphMethodException",
+    )

@@ -263,18 +263,9 @@ class YouTubeServer(ApiServer):
         size = self._max_results(request)
         if isinstance(size, Response):
             return size
-        offset = 0
-        if "pageToken" in request.params:
-            decoded = _read_page_token(request.params["pageToken"])
-            if decoded is None:
-                return _error(
-                    400,
-                    "invalidPageToken",
-                    "The request specifies an invalid page token.",
-                    domain="youtube.parameter",
-                    location="pageToken",
-                )
-            offset = decoded
+        offset = _page_offset(request)
+        if isinstance(offset, Response):
+            return offset
         posts = self.world.posts_of(Platform.YOUTUBE, account.handle)
         page = posts[offset : offset + size]
         parts = set(request.params["part"].split(","))
@@ -427,18 +418,9 @@ class YouTubeServer(ApiServer):
                             },
                         }
                     )
-        offset = 0
-        if "pageToken" in request.params:
-            decoded = _read_page_token(request.params["pageToken"])
-            if decoded is None:
-                return _error(
-                    400,
-                    "invalidPageToken",
-                    "The request specifies an invalid page token.",
-                    domain="youtube.parameter",
-                    location="pageToken",
-                )
-            offset = decoded
+        offset = _page_offset(request)
+        if isinstance(offset, Response):
+            return offset
         body: dict[str, Any] = {
             "kind": "youtube#searchListResponse",
             "etag": _etag("search", query, offset),
@@ -459,3 +441,19 @@ def _quota_exceeded() -> Response:
         'getting-started#quota">quota</a>.',
         domain="youtube.quota",
     )
+
+
+def _page_offset(request: Request) -> int | Response:
+    """Where a page starts: 0, the offset a ``pageToken`` encodes, or the 400 for a bad one."""
+    if "pageToken" not in request.params:
+        return 0
+    decoded = _read_page_token(request.params["pageToken"])
+    if decoded is None:
+        return _error(
+            400,
+            "invalidPageToken",
+            "The request specifies an invalid page token.",
+            domain="youtube.parameter",
+            location="pageToken",
+        )
+    return decoded

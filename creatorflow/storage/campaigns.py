@@ -1,7 +1,8 @@
-"""Campaign files in and out: YAML -> ``CampaignSpec``, and the copy kept in ``campaigns``.
+"""The campaign store: YAML file -> ``CampaignSpec``, and the copy kept in ``campaigns``.
 
 The database keeps the validated spec (JSON) and its SHA-256 so every later run (follow-ups,
-tracking, reports) works from exactly what was launched, even if the file changes on disk.
+tracking, reports) works from exactly what was launched, even if the file changes on disk. Every
+read of a stored campaign comes back through here, validated by the same ``CampaignSpec``.
 """
 
 from __future__ import annotations
@@ -13,16 +14,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from creatorflow.domain.campaign import CampaignSpec
-from creatorflow.errors import InputError, NotFoundError
+from creatorflow.errors import ConfigError, CreatorflowError, InputError, NotFoundError
 from creatorflow.storage.db import insert_ignore, session_scope
 from creatorflow.storage.events import record_event
 from creatorflow.storage.models import Base, Campaign
+from creatorflow.yaml_files import read_yaml
+
+#: Settings the schema gained after campaigns were first stored: left out of the digest while
+#: at their default, so a campaign launched before they existed still matches its file.
+ADDED_SETTINGS: tuple[tuple[str, str], ...] = (("deliverables", "reminder_days_overdue"),)
 
 
 @dataclass(frozen=True)
@@ -58,42 +63,50 @@ def validation_message(source: str, exc: ValidationError) -> str:
     return f"{source}: " + "; ".join(problems)
 
 
-def parse_campaign(data: Any, *, source: str) -> CampaignSpec:
+def parse_campaign(
+    data: Any, *, source: str, error: type[CreatorflowError] = InputError
+) -> CampaignSpec:
+    """``data`` validated as a campaign; every problem in one ``error`` that names ``source``."""
     if not isinstance(data, dict):
-        raise InputError(f"{source}: expected a mapping of campaign fields at the top level")
+        raise error(f"{source}: expected a mapping of campaign fields at the top level")
     try:
         return CampaignSpec.model_validate(data)
     except ValidationError as exc:
-        raise InputError(validation_message(source, exc)) from None
+        raise error(validation_message(source, exc)) from None
 
 
 def load_campaign_file(path: str | Path) -> CampaignSpec:
     """Read and validate a campaign YAML file; errors name the file and each field path."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such campaign file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; save the campaign file as UTF-8") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise InputError(f"{path}: not valid YAML{where}") from None
+    data = read_yaml(path, what="campaign file", error=InputError)
     return parse_campaign(data, source=str(path))
 
 
 def spec_digest(spec: CampaignSpec) -> str:
-    canonical = json.dumps(spec.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    """SHA-256 of the spec's canonical JSON (formatting and key order do not count)."""
+    data = spec.model_dump(mode="json")
+    for section, name in ADDED_SETTINGS:
+        part = getattr(spec, section)
+        default = type(part).model_fields[name].get_default(call_default_factory=True)
+        if getattr(part, name) == default:
+            del data[section][name]
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def stored_spec(row: Campaign) -> CampaignSpec:
+    """The spec kept at launch, validated again: one error naming the campaign if it no longer
+    fits the schema (stored by another version of creatorflow), never a traceback."""
+    return parse_campaign(
+        row.spec,
+        source=f"campaign {row.slug!r}: the stored campaign no longer validates "
+        "(stored by another creatorflow version?)",
+        error=ConfigError,
+    )
+
+
 def _stored(row: Campaign) -> StoredCampaign:
-    spec = parse_campaign(row.spec, source=f"campaign {row.slug!r} (stored)")
+    spec = stored_spec(row)
     return StoredCampaign(
         id=row.id,
         slug=row.slug,
@@ -111,10 +124,30 @@ def campaign_row(session: Session, slug: str) -> Campaign:
     return row
 
 
+def load_campaign(session: Session, slug: str) -> StoredCampaign:
+    """The campaign ``slug`` as stored, any status; ``NotFoundError`` when never launched."""
+    return _stored(campaign_row(session, slug))
+
+
+def campaign_by_id(session: Session, campaign_id: int) -> StoredCampaign:
+    row = session.get(Campaign, campaign_id)
+    if row is None:
+        raise NotFoundError(f"no campaign with id {campaign_id}")
+    return _stored(row)
+
+
+def active_campaigns(session: Session) -> list[StoredCampaign]:
+    """Every campaign whose first email has gone and that has not ended, oldest first."""
+    rows = session.scalars(
+        select(Campaign).where(Campaign.status == "active").order_by(Campaign.id)
+    )
+    return [_stored(row) for row in rows]
+
+
 def get_campaign(engine: Engine, slug: str) -> StoredCampaign:
     """The campaign as stored at launch; ``NotFoundError`` when it was never launched."""
     with session_scope(engine) as session:
-        return _stored(campaign_row(session, slug))
+        return load_campaign(session, slug)
 
 
 def register_campaign(
@@ -143,17 +176,9 @@ def register_campaign(
             is not None
         )
         row = campaign_row(session, spec.slug)
+        detail = {"slug": spec.slug, "spec_sha256": digest}
         if inserted:
-            record_event(
-                session,
-                kind="campaign_registered",
-                entity="campaign",
-                entity_id=row.id,
-                detail={"slug": spec.slug, "spec_sha256": digest},
-                actor=actor,
-                at=now,
-                campaign_id=row.id,
-            )
+            _campaign_event(session, row, "campaign_registered", detail, actor=actor, now=now)
         elif row.spec_sha256 != digest:
             if row.status != "draft":
                 raise InputError(
@@ -163,16 +188,7 @@ def register_campaign(
                 )
             row.spec, row.spec_sha256 = spec.model_dump(mode="json"), digest
             row.name, row.brand = spec.name, spec.brand
-            record_event(
-                session,
-                kind="campaign_updated",
-                entity="campaign",
-                entity_id=row.id,
-                detail={"slug": spec.slug, "spec_sha256": digest},
-                actor=actor,
-                at=now,
-                campaign_id=row.id,
-            )
+            _campaign_event(session, row, "campaign_updated", detail, actor=actor, now=now)
             return replace(_stored(row), changed=True)
         return _stored(row)
 
@@ -182,13 +198,20 @@ def mark_launched(*, session: Session, campaign_id: int, now: datetime, actor: s
     row = session.get(Campaign, campaign_id)
     if row is not None and row.status == "draft":
         row.status, row.launched_at = "active", now
-        record_event(
-            session,
-            kind="campaign_launched",
-            entity="campaign",
-            entity_id=row.id,
-            detail={"slug": row.slug},
-            actor=actor,
-            at=now,
-            campaign_id=row.id,
-        )
+        _campaign_event(session, row, "campaign_launched", {"slug": row.slug}, actor=actor, now=now)
+
+
+def _campaign_event(
+    session: Session, row: Campaign, kind: str, detail: dict[str, Any], *, actor: str, now: datetime
+) -> None:
+    """One event about the campaign itself (its entity and its campaign are the same row)."""
+    record_event(
+        session,
+        kind=kind,
+        entity="campaign",
+        entity_id=row.id,
+        campaign_id=row.id,
+        detail=detail,
+        actor=actor,
+        at=now,
+    )

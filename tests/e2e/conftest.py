@@ -22,8 +22,10 @@ from creatorflow.sandbox import SandboxServers, World
 from creatorflow.storage.db import engine_for
 from creatorflow.storage.migrate import upgrade
 from tests.conftest import PG_ADMIN_URL, _postgres_reachable
-from tests.e2e.seed import seed_tracked_campaign
-from tests.e2e.stack import BIN, Stack, create_database, drop_database, free_port
+from tests.e2e.stack import BIN, Stack
+from tests.support.databases import create_database, drop_database
+from tests.support.servers import free_port
+from tests.support.worlds import seed_tracked_campaign
 
 pytestmark = pytest.mark.slow
 

@@ -12,55 +12,18 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import requests
-import sqlalchemy as sa
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("VIRTUAL_ENV") or PROJECT_ROOT / ".venv") / "bin"
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def create_database(admin_url: str, prefix: str) -> str:
-    """A new, empty PostgreSQL database; returns its name."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    return name
-
-
-def drop_database(admin_url: str, name: str) -> None:
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :n AND pid <> pg_backend_pid()"
-                ),
-                {"n": name},
-            )
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-    finally:
-        admin.dispose()
 
 
 @dataclass
@@ -125,15 +88,9 @@ class Stack:
         self, args: Sequence[str], *, timeout: float = 120, stdin: str | None = None
     ) -> subprocess.CompletedProcess[str]:
         """A one-shot command from the project root; fails with its output when it fails."""
+        captured = {"capture_output": True, "text": True, "check": False}
         result = subprocess.run(
-            list(args),
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
+            list(args), cwd=PROJECT_ROOT, env=self.env, input=stdin, timeout=timeout, **captured
         )
         if result.returncode != 0:
             raise AssertionError(

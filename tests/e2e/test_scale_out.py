@@ -16,14 +16,11 @@ import pytest
 from sqlalchemy import func, select
 
 from creatorflow.deployments import DEPLOYMENTS, WORK_POOL
-from creatorflow.sandbox.sample_creators import write_csv
-from creatorflow.services.creators.importing import import_creators
-from creatorflow.services.creators.tier_rules import load_default_tier_rules
 from creatorflow.storage.db import engine_for
 from creatorflow.storage.models import Campaign, Enrollment, MetricSnapshot, OutreachMessage
 from tests.e2e.conftest import AS_OF, SCALE_POSTS, SCALE_SLUG
-from tests.e2e.seed import LAUNCH_CAMPAIGN, LAUNCH_SLUG
 from tests.e2e.stack import PROJECT_ROOT, Stack
+from tests.support.worlds import LAUNCH_SLUG, prepare_launch
 
 pytestmark = pytest.mark.slow
 
@@ -102,18 +99,7 @@ def test_launch_campaign_deployment_run_with_a_parameter_file_sends_the_first_em
     e2e_stack: Stack, e2e_databases: tuple[str, str], tmp_path: Path
 ) -> None:
     creatorflow_url = e2e_databases[1]
-    csv_path = write_csv(tmp_path / "creators.csv", 120, seed=99)
-    import_creators(
-        engine=engine_for(creatorflow_url),
-        path=csv_path,
-        lawful_basis="legitimate-interest",
-        tier_rules=load_default_tier_rules(PROJECT_ROOT / "config"),
-        now=AS_OF,
-        actor="test:e2e",
-    )
-    campaign_file = tmp_path / "e2e-launch.yaml"
-    campaign_file.write_text(LAUNCH_CAMPAIGN)
-    params = {"campaign": str(campaign_file), "approve": True, "as_of": AS_OF.isoformat()}
+    params = prepare_launch(engine_for(creatorflow_url), tmp_path, AS_OF)
     outbox = e2e_stack.workdir / "outbox" / "new"
     before = set(outbox.iterdir()) if outbox.exists() else set()
 

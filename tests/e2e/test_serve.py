@@ -16,15 +16,13 @@ import requests
 from sqlalchemy import func, select
 
 from creatorflow.deployments import DEPLOYMENTS
-from creatorflow.sandbox.sample_creators import write_csv
-from creatorflow.services.creators.importing import import_creators
-from creatorflow.services.creators.tier_rules import load_default_tier_rules
 from creatorflow.storage.db import engine_for
 from creatorflow.storage.migrate import upgrade
 from creatorflow.storage.models import Campaign, Enrollment, OutreachMessage
 from tests.e2e.conftest import AS_OF, stack_env
-from tests.e2e.seed import LAUNCH_CAMPAIGN, LAUNCH_SLUG
-from tests.e2e.stack import BIN, PROJECT_ROOT, Stack, free_port
+from tests.e2e.stack import BIN, Stack
+from tests.support.servers import free_port
+from tests.support.worlds import LAUNCH_SLUG, prepare_launch
 
 pytestmark = pytest.mark.slow
 
@@ -70,17 +68,7 @@ def test_deployment_run_with_a_parameter_file_works_against_creatorflow_serve(
     served: tuple[Stack, str], tmp_path: Path
 ) -> None:
     stack, creatorflow_url = served
-    import_creators(
-        engine=engine_for(creatorflow_url),
-        path=write_csv(tmp_path / "creators.csv", 120, seed=99),
-        lawful_basis="legitimate-interest",
-        tier_rules=load_default_tier_rules(PROJECT_ROOT / "config"),
-        now=AS_OF,
-        actor="test:e2e",
-    )
-    campaign_file = tmp_path / "campaign.yaml"
-    campaign_file.write_text(LAUNCH_CAMPAIGN)
-    params = {"campaign": str(campaign_file), "approve": True, "as_of": AS_OF.isoformat()}
+    params = prepare_launch(engine_for(creatorflow_url), tmp_path, AS_OF)
 
     run_id = stack.run_deployment("launch-campaign/manual", params)
     run = stack.wait_for_run(run_id, timeout=180)

@@ -15,8 +15,9 @@ from prefect import flow, task
 from creatorflow.settings import Settings, get_settings
 from creatorflow.storage.db import engine_for
 from flows.outreach import launch_campaign
-from tests.integration.outreach_seed import BASE_SPEC, add_creators
 from tests.integration.smtpd import RecordingHandler, start_smtpd
+from tests.support.builders import add_creators
+from tests.support.campaigns import OUTREACH_SPEC
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def env_settings(
 def campaign_file(tmp_path: Path, env_settings: Settings, now: datetime) -> Path:
     add_creators(engine_for(env_settings.database_url), now, 4)
     path = tmp_path / "spring-glow.yaml"
-    path.write_text(yaml.safe_dump(BASE_SPEC), encoding="utf-8")
+    path.write_text(yaml.safe_dump(OUTREACH_SPEC), encoding="utf-8")
     return path
 
 

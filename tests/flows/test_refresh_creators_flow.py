@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 import pytest
@@ -12,44 +12,24 @@ from creatorflow.domain.model import Platform
 from creatorflow.sandbox import SandboxServers, World
 from creatorflow.settings import get_settings
 from creatorflow.storage.db import engine_for, session_scope
-from creatorflow.storage.models import Account, Creator
+from creatorflow.storage.models import Account
 from flows.creators import refresh_creators_flow
+from tests.support.builders import add_unverified
 
 
 @pytest.fixture
 def sandbox_env(
-    sqlite_url: str, now: datetime, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[SandboxServers]:
-    world = World(now=now)
-    world.populate("youtube", 60, posts_each=2)
-    with SandboxServers(world) as sandbox:
-        for name, value in {**sandbox.env(), "CREATORFLOW_DATABASE_URL": sqlite_url}.items():
-            monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-        engine = engine_for(sqlite_url)
-        with session_scope(engine) as session:
-            for account in world.accounts("youtube"):
-                creator = Creator(
-                    name=account.handle,
-                    lawful_basis="x",
-                    source="test",
-                    created_at=now,
-                    updated_at=now,
-                )
-                session.add(creator)
-                session.flush()
-                session.add(
-                    Account(
-                        creator_id=creator.id,
-                        platform="youtube",
-                        handle=account.external_id,
-                        status="unverified",
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-        yield sandbox
-    get_settings.cache_clear()
+    world: World,
+    sandbox: SandboxServers,
+    sqlite_url: str,
+    now: datetime,
+    app_env: Callable[[Mapping[str, str]], None],
+) -> SandboxServers:
+    """60 YouTube channels in the sandbox and, unverified, in the database the flow reads."""
+    channels = world.populate("youtube", 60, posts_each=2)
+    app_env({**sandbox.env(), "CREATORFLOW_DATABASE_URL": sqlite_url})
+    add_unverified(engine_for(sqlite_url), "youtube", [c.external_id for c in channels], now)
+    return sandbox
 
 
 def test_refresh_creators_flow_refreshes_every_batch(
@@ -78,7 +58,7 @@ def test_only_transient_platform_errors_are_retried_by_prefect() -> None:
     from prefect.states import Completed, Failed
 
     from creatorflow.platforms.errors import AuthError, QuotaExhausted, TransientPlatformError
-    from tasks.creators import retry_transient_only
+    from tasks.runtime import retry_transient_only
 
     assert retry_transient_only(None, None, Failed(data=TransientPlatformError("youtube", "5xx")))
     assert not retry_transient_only(None, None, Failed(data=AuthError("youtube", "bad key")))

@@ -3,27 +3,25 @@
 from __future__ import annotations
 
 import mailbox
-from collections.abc import Iterator
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 
-from creatorflow.settings import Settings, get_settings
+from creatorflow.settings import Settings
 from creatorflow.storage.db import make_engine
 from creatorflow.storage.models import Campaign
-from tests.integration.report_world import AS_OF, build_world
+from tests.support.environment import settings_env
+from tests.support.worlds import AS_OF, build_report_world
 
 
 @pytest.fixture
-def report_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("CREATORFLOW_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("CREATORFLOW_MAIL_URL", settings.mail_url.get_secret_value())
-    monkeypatch.setenv("CREATORFLOW_SENDER", settings.sender or "")
-    get_settings.cache_clear()
-    yield Path(settings.mail_url.get_secret_value().removeprefix("maildir://"))
-    get_settings.cache_clear()
+def report_env(settings: Settings, app_env: Callable[[Mapping[str, str]], None]) -> Path:
+    """The flow runs on this test's settings; returns the outbox folder."""
+    app_env(settings_env(settings))
+    return Path(settings.mail_url.get_secret_value().removeprefix("maildir://"))
 
 
 def test_schedule_firing_twice_in_a_period_sends_one_report(
@@ -35,7 +33,7 @@ def test_schedule_firing_twice_in_a_period_sends_one_report(
     from flows.reporting import campaign_report
 
     engine = make_engine(settings.database_url)
-    build_world(engine)
+    build_report_world(engine)
     engine.dispose()
     first = campaign_report(slug="spring-glow", as_of=AS_OF)
     second = campaign_report(slug="spring-glow", as_of=AS_OF + timedelta(hours=1))

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 import pytest
 
-from creatorflow.settings import Settings, get_settings
+from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import Enrollment
-from tests.outreach_rows import seed_campaign, seed_contacted
+from tests.support.builders import contacted
+from tests.support.environment import settings_env
 
 
 @pytest.fixture
-def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("CREATORFLOW_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("CREATORFLOW_MAIL_URL", settings.mail_url.get_secret_value())
-    monkeypatch.setenv("CREATORFLOW_SENDER", settings.sender or "")
-    monkeypatch.setenv("CREATORFLOW_POSTAL_ADDRESS", settings.postal_address or "")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+def env(settings: Settings, app_env: Callable[[Mapping[str, str]], None]) -> None:
+    app_env(settings_env(settings))
 
 
 def test_respond_flow_accepts_from_the_typed_form(
@@ -30,8 +25,7 @@ def test_respond_flow_accepts_from_the_typed_form(
     from flows.replies import CreatorResponse, respond
 
     engine = engine_for(settings.database_url)
-    campaign = seed_campaign(engine, now)
-    anna = seed_contacted(engine, campaign, handle="anna", email="anna@creator.example", now=now)
+    [anna] = contacted(engine, now, "anna")
 
     result = respond(
         CreatorResponse(campaign_slug="spring-glow", creator="instagram:anna", answer="accepted"),

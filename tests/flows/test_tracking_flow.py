@@ -2,62 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 import pytest
 
 from creatorflow.sandbox import SandboxServers, World
-from creatorflow.settings import Settings, get_settings
+from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for
-from tests.integration.tracking_seed import add_campaign, enroll, record_world_posts
+from tests.support.builders import enroll, record_world_posts
+from tests.support.campaigns import add_campaign
+from tests.support.environment import settings_env
 
 
 @pytest.fixture
-def sandbox_env(
-    settings: Settings, now: datetime, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[World, SandboxServers]]:
-    world = World(now=now)
+def campaign(
+    settings: Settings,
+    world: World,
+    sandbox: SandboxServers,
+    now: datetime,
+    app_env: Callable[[Mapping[str, str]], None],
+) -> int:
+    """spring-glow, with glowwithmia (YouTube) and miaglow (TikTok) on the sandbox platforms,
+    which the flows reach through their environment."""
     world.add_account("youtube", "glowwithmia", followers=40_000)
     world.add_account("tiktok", "miaglow", followers=9_000)
-    with SandboxServers(world) as sandbox:
-        for name, value in sandbox.env().items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("CREATORFLOW_DATABASE_URL", settings.database_url)
-        monkeypatch.setenv("CREATORFLOW_MAIL_URL", settings.mail_url.get_secret_value())
-        monkeypatch.setenv("CREATORFLOW_INBOX_URL", settings.inbox_url.get_secret_value())
-        monkeypatch.setenv("CREATORFLOW_SENDER", settings.sender or "")
-        monkeypatch.setenv("CREATORFLOW_POSTAL_ADDRESS", settings.postal_address or "")
-        monkeypatch.setenv("CREATORFLOW_HTTP_MAX_RETRIES", "1")
-        get_settings.cache_clear()
-        yield world, sandbox
-        get_settings.cache_clear()
+    app_env({**sandbox.env(), **settings_env(settings), "CREATORFLOW_HTTP_MAX_RETRIES": "1"})
+    return add_campaign(engine_for(settings.database_url), now=now)
 
 
 def test_track_campaigns_detects_then_polls_and_a_rerun_adds_nothing(
-    settings: Settings, now: datetime, sandbox_env: tuple[World, SandboxServers]
+    settings: Settings, now: datetime, world: World, sandbox: SandboxServers, campaign: int
 ) -> None:
+    from creatorflow.platforms.rate_limits import ensure_concurrency_limits, rate_limits
     from flows.tracking import DeliverableSubmission, submit_deliverable, track_campaigns
-    from tasks.tracking import RATE_LIMITS, ensure_concurrency_limits
 
-    world, sandbox = sandbox_env
     engine = engine_for(settings.database_url)
-    campaign = add_campaign(engine, now=now)
     for platform, handle in (("youtube", "glowwithmia"), ("tiktok", "miaglow")):
         account = world.account(platform, handle)
         assert account is not None
         enroll(engine, campaign, account, now=now)
-    world.add_post(
-        "youtube",
-        "glowwithmia",
-        title="#springglow day one #ad",
-        published_at=now + timedelta(hours=1),
-        views=500,
-        likes=20,
-    )
-    untagged = world.add_post(
-        "tiktok", "miaglow", text="just dancing", published_at=now + timedelta(hours=1)
-    )
+    hour_one = now + timedelta(hours=1)
+    tagged = {"title": "#springglow day one #ad", "views": 500, "likes": 20}
+    world.add_post("youtube", "glowwithmia", published_at=hour_one, **tagged)
+    untagged = world.add_post("tiktok", "miaglow", text="just dancing", published_at=hour_one)
     as_of = now + timedelta(hours=2)
 
     first = track_campaigns(campaign_slug="spring-glow", as_of=as_of)
@@ -70,7 +58,7 @@ def test_track_campaigns_detects_then_polls_and_a_rerun_adds_nothing(
     assert first["polling"]["snapshots"] == 1 and first["polling"]["requests"] == 1
     assert again["detection"]["new"] == 0 and again["polling"]["snapshots"] == 0
     assert submitted["provenance"] == "api" and submitted["created"] is True
-    assert ensure_concurrency_limits() == [spec.name for spec in RATE_LIMITS.values()]
+    assert ensure_concurrency_limits() == [spec.name for spec in rate_limits()]
     assert sandbox.youtube.calls("/videos") >= 2
 
     from prefect import get_client
@@ -91,16 +79,14 @@ def test_track_campaigns_detects_then_polls_and_a_rerun_adds_nothing(
 
 
 def test_polling_flow_stops_cleanly_on_quota_and_the_next_run_resumes(
-    settings: Settings, now: datetime, sandbox_env: tuple[World, SandboxServers]
+    settings: Settings, now: datetime, world: World, sandbox: SandboxServers, campaign: int
 ) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
     from flows.tracking import poll_engagement
 
-    world, sandbox = sandbox_env
     engine = engine_for(settings.database_url)
-    campaign = add_campaign(engine, now=now)
     account = world.account("youtube", "glowwithmia")
     assert account is not None
     enroll(engine, campaign, account, now=now, stage="posted")

@@ -25,14 +25,9 @@ from pathlib import Path
 import pytest
 
 from tests.integration.smtpd import make_certificate
+from tests.support.servers import free_port
 
 DOVECOT = Path("/usr/sbin/dovecot")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

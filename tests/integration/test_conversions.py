@@ -12,7 +12,7 @@ from creatorflow.errors import InputError
 from creatorflow.services.tracking.conversions import import_conversions
 from creatorflow.storage.db import make_engine, session_scope
 from creatorflow.storage.models import Conversion, Event
-from tests.integration.report_world import AS_OF, build_world
+from tests.support.worlds import AS_OF, build_report_world
 
 EXPORT = """Date,UTM_Content,Promo_Code,Clicks,Leads,Sales,Revenue
 2027-02-20,ana,,12,2,1,"1,250.50"
@@ -28,7 +28,7 @@ EXPORT = """Date,UTM_Content,Promo_Code,Clicks,Leads,Sales,Revenue
 @pytest.fixture
 def world(db_url: str) -> Iterator[Engine]:
     engine = make_engine(db_url)  # SQLite and PostgreSQL; disposed after the test
-    world = build_world(engine)
+    world = build_report_world(engine)
     with session_scope(engine) as s:  # the report world's conversions are not under test here
         s.query(Conversion).delete()
         from creatorflow.storage.models import Enrollment

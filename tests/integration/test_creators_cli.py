@@ -119,10 +119,7 @@ def test_list_json_is_a_stable_list_of_account_objects(cli: Run, tmp_path: Path)
 def test_list_rejects_an_unknown_tier(cli: Run) -> None:
     code, out, err = cli("creators", "list", "--tier", "giant")
     assert (code, out) == (1, "")
-    assert (
-        err
-        == "error: --tier: unknown tier 'giant' (expected one of nano, micro, mid, macro, mega)\n"
-    )
+    assert err == "error: --tier: 'giant' is not one of nano, micro, mid, macro, mega\n"
 
 
 def test_an_unmigrated_database_is_a_clear_error(

@@ -14,11 +14,11 @@ from creatorflow.mail.transport import MaildirTransport, SMTPTransport, transpor
 from tests.integration.smtpd import (
     Authenticator,
     RecordingHandler,
-    free_port,
     make_certificate,
     server_tls,
     start_smtpd,
 )
+from tests.support.servers import free_port
 
 
 def message() -> object:

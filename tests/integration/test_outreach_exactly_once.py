@@ -21,12 +21,15 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, select
 
 from creatorflow.services.outreach.launch import send_initial_emails, shortlist_campaign
+from creatorflow.services.outreach.send_results import SendReport
 from creatorflow.services.outreach.sending import OutboundEmail, send_emails
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import OutreachMessage
-from tests.integration.outreach_seed import add_creators, make_spec
 from tests.integration.smtpd import RecordingHandler, start_smtpd
+from tests.support.builders import add_creators
+from tests.support.campaigns import make_spec
+from tests.support.concurrency import run_together
 
 ACTOR = "test:exactly-once"
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,17 +67,25 @@ def assert_each_received_once(handler: RecordingHandler, expected: int) -> None:
     assert set(counts.values()) == {1}
 
 
-def prepare(engine: Engine, settings: Settings, now: datetime, count: int) -> None:
+def prepare(config: Settings, now: datetime, count: int) -> Engine:
+    """``count`` creators shortlisted in the campaign; returns the engine of ``config``."""
+    engine = engine_for(config.database_url)
     add_creators(engine, now, count)
-    shortlist_campaign(engine=engine, settings=settings, spec=make_spec(), now=now, actor=ACTOR)
+    shortlist_campaign(engine=engine, settings=config, spec=make_spec(), now=now, actor=ACTOR)
+    return engine
+
+
+def send_initial(engine: Engine, config: Settings, at: datetime) -> SendReport:
+    return send_initial_emails(
+        engine=engine, settings=config, campaign_slug="spring-glow", now=at, actor=ACTOR
+    )
 
 
 def test_random_connection_drops_before_data_still_deliver_each_email_once(
     settings: Settings, handler: RecordingHandler, smtp_port: int, now: datetime
 ) -> None:
     config = smtp(settings, smtp_port)
-    engine = engine_for(config.database_url)
-    prepare(engine, config, now, 30)
+    engine = prepare(config, now, 30)
     handler.drop_rcpt_rate = 0.35
     emails = [OutboundEmail(i, "initial", "outreach/default/initial") for i in range(1, 31)]
     sent, runs = 0, 0
@@ -94,22 +105,13 @@ def test_connection_lost_after_data_is_unknown_and_never_resent(
     settings: Settings, handler: RecordingHandler, smtp_port: int, now: datetime
 ) -> None:
     config = smtp(settings, smtp_port)
-    engine = engine_for(config.database_url)
-    prepare(engine, config, now, 3)
+    engine = prepare(config, now, 3)
     handler.drop_after_data = {"creator0001@mail.example"}
-    first = send_initial_emails(
-        engine=engine, settings=config, campaign_slug="spring-glow", now=now, actor=ACTOR
-    )
+    first = send_initial(engine, config, now)
     assert [o.to for o in first.unknown] == ["creator0001@mail.example"]
     assert len(first.sent) == 2
     handler.drop_after_data = set()
-    again = send_initial_emails(
-        engine=engine,
-        settings=config,
-        campaign_slug="spring-glow",
-        now=now + timedelta(hours=1),
-        actor=ACTOR,
-    )
+    again = send_initial(engine, config, now + timedelta(hours=1))
     assert again.sent == []
     assert [o.reason for o in again.skipped] == [
         "outcome unknown from an earlier run: needs an operator"
@@ -138,8 +140,7 @@ def test_crash_after_sending_marks_unknown_and_a_rerun_sends_only_the_rest(
     from creatorflow.mail.transport import transport_for
 
     config = smtp(settings, smtp_port)
-    engine = engine_for(config.database_url)
-    prepare(engine, config, now, 3)
+    engine = prepare(config, now, 3)
     exploding = ExplodingAfterSend(transport_for(config))
     try:
         with pytest.raises(RuntimeError):
@@ -153,9 +154,7 @@ def test_crash_after_sending_marks_unknown_and_a_rerun_sends_only_the_rest(
             )
     finally:
         exploding.close()
-    report = send_initial_emails(
-        engine=engine, settings=config, campaign_slug="spring-glow", now=now, actor=ACTOR
-    )
+    report = send_initial(engine, config, now)
     assert len(report.sent) == 2 and len(report.skipped) == 1
     assert_each_received_once(handler, 3)
     assert statuses(engine) == {"sent": 2, "unknown": 1}
@@ -178,8 +177,7 @@ def test_run_killed_mid_data_leaves_unknown_not_a_resend(
     settings: Settings, handler: RecordingHandler, smtp_port: int, now: datetime
 ) -> None:
     config = smtp(settings, smtp_port)
-    engine = engine_for(config.database_url)
-    prepare(engine, config, now, 2)
+    engine = prepare(config, now, 2)
     handler.block_in_data = threading.Event()
     fields = {
         "database_url": config.database_url,
@@ -208,13 +206,7 @@ def test_run_killed_mid_data_leaves_unknown_not_a_resend(
     # Both messages were claimed in one chunk before the first SMTP byte: both stay claimed.
     assert statuses(engine) == {"sending": 2}
     handler.block_in_data = None
-    report = send_initial_emails(
-        engine=engine,
-        settings=config,
-        campaign_slug="spring-glow",
-        now=now + timedelta(hours=1),
-        actor=ACTOR,
-    )
+    report = send_initial(engine, config, now + timedelta(hours=1))
     assert [o.reason for o in report.unknown] == [
         "stale claim from a crashed run: needs an operator"
     ] * 2
@@ -232,40 +224,14 @@ def test_overlapping_runs_on_postgresql_send_each_step_once(
     now: datetime,
 ) -> None:
     config = smtp(settings, smtp_port, database_url=postgres_url)
-    engine = engine_for(postgres_url)
-    prepare(engine, config, now, 40)
+    engine = prepare(config, now, 40)
     handler.drop_rcpt_rate = 0.1
-    barrier = threading.Barrier(3)
-    reports = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            reports.append(
-                send_initial_emails(
-                    engine=engine,
-                    settings=config,
-                    campaign_slug="spring-glow",
-                    now=now,
-                    actor=ACTOR,
-                )
-            )
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    reports, errors = run_together([lambda: send_initial(engine, config, now)] * 3)
     assert not errors, [repr(e) for e in errors]
     sent = sum(len(r.sent) for r in reports)
     assert sent > 0 and len(reports) == 3
     for _ in range(5):  # re-runs pick up what a dropped connection deferred, nothing else
-        rerun = send_initial_emails(
-            engine=engine, settings=config, campaign_slug="spring-glow", now=now, actor=ACTOR
-        )
+        rerun = send_initial(engine, config, now)
         sent += len(rerun.sent)
         if not rerun.deferred:
             break

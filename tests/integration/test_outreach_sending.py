@@ -16,11 +16,11 @@ from creatorflow.domain.unsubscribe import read_token
 from creatorflow.mail.errors import TemplateError
 from creatorflow.services.outreach.follow_ups import send_follow_ups
 from creatorflow.services.outreach.launch import send_initial_emails, shortlist_campaign
+from creatorflow.services.outreach.send_results import SendReport
 from creatorflow.services.outreach.suppression import suppress
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import Enrollment, Event, OutreachMessage, Suppression
-from tests.integration.outreach_seed import add_creator, add_creators, make_spec
 from tests.integration.smtpd import (
     Authenticator,
     RecordingHandler,
@@ -28,6 +28,8 @@ from tests.integration.smtpd import (
     server_tls,
     start_smtpd,
 )
+from tests.support.builders import add_creator, add_creators
+from tests.support.campaigns import make_spec
 
 ACTOR = "test:outreach"
 
@@ -45,13 +47,8 @@ def handler() -> RecordingHandler:
 @pytest.fixture
 def starttls_server(handler: RecordingHandler, certificate: tuple[Path, Path]) -> Iterator[int]:
     auth = Authenticator("outreach", "s3cret$pass")
-    controller = start_smtpd(
-        handler,
-        tls_context=server_tls(*certificate),
-        require_starttls=True,
-        authenticator=auth,
-        auth_required=True,
-    )
+    tls = {"tls_context": server_tls(*certificate), "require_starttls": True}
+    controller = start_smtpd(handler, authenticator=auth, auth_required=True, **tls)
     handler.authenticator = auth  # type: ignore[attr-defined]
     yield controller.port
     controller.stop()
@@ -82,6 +79,13 @@ def launch(engine: Engine, settings: Settings, now: datetime, **spec: object) ->
     )
 
 
+def send_first(engine: Engine, settings: Settings, at: datetime) -> SendReport:
+    """The campaign's first emails due at ``at``."""
+    return send_initial_emails(
+        engine=engine, settings=settings, campaign_slug="spring-glow", now=at, actor=ACTOR
+    )
+
+
 def rows(engine: Engine) -> list[OutreachMessage]:
     with session_scope(engine) as session:
         return list(session.scalars(select(OutreachMessage).order_by(OutreachMessage.id)))
@@ -92,9 +96,7 @@ def test_initial_email_over_starttls_and_auth_carries_every_header(
 ) -> None:
     add_creator(db, now, handle="ana", name="Ana Lima", email="Ana@Mail.example")
     launch(db, smtp_settings, now)
-    report = send_initial_emails(
-        engine=db, settings=smtp_settings, campaign_slug="spring-glow", now=now, actor=ACTOR
-    )
+    report = send_first(db, smtp_settings, now)
     assert [o.creator for o in report.sent] == ["instagram:ana"]
     assert handler.authenticator.logins == ["outreach"]  # type: ignore[attr-defined]
     [received] = handler.received
@@ -138,13 +140,8 @@ def test_smtps_with_implicit_tls_delivers(
 ) -> None:
     handler = RecordingHandler()
     auth = Authenticator("u", "p")
-    controller = start_smtpd(
-        handler,
-        ssl_context=server_tls(*certificate),
-        authenticator=auth,
-        auth_required=True,
-        auth_require_tls=False,
-    )
+    tls = {"ssl_context": server_tls(*certificate), "auth_require_tls": False}
+    controller = start_smtpd(handler, authenticator=auth, auth_required=True, **tls)
     try:
         smtps = settings.model_copy(
             update={
@@ -154,9 +151,7 @@ def test_smtps_with_implicit_tls_delivers(
         )
         add_creator(db, now, handle="bo", email="bo@mail.example")
         launch(db, smtps, now)
-        report = send_initial_emails(
-            engine=db, settings=smtps, campaign_slug="spring-glow", now=now, actor=ACTOR
-        )
+        report = send_first(db, smtps, now)
     finally:
         controller.stop()
     assert len(report.sent) == 1 and len(handler.received) == 1 and auth.logins == ["u"]
@@ -167,9 +162,7 @@ def test_follow_ups_thread_on_the_first_email_and_the_sequence_ends(
 ) -> None:
     add_creator(db, now, handle="ana", email="ana@mail.example")
     launch(db, smtp_settings, now)
-    send_initial_emails(
-        engine=db, settings=smtp_settings, campaign_slug="spring-glow", now=now, actor=ACTOR
-    )
+    send_first(db, smtp_settings, now)
 
     def follow_ups(at: datetime) -> int:
         report = send_follow_ups(
@@ -198,17 +191,12 @@ def test_follow_ups_stop_once_the_creator_replied(
 ) -> None:
     add_creators(db, now, 2)
     launch(db, smtp_settings, now)
-    send_initial_emails(
-        engine=db, settings=smtp_settings, campaign_slug="spring-glow", now=now, actor=ACTOR
-    )
+    send_first(db, smtp_settings, now)
     with session_scope(db) as session:
         session.execute(update(Enrollment).where(Enrollment.id == 1).values(stage="replied"))
+    day_three = now + timedelta(days=3)
     report = send_follow_ups(
-        engine=db,
-        settings=smtp_settings,
-        campaign_slug="spring-glow",
-        now=now + timedelta(days=3),
-        actor=ACTOR,
+        engine=db, settings=smtp_settings, campaign_slug="spring-glow", now=day_three, actor=ACTOR
     )
     assert [o.enrollment_id for o in report.sent] == [2]
 
@@ -222,9 +210,7 @@ def test_suppressed_address_is_never_emailed_whatever_its_spelling(
     assert suppress(
         engine=db, email="  ANA@mail.example ", reason="asked", source="cli", now=now, actor=ACTOR
     )
-    report = send_initial_emails(
-        engine=db, settings=smtp_settings, campaign_slug="spring-glow", now=now, actor=ACTOR
-    )
+    report = send_first(db, smtp_settings, now)
     assert [(o.creator, o.reason) for o in report.skipped] == [("instagram:ana", "suppressed")]
     assert [r.rcpt_tos for r in handler.received] == [["bo@mail.example"]]
 
@@ -237,20 +223,12 @@ def test_daily_cap_and_per_domain_cap_hold_back_the_rest(
     for i in range(3):
         add_creator(db, now, handle=f"other{i}", email=f"other{i}@small.example")
     launch(db, smtp_settings, now, outreach={"per_domain_cap": 2, "daily_cap": 4})
-    report = send_initial_emails(
-        engine=db, settings=smtp_settings, campaign_slug="spring-glow", now=now, actor=ACTOR
-    )
+    report = send_first(db, smtp_settings, now)
     assert len(report.sent) == 4 and len(handler.received) == 4
     reasons = sorted(o.reason or "" for o in report.skipped)
     assert reasons.count("per-domain cap reached (2 a day)") == 2
     assert reasons.count("daily cap reached (4 per mailbox)") == 1
-    later = send_initial_emails(
-        engine=db,
-        settings=smtp_settings,
-        campaign_slug="spring-glow",
-        now=now + timedelta(hours=25),
-        actor=ACTOR,
-    )
+    later = send_first(db, smtp_settings, now + timedelta(hours=25))
     assert len(later.sent) == 3
 
 
@@ -260,19 +238,11 @@ def test_send_window_follows_the_recipient_time_zone(
     add_creator(db, now, handle="tokyo", email="t@mail.example", timezone="Asia/Tokyo")
     add_creator(db, now, handle="lisbon", email="l@mail.example", timezone="Europe/Lisbon")
     launch(db, smtp_settings, now, outreach={"send_window": {"start": "09:00", "end": "17:00"}})
-    report = send_initial_emails(
-        engine=db, settings=smtp_settings, campaign_slug="spring-glow", now=now, actor=ACTOR
-    )  # 09:00 UTC: 18:00 in Tokyo
+    report = send_first(db, smtp_settings, now)  # 09:00 UTC: 18:00 in Tokyo
     assert [o.creator for o in report.sent] == ["instagram:lisbon"]
     [skipped] = report.skipped
     assert skipped.reason is not None and skipped.reason.startswith("outside send window")
-    weekend = send_initial_emails(
-        engine=db,
-        settings=smtp_settings,
-        campaign_slug="spring-glow",
-        now=now + timedelta(days=4, hours=-8),
-        actor=ACTOR,
-    )  # Fri 10:00 JST
+    weekend = send_first(db, smtp_settings, now + timedelta(days=4, hours=-8))  # Fri 10:00 JST
     assert [o.creator for o in weekend.sent] == ["instagram:tokyo"]
 
 
@@ -287,9 +257,7 @@ def test_template_error_stops_the_batch_with_nothing_sent(
     add_creators(db, now, 3)
     launch(db, settings, now)
     with pytest.raises(TemplateError) as caught:
-        send_initial_emails(
-            engine=db, settings=settings, campaign_slug="spring-glow", now=now, actor=ACTOR
-        )
+        send_first(db, settings, now)
     assert "initial.txt.j2:3" in str(caught.value) and "'promo' is undefined" in str(caught.value)
     assert handler.received == [] and rows(db) == []
 
@@ -299,9 +267,7 @@ def test_creator_name_with_markup_is_escaped_in_the_html_part(
 ) -> None:
     add_creator(db, now, handle="xss", name="<script>alert(1)</script>", email="x@mail.example")
     launch(db, smtp_settings, now)
-    send_initial_emails(
-        engine=db, settings=smtp_settings, campaign_slug="spring-glow", now=now, actor=ACTOR
-    )
+    send_first(db, smtp_settings, now)
     html = handler.received[0].message.get_body(("html",)).get_content()
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -344,9 +310,7 @@ def test_sending_refuses_to_start_without_sender_and_postal_address(
     launch(db, settings, now)
     bare = settings.model_copy(update={"sender": None, "postal_address": ""})
     with pytest.raises(SettingsError) as caught:
-        send_initial_emails(
-            engine=db, settings=bare, campaign_slug="spring-glow", now=now, actor=ACTOR
-        )
+        send_first(db, bare, now)
     assert str(caught.value) == (
         "missing required setting(s): CREATORFLOW_SENDER, CREATORFLOW_POSTAL_ADDRESS"
     )
@@ -359,9 +323,7 @@ def test_a_creator_with_a_broken_address_is_skipped_and_the_rest_still_go(
     add_creator(db, now, handle="typo", email="typo-at-mail.example")
     add_creator(db, now, handle="ok", email="ok@mail.example")
     launch(db, smtp_settings, now)
-    report = send_initial_emails(
-        engine=db, settings=smtp_settings, campaign_slug="spring-glow", now=now, actor=ACTOR
-    )
+    report = send_first(db, smtp_settings, now)
     assert [(o.creator, o.reason) for o in report.skipped] == [
         ("instagram:typo", "invalid email address 'typo-at-mail.example'")
     ]
@@ -377,9 +339,7 @@ def test_a_creator_name_with_line_breaks_cannot_inject_headers_or_stop_the_batch
     )
     add_creator(db, now, handle="ok", email="ok@mail.example")
     launch(db, smtp_settings, now)
-    report = send_initial_emails(
-        engine=db, settings=smtp_settings, campaign_slug="spring-glow", now=now, actor=ACTOR
-    )
+    report = send_first(db, smtp_settings, now)
     assert sorted(o.creator for o in report.sent) == ["instagram:evil", "instagram:ok"]
     assert sorted(r.rcpt_tos[0] for r in handler.received) == ["e@mail.example", "ok@mail.example"]
     evil = next(r.message for r in handler.received if r.rcpt_tos == ["e@mail.example"])
@@ -397,8 +357,6 @@ def test_an_address_holding_two_addresses_is_skipped_not_sent_to_both(
     add_creator(db, now, handle="two", email="x@mail.example,bcc@else.example")
     add_creator(db, now, handle="ok", email="ok@mail.example")
     launch(db, smtp_settings, now)
-    report = send_initial_emails(
-        engine=db, settings=smtp_settings, campaign_slug="spring-glow", now=now, actor=ACTOR
-    )
+    report = send_first(db, smtp_settings, now)
     assert [o.creator for o in report.skipped] == ["instagram:two"]
     assert [r.rcpt_tos for r in handler.received] == [["ok@mail.example"]]

@@ -12,7 +12,8 @@ from creatorflow.platforms.base import PostMetrics
 from creatorflow.services.tracking import poll_claims as poll_store
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.models import Deliverable, Event, MetricSnapshot
-from tests.integration.tracking_seed import add_campaign, enroll
+from tests.support.builders import enroll
+from tests.support.campaigns import add_campaign
 
 ACTOR = "flow-run:1b7e4c2a"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, func, select
 
 from creatorflow.mail.inbox import InboxError, open_inbox
-from creatorflow.services.replies.mailbox import read_inbox
+from creatorflow.services.replies.mailbox import InboxReport, read_inbox
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import (
@@ -21,9 +22,9 @@ from creatorflow.storage.models import (
     OutreachMessage,
     Suppression,
 )
-from tests.inbound_mail import auto_reply, bounce, reply
 from tests.integration.dovecot import Dovecot, ImapFolder
-from tests.outreach_rows import seed_campaign, seed_contacted
+from tests.support.builders import contacted
+from tests.support.mail import auto_reply_from, bounce_of, reply, reply_from
 
 # Arrival dates as the server records them (Dovecot refuses INTERNALDATEs in the future).
 ARRIVED = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -32,6 +33,17 @@ ARRIVED = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 @pytest.fixture
 def imap_settings(settings: Settings, imap_folder: ImapFolder) -> Settings:
     return settings.model_copy(update={"inbox_url": SecretStr(imap_folder.url)})
+
+
+@pytest.fixture
+def engine(imap_settings: Settings) -> Engine:
+    return engine_for(imap_settings.database_url)
+
+
+@pytest.fixture
+def read(engine: Engine, imap_settings: Settings) -> Callable[[datetime], InboxReport]:
+    """One run of the inbox reader at the given moment."""
+    return lambda at: read_inbox(engine=engine, settings=imap_settings, now=at, actor="test")
 
 
 def _stage(engine: Engine, enrollment_id: int) -> str:
@@ -51,49 +63,26 @@ def _counts(engine: Engine) -> tuple[int, int, int]:
 
 
 def test_reply_auto_reply_and_bounce_are_classified_and_applied(
-    imap_settings: Settings, imap_folder: ImapFolder, now: datetime
+    engine: Engine, read: Callable[[datetime], InboxReport], imap_folder: ImapFolder, now: datetime
 ) -> None:
-    engine = engine_for(imap_settings.database_url)
-    campaign = seed_campaign(engine, now)
-    anna = seed_contacted(engine, campaign, handle="anna", email="anna@creator.example", now=now)
-    ben = seed_contacted(engine, campaign, handle="ben", email="ben@creator.example", now=now)
-    gone = seed_contacted(engine, campaign, handle="gone", email="gone@creator.example", now=now)
+    anna, ben, gone = contacted(engine, now, "anna", "ben", "gone")
+    marker = "Auto-Submitted: auto-replied"
+    imap_folder.append(auto_reply_from(ben, "<ooo-1@creator.example>", marker=marker), when=ARRIVED)
     imap_folder.append(
-        auto_reply(
-            sender="ben@creator.example",
-            in_reply_to=ben.message_ids["initial"],
-            message_id="<ooo-1@creator.example>",
-            marker="Auto-Submitted: auto-replied",
-        ),
-        when=ARRIVED,
+        reply_from(anna, "<reply-1@creator.example>"), when=ARRIVED + timedelta(minutes=5)
     )
     imap_folder.append(
-        reply(
-            sender="anna@creator.example",
-            in_reply_to=anna.message_ids["initial"],
-            message_id="<reply-1@creator.example>",
-        ),
-        when=ARRIVED + timedelta(minutes=5),
+        bounce_of(gone, "<dsn-1@mx.brand.example>"), when=ARRIVED + timedelta(minutes=10)
     )
-    imap_folder.append(
-        bounce(
-            recipient="gone@creator.example",
-            original_message_id=gone.message_ids["initial"],
-            message_id="<dsn-1@mx.brand.example>",
-        ),
-        when=ARRIVED + timedelta(minutes=10),
+    spam = reply(
+        sender="stranger@else.example",
+        in_reply_to=None,
+        message_id="<spam-1@else>",
+        subject="Partnership?",
     )
-    imap_folder.append(
-        reply(
-            sender="stranger@else.example",
-            in_reply_to=None,
-            message_id="<spam-1@else>",
-            subject="Partnership?",
-        ),
-        when=ARRIVED + timedelta(minutes=15),
-    )
+    imap_folder.append(spam, when=ARRIVED + timedelta(minutes=15))
 
-    report = read_inbox(engine=engine, settings=imap_settings, now=now, actor="test")
+    report = read(now)
 
     assert report.fetched == 4 and report.recorded == 4
     assert dict(report.counts) == {"auto_reply": 1, "reply": 1, "bounce": 1, "unrelated": 1}
@@ -127,31 +116,18 @@ def test_reply_auto_reply_and_bounce_are_classified_and_applied(
 
 
 def test_reading_the_inbox_again_changes_nothing(
-    imap_settings: Settings, imap_folder: ImapFolder, now: datetime
+    engine: Engine, read: Callable[[datetime], InboxReport], imap_folder: ImapFolder, now: datetime
 ) -> None:
-    engine = engine_for(imap_settings.database_url)
-    campaign = seed_campaign(engine, now)
-    anna = seed_contacted(engine, campaign, handle="anna", email="anna@creator.example", now=now)
-    imap_folder.append(
-        reply(
-            sender="anna@creator.example",
-            in_reply_to=anna.message_ids["initial"],
-            message_id="<reply-2@creator.example>",
-        ),
-        when=ARRIVED,
-    )
-    read_inbox(engine=engine, settings=imap_settings, now=now, actor="test")
+    [anna] = contacted(engine, now, "anna")
+    imap_folder.append(reply_from(anna, "<reply-2@creator.example>"), when=ARRIVED)
+    read(now)
     before = _counts(engine)
 
-    again = read_inbox(
-        engine=engine, settings=imap_settings, now=now + timedelta(hours=1), actor="test"
-    )
+    again = read(now + timedelta(hours=1))
     # forget the checkpoint: everything is fetched again, and still recorded once
     with session_scope(engine) as session:
         session.execute(sa.delete(InboxCheckpoint))
-    full = read_inbox(
-        engine=engine, settings=imap_settings, now=now + timedelta(hours=2), actor="test"
-    )
+    full = read(now + timedelta(hours=2))
 
     assert again.fetched == 0
     assert full.fetched == 1 and full.recorded == 0
@@ -159,19 +135,12 @@ def test_reading_the_inbox_again_changes_nothing(
 
 
 def test_new_uidvalidity_rereads_by_date_and_records_only_new_mail(
-    imap_settings: Settings, imap_folder: ImapFolder, now: datetime
+    engine: Engine, read: Callable[[datetime], InboxReport], imap_folder: ImapFolder, now: datetime
 ) -> None:
-    engine = engine_for(imap_settings.database_url)
-    campaign = seed_campaign(engine, now)
-    anna = seed_contacted(engine, campaign, handle="anna", email="anna@creator.example", now=now)
-    ben = seed_contacted(engine, campaign, handle="ben", email="ben@creator.example", now=now)
-    first = reply(
-        sender="anna@creator.example",
-        in_reply_to=anna.message_ids["initial"],
-        message_id="<reply-3@creator.example>",
-    )
+    anna, ben = contacted(engine, now, "anna", "ben")
+    first = reply_from(anna, "<reply-3@creator.example>")
     imap_folder.append(first, when=ARRIVED)
-    read_inbox(engine=engine, settings=imap_settings, now=now, actor="test")
+    read(now)
     with session_scope(engine) as session:
         old = session.scalars(select(InboxCheckpoint)).one()
         old_validity = old.uidvalidity
@@ -180,16 +149,9 @@ def test_new_uidvalidity_rereads_by_date_and_records_only_new_mail(
     imap_folder.recreate()  # e.g. the mailbox was restored or moved to another server
     imap_folder.append(first, when=ARRIVED)  # the same message, under a new UID scheme
     imap_folder.append(
-        reply(
-            sender="ben@creator.example",
-            in_reply_to=ben.message_ids["initial"],
-            message_id="<reply-4@creator.example>",
-        ),
-        when=ARRIVED + timedelta(hours=3),
+        reply_from(ben, "<reply-4@creator.example>"), when=ARRIVED + timedelta(hours=3)
     )
-    report = read_inbox(
-        engine=engine, settings=imap_settings, now=now + timedelta(hours=1), actor="test"
-    )
+    report = read(now + timedelta(hours=1))
 
     assert report.fetched == 2 and report.recorded == 1
     assert _stage(engine, ben.enrollment_id) == "replied"
@@ -200,65 +162,41 @@ def test_new_uidvalidity_rereads_by_date_and_records_only_new_mail(
 
 
 def test_message_moved_in_with_an_old_arrival_date_is_still_read(
-    imap_settings: Settings, imap_folder: ImapFolder, now: datetime
+    engine: Engine, read: Callable[[datetime], InboxReport], imap_folder: ImapFolder, now: datetime
 ) -> None:
-    engine = engine_for(imap_settings.database_url)
-    campaign = seed_campaign(engine, now)
-    anna = seed_contacted(engine, campaign, handle="anna", email="anna@creator.example", now=now)
+    [anna] = contacted(engine, now, "anna")
     imap_folder.append(
         reply(sender="x@else.example", in_reply_to=None, message_id="<noise@else>"), when=ARRIVED
     )
-    read_inbox(engine=engine, settings=imap_settings, now=now, actor="test")
+    read(now)
     # a reply rescued from the spam folder keeps its INTERNALDATE of a week earlier
     imap_folder.append(
-        reply(
-            sender="anna@creator.example",
-            in_reply_to=anna.message_ids["initial"],
-            message_id="<reply-5@creator.example>",
-        ),
-        when=ARRIVED - timedelta(days=7),
+        reply_from(anna, "<reply-5@creator.example>"), when=ARRIVED - timedelta(days=7)
     )
-    report = read_inbox(engine=engine, settings=imap_settings, now=now, actor="test")
+    report = read(now)
     assert report.fetched == 1
     assert _stage(engine, anna.enrollment_id) == "replied"
 
 
 def test_reply_matched_by_sender_when_threading_headers_are_gone(
-    imap_settings: Settings, imap_folder: ImapFolder, now: datetime
+    engine: Engine, read: Callable[[datetime], InboxReport], imap_folder: ImapFolder, now: datetime
 ) -> None:
-    engine = engine_for(imap_settings.database_url)
-    campaign = seed_campaign(engine, now)
-    anna = seed_contacted(engine, campaign, handle="anna", email="anna@creator.example", now=now)
+    [anna] = contacted(engine, now, "anna")
+    fresh = {"message_id": "<fresh@creator>", "subject": "About your email"}
     imap_folder.append(
-        reply(
-            sender="ANNA@creator.example",
-            in_reply_to=None,
-            message_id="<fresh@creator>",
-            subject="About your email",
-        ),
-        when=ARRIVED,
+        reply(sender="ANNA@creator.example", in_reply_to=None, **fresh), when=ARRIVED
     )
-    read_inbox(engine=engine, settings=imap_settings, now=now, actor="test")
+    read(now)
     assert _stage(engine, anna.enrollment_id) == "replied"
 
 
 def test_opt_out_by_mail_suppresses_and_opts_out(
-    imap_settings: Settings, imap_folder: ImapFolder, now: datetime
+    engine: Engine, read: Callable[[datetime], InboxReport], imap_folder: ImapFolder, now: datetime
 ) -> None:
-    engine = engine_for(imap_settings.database_url)
-    campaign = seed_campaign(engine, now)
-    anna = seed_contacted(engine, campaign, handle="anna", email="anna@creator.example", now=now)
-    imap_folder.append(
-        reply(
-            sender="anna@creator.example",
-            in_reply_to=anna.message_ids["initial"],
-            message_id="<unsub@creator>",
-            subject="unsubscribe",
-            body="\n",
-        ),
-        when=ARRIVED,
-    )
-    report = read_inbox(engine=engine, settings=imap_settings, now=now, actor="test")
+    [anna] = contacted(engine, now, "anna")
+    unsubscribe = reply_from(anna, "<unsub@creator>", subject="unsubscribe", body="\n")
+    imap_folder.append(unsubscribe, when=ARRIVED)
+    report = read(now)
     assert report.counts["unsubscribe"] == 1
     assert _stage(engine, anna.enrollment_id) == "opted_out"
     with session_scope(engine) as session:
@@ -277,26 +215,20 @@ def test_wrong_imap_password_is_a_clear_error_without_the_password(
 
 
 def test_reply_received_before_the_follow_up_day_stops_the_follow_up(
-    imap_settings: Settings, imap_folder: ImapFolder, now: datetime
+    engine: Engine,
+    read: Callable[[datetime], InboxReport],
+    imap_settings: Settings,
+    imap_folder: ImapFolder,
+    now: datetime,
 ) -> None:
     from creatorflow.services.outreach.follow_ups import send_follow_ups
 
-    engine = engine_for(imap_settings.database_url)
-    campaign = seed_campaign(engine, now)  # first emails went out a day before `now`
-    anna = seed_contacted(engine, campaign, handle="anna", email="anna@creator.example", now=now)
-    ben = seed_contacted(engine, campaign, handle="ben", email="ben@creator.example", now=now)
-    imap_folder.append(
-        reply(
-            sender="anna@creator.example",
-            in_reply_to=anna.message_ids["initial"],
-            message_id="<reply-6@creator.example>",
-        ),
-        when=ARRIVED,
-    )
+    anna, ben = contacted(engine, now, "anna", "ben")  # first emails went out a day before `now`
+    imap_folder.append(reply_from(anna, "<reply-6@creator.example>"), when=ARRIVED)
     follow_up_day = now + timedelta(days=2, hours=6)  # day 3 after the first email, 10:00 in NY
 
     # what the track-campaigns flow does: read the inbox, then send what is due
-    read_inbox(engine=engine, settings=imap_settings, now=follow_up_day, actor="test")
+    read(follow_up_day)
     report = send_follow_ups(
         engine=engine,
         settings=imap_settings,
@@ -315,7 +247,7 @@ def test_reply_received_before_the_follow_up_day_stops_the_follow_up(
 
 def test_unreachable_imap_server_is_a_temporary_error() -> None:
     from creatorflow.mail.inbox import InboxUnavailable
-    from tests.integration.dovecot import free_port
+    from tests.support.servers import free_port
 
     with pytest.raises(InboxUnavailable, match="cannot reach"):
         open_inbox(f"imap://u:p@127.0.0.1:{free_port()}", timeout=5).read(None)
@@ -325,16 +257,8 @@ def test_imaps_reads_with_the_configured_ca_and_refuses_an_unknown_certificate(
     settings: Settings, dovecot_server: Dovecot, imap_folder: ImapFolder, now: datetime
 ) -> None:
     engine = engine_for(settings.database_url)
-    campaign = seed_campaign(engine, now)
-    anna = seed_contacted(engine, campaign, handle="anna", email="anna@creator.example", now=now)
-    imap_folder.append(
-        reply(
-            sender="anna@creator.example",
-            in_reply_to=anna.message_ids["initial"],
-            message_id="<tls-reply@creator>",
-        ),
-        when=ARRIVED,
-    )
+    [anna] = contacted(engine, now, "anna")
+    imap_folder.append(reply_from(anna, "<tls-reply@creator>"), when=ARRIVED)
     url = f"{dovecot_server.tls_url}/{imap_folder.name}"
     with pytest.raises(InboxError, match="TLS"):
         open_inbox(url, timeout=10).read(None)

@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from creatorflow.services.replies.mailbox import read_inbox
+from creatorflow.services.replies.mailbox import InboxReport, read_inbox
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import Enrollment, Event, InboundMessage, InboxCheckpoint
-from tests.inbound_mail import auto_reply, bounce, reply
-from tests.outreach_rows import seed_campaign, seed_contacted
+from tests.support.builders import contact, contacted
+from tests.support.campaigns import register_example
+from tests.support.concurrency import run_together
+from tests.support.mail import auto_reply_from, bounce_of, reply_from
 
 
 def _inbox(settings: Settings) -> mailbox.Maildir:
@@ -28,43 +30,18 @@ def test_maildir_replies_and_bounces_are_applied_once(
     settings = settings.model_copy(update={"database_url": db_url})  # SQLite and PostgreSQL
     engine = engine_for(settings.database_url)
     request.addfinalizer(engine.dispose)  # engine_for's cache may drop it: close its pool now
-    campaign = seed_campaign(engine, now)
-    anna = seed_contacted(engine, campaign, handle="anna", email="anna@creator.example", now=now)
-    ben = seed_contacted(
-        engine,
-        campaign,
-        handle="ben",
-        email="ben@creator.example",
-        now=now,
-        steps=("initial", "follow_up_1"),
-    )
+    campaign = register_example(engine, now)
+    anna = contact(engine, campaign, handle="anna", now=now)
+    ben = contact(engine, campaign, handle="ben", now=now, steps=("initial", "follow_up_1"))
     box = _inbox(settings)
-    box.add(
-        reply(
-            sender="anna@creator.example",
-            in_reply_to=anna.message_ids["initial"],
-            message_id="<m-reply@creator>",
-        )
-    )
+    box.add(reply_from(anna, "<m-reply@creator>"))
     # the bounce of ben's follow-up, already moved to cur/ by a mail client
     seen = mailbox.MaildirMessage(
-        bounce(
-            recipient="ben@creator.example",
-            original_message_id=ben.message_ids["follow_up_1"],
-            message_id="<m-dsn@mx>",
-            returned="message",
-        )
+        bounce_of(ben, "<m-dsn@mx>", step="follow_up_1", returned="message")
     )
     seen.set_subdir("cur")
     box.add(seen)
-    box.add(
-        auto_reply(
-            sender="anna@creator.example",
-            in_reply_to=anna.message_ids["initial"],
-            message_id="<m-ooo@creator>",
-            marker="X-Autoreply: yes",
-        )
-    )
+    box.add(auto_reply_from(anna, "<m-ooo@creator>", marker="X-Autoreply: yes"))
 
     first = read_inbox(engine=engine, settings=settings, now=now, actor="test")
     with session_scope(engine) as session:
@@ -92,46 +69,21 @@ def test_missing_maildir_is_an_empty_inbox(settings: Settings, now: datetime) ->
 def test_overlapping_reads_on_postgresql_apply_each_message_once(
     settings: Settings, postgres_url: str, now: datetime, request: pytest.FixtureRequest
 ) -> None:
-    import threading
-
     settings = settings.model_copy(update={"database_url": postgres_url})
     engine = engine_for(postgres_url)
     request.addfinalizer(engine.dispose)
-    campaign = seed_campaign(engine, now)
     box = _inbox(settings)
-    people = [
-        seed_contacted(engine, campaign, handle=f"c{i}", email=f"c{i}@creator.example", now=now)
-        for i in range(12)
-    ]
+    people = contacted(engine, now, *(f"c{i}" for i in range(12)))
     for i, person in enumerate(people):
         if i % 3 == 0:
-            raw = bounce(
-                recipient=person.email,
-                original_message_id=person.message_ids["initial"],
-                message_id=f"<dsn-{i}@mx>",
-            )
+            box.add(bounce_of(person, f"<dsn-{i}@mx>"))
         else:
-            raw = reply(
-                sender=person.email,
-                in_reply_to=person.message_ids["initial"],
-                message_id=f"<r-{i}@creator>",
-            )
-        box.add(raw)
-    start = threading.Barrier(2)
-    errors: list[BaseException] = []
+            box.add(reply_from(person, f"<r-{i}@creator>"))
 
-    def run() -> None:
-        try:
-            start.wait(timeout=10)
-            read_inbox(engine=engine, settings=settings, now=now, actor="test")
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+    def read() -> InboxReport:
+        return read_inbox(engine=engine, settings=settings, now=now, actor="test")
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    _, errors = run_together([read, read], timeout=60)
 
     assert errors == []
     with session_scope(engine) as session:

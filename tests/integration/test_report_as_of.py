@@ -11,34 +11,34 @@ from decimal import Decimal
 
 from sqlalchemy import Engine
 
-from creatorflow.domain.model import Platform, Provenance, Stage
+from creatorflow.domain.lifecycle import Cause
+from creatorflow.domain.model import Platform, Provenance
 from creatorflow.platforms.base import Post, PostMetrics
 from creatorflow.services.replies.answers import respond
-from creatorflow.services.replies.opt_outs import change_stage
 from creatorflow.services.reporting.figures import compute_figures
 from creatorflow.services.reporting.reports import build_report
 from creatorflow.services.tracking.deliverables import record_deliverable
 from creatorflow.settings import Settings
 from creatorflow.storage.campaigns import get_campaign
 from creatorflow.storage.db import session_scope
+from creatorflow.storage.enrollments import move_stages
 from creatorflow.storage.models import Enrollment, MetricSnapshot
-from tests.integration.report_world import AS_OF, World, at, build_world
 from tests.integration.test_report_figures import PRICES
+from tests.support.worlds import AS_OF, ReportWorld, at, build_report_world
 
 T1 = AS_OF
 T2 = at(3, 9)
 
 
-def _move_on(engine: Engine, settings: Settings, world: World) -> None:
+def _move_on(engine: Engine, settings: Settings, world: ReportWorld) -> None:
     """After T1: gus is contacted, eve replies and accepts for 120, dee posts."""
     e = world.enrollments
     with session_scope(engine) as s:
-        for key, stage, moment in (
-            ("gus", Stage.CONTACTED, at(3, 2)),
-            ("eve", Stage.REPLIED, at(3, 3)),
+        for key, cause, moment in (
+            ("gus", Cause.FIRST_EMAIL_SENT, at(3, 2)),
+            ("eve", Cause.REPLY, at(3, 3)),
         ):
-            enrollment = s.get_one(Enrollment, e[key])
-            change_stage(s, enrollment, stage, now=moment, actor="test", reason="moved on")
+            move_stages(s, [e[key]], cause=cause, now=moment, actor="test", reason="moved on")
     respond(
         engine=engine,
         settings=settings,
@@ -89,7 +89,7 @@ def test_a_report_as_of_t1_is_unchanged_after_the_campaign_moves_on(
     engine: Engine, db_url: str, settings: Settings
 ) -> None:
     settings = settings.model_copy(update={"database_url": db_url})
-    world = build_world(engine)
+    world = build_report_world(engine)
     before = build_report(engine=engine, settings=settings, slug="spring-glow", as_of=T1)
     assert before.figures.funnel == {
         "shortlisted": 7,
@@ -128,7 +128,7 @@ def test_a_report_as_of_t1_is_unchanged_after_the_campaign_moves_on(
 
 def test_stages_before_the_world_moved_come_from_the_event_log(engine: Engine) -> None:
     """On 02-03 everyone but gus (shortlisted) and hal (removed on 02-01) was only contacted."""
-    build_world(engine)
+    build_report_world(engine)
     report = compute_figures(
         engine=engine, campaign=get_campaign(engine, "spring-glow"), as_of=at(2, 3), prices=PRICES
     )

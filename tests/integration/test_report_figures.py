@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +18,7 @@ from creatorflow.services.reporting.figures import (
 from creatorflow.services.reporting.prices import load_price_table
 from creatorflow.settings import PROJECT_ROOT
 from creatorflow.storage.campaigns import get_campaign
-from tests.integration.report_world import AS_OF, add_bulk_creators, at, build_world
+from tests.support.worlds import AS_OF, add_bulk_creators, at, build_report_world
 
 PRICES = load_price_table(PROJECT_ROOT / "config", "emv-2026-01")
 
@@ -32,7 +34,7 @@ def by_name(groups: tuple[tuple[str, Figures], ...]) -> dict[str, Figures]:
 
 
 def test_overall_figures_match_hand_computed_values(engine: Engine) -> None:
-    build_world(engine)
+    build_report_world(engine)
     report = figures_for(engine)
     f = report.overall
     i = f.inputs
@@ -83,7 +85,7 @@ def test_overall_figures_match_hand_computed_values(engine: Engine) -> None:
 
 
 def test_tier_table_puts_er_cpe_cpv_leads_and_cost_per_lead_side_by_side(engine: Engine) -> None:
-    build_world(engine)
+    build_report_world(engine)
     tiers = by_name(figures_for(engine).tiers)
     assert list(tiers) == ["nano", "micro", "mid"]
     nano, micro, mid = tiers["nano"], tiers["micro"], tiers["mid"]
@@ -108,7 +110,7 @@ def test_tier_table_puts_er_cpe_cpv_leads_and_cost_per_lead_side_by_side(engine:
 
 
 def test_platform_creator_and_provenance_splits(engine: Engine) -> None:
-    world = build_world(engine)
+    world = build_report_world(engine)
     report = figures_for(engine)
     platforms = by_name(report.platforms)
     assert list(platforms) == ["instagram", "tiktok", "youtube"]
@@ -140,7 +142,7 @@ def test_platform_creator_and_provenance_splits(engine: Engine) -> None:
 
 
 def test_timeline_carries_each_post_forward_per_tier(engine: Engine) -> None:
-    world = build_world(engine)
+    world = build_report_world(engine)
     timeline = compute_timeline(engine=engine, campaign_id=world.campaign_id, as_of=AS_OF)
     days = [d.isoformat() for d in timeline.days]
     # 02-21 had only the snapshot with every count hidden: no known engagement, no point;
@@ -152,7 +154,7 @@ def test_timeline_carries_each_post_forward_per_tier(engine: Engine) -> None:
 
 
 def test_a_report_as_of_an_earlier_moment_sees_only_what_was_known_then(engine: Engine) -> None:
-    build_world(engine)
+    build_report_world(engine)
     report = compute_figures(
         engine=engine, campaign=get_campaign(engine, "spring-glow"), as_of=at(2, 17), prices=PRICES
     )
@@ -160,25 +162,27 @@ def test_a_report_as_of_an_earlier_moment_sees_only_what_was_known_then(engine: 
     assert report.overall.inputs.leads == 0
 
 
-def _count_queries(engine: Engine, run: Any) -> int:
-    count = 0
+@contextmanager
+def _statements(engine: Engine) -> Iterator[list[str]]:
+    """Every SQL statement ``engine`` runs inside the block."""
+    seen: list[str] = []
 
-    def before(*_args: Any) -> None:
-        nonlocal count
-        count += 1
+    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append(statement)
 
-    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "before_cursor_execute", record)
     try:
-        run()
+        yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", before)
-    return count
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_the_number_of_queries_does_not_grow_with_creators(engine: Engine) -> None:
-    world = build_world(engine)
-    small = _count_queries(engine, lambda: figures_for(engine))
+    world = build_report_world(engine)
+    with _statements(engine) as small:
+        figures_for(engine)
     add_bulk_creators(engine, campaign_id=world.campaign_id, count=40)
-    large = _count_queries(engine, lambda: figures_for(engine))
+    with _statements(engine) as large:
+        figures_for(engine)
     assert len(figures_for(engine).creators) == 47
-    assert small == large
+    assert len(small) == len(large)

@@ -19,8 +19,9 @@ from creatorflow.services.reporting.reports import build_report, send_report, wr
 from creatorflow.settings import Settings
 from creatorflow.storage.db import make_engine, session_scope
 from creatorflow.storage.models import Event, Report
-from tests.integration.report_world import AS_OF, HOSTILE, at, build_world
-from tests.integration.smtpd import RecordingHandler, free_port, start_smtpd
+from tests.integration.smtpd import RecordingHandler, start_smtpd
+from tests.support.servers import free_port
+from tests.support.worlds import AS_OF, HOSTILE, at, build_report_world
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -28,7 +29,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 @pytest.fixture
 def world_engine(settings: Settings) -> Iterator[Engine]:
     engine = make_engine(settings.database_url)  # not the cached one: disposed after the test
-    build_world(engine, recipients=["marketing@lumen.example", "cmo@lumen.example"])
+    build_report_world(engine, recipients=["marketing@lumen.example", "cmo@lumen.example"])
     yield engine
     engine.dispose()
 
@@ -181,7 +182,7 @@ def test_report_email_goes_out_once_per_period_even_when_sent_twice(
 def test_one_report_per_period_on_sqlite_and_postgresql(db_url: str, settings: Settings) -> None:
     engine = make_engine(db_url)
     try:
-        build_world(engine)
+        build_report_world(engine)
         outcomes = [
             send_report(
                 engine=engine,

@@ -16,12 +16,13 @@ import pytest
 from sqlalchemy import Engine, select
 
 from creatorflow.errors import InputError, NotFoundError, TransitionError
-from creatorflow.services.replies.answers import respond, send_pending_briefs
+from creatorflow.services.replies.answers import ResponseResult, respond, send_pending_briefs
 from creatorflow.settings import Settings
 from creatorflow.storage.campaigns import StoredCampaign
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import Enrollment, Event, OutreachMessage
-from tests.outreach_rows import seed_campaign, seed_contacted
+from tests.support.builders import contact
+from tests.support.campaigns import register_example
 
 # 15:00 UTC on a Monday is 10:00 in New York: inside the example campaign's send window.
 IN_WINDOW = timedelta(hours=6)
@@ -45,43 +46,40 @@ def _text(msg: EmailMessage) -> str:
 
 
 @pytest.fixture
-def world(settings: Settings, now: datetime) -> tuple[Engine, StoredCampaign]:
+def registered(settings: Settings, now: datetime) -> tuple[Engine, StoredCampaign]:
+    """The example campaign, registered; tests contact the creators they need."""
     engine = engine_for(settings.database_url)
-    campaign = seed_campaign(engine, now)
+    campaign = register_example(engine, now)
     return engine, campaign
 
 
+def answer(
+    engine: Engine,
+    settings: Settings,
+    handle: str,
+    *,
+    at: datetime,
+    accepted: bool = True,
+    fee: Decimal | None = None,
+) -> ResponseResult:
+    """The operator records instagram:``handle``'s answer in spring-glow at ``at``."""
+    where = {"campaign_slug": "spring-glow", "platform": "instagram", "handle": handle}
+    return respond(
+        engine=engine, settings=settings, accepted=accepted, fee=fee, now=at, actor="test", **where
+    )
+
+
 def test_accepting_sends_exactly_one_brief_with_link_code_and_due_date(
-    settings: Settings, now: datetime, world: tuple[Engine, StoredCampaign]
+    settings: Settings, now: datetime, registered: tuple[Engine, StoredCampaign]
 ) -> None:
-    engine, campaign = world
-    anna = seed_contacted(
+    engine, campaign = registered
+    anna = contact(
         engine, campaign, handle="anna.glow", email="anna@creator.example", now=now, stage="replied"
     )
     at = now + IN_WINDOW
 
-    result = respond(
-        engine=engine,
-        settings=settings,
-        campaign_slug="spring-glow",
-        platform="instagram",
-        handle="@Anna.Glow",
-        accepted=True,
-        fee=Decimal("450"),
-        now=at,
-        actor="test",
-    )
-    again = respond(
-        engine=engine,
-        settings=settings,
-        campaign_slug="spring-glow",
-        platform="instagram",
-        handle="anna.glow",
-        accepted=True,
-        fee=None,
-        now=at + timedelta(minutes=5),
-        actor="test",
-    )
+    result = answer(engine, settings, "@Anna.Glow", at=at, fee=Decimal("450"))
+    again = answer(engine, settings, "anna.glow", at=at + timedelta(minutes=5))
 
     assert result.changed and result.brief == "sent"
     assert not again.changed and again.brief is not None and again.brief.startswith("skipped")
@@ -124,42 +122,22 @@ def test_accepting_sends_exactly_one_brief_with_link_code_and_due_date(
 
 
 def test_accepting_without_a_fee_takes_the_offer(
-    settings: Settings, now: datetime, world: tuple[Engine, StoredCampaign]
+    settings: Settings, now: datetime, registered: tuple[Engine, StoredCampaign]
 ) -> None:
-    engine, campaign = world
-    seed_contacted(engine, campaign, handle="ben", email="ben@creator.example", now=now)
-    result = respond(
-        engine=engine,
-        settings=settings,
-        campaign_slug="spring-glow",
-        platform="instagram",
-        handle="ben",
-        accepted=True,
-        fee=None,
-        now=now + IN_WINDOW,
-        actor="test",
-    )
+    engine, campaign = registered
+    contact(engine, campaign, handle="ben", now=now)
+    result = answer(engine, settings, "ben", at=now + IN_WINDOW)
     assert result.fee == Decimal("400")
     assert "400 USD" in _text(_outbox(settings)[0])
 
 
 def test_brief_held_back_by_the_send_window_goes_out_with_pending_briefs(
-    settings: Settings, now: datetime, world: tuple[Engine, StoredCampaign]
+    settings: Settings, now: datetime, registered: tuple[Engine, StoredCampaign]
 ) -> None:
-    engine, campaign = world
-    seed_contacted(engine, campaign, handle="cara", email="cara@creator.example", now=now)
+    engine, campaign = registered
+    contact(engine, campaign, handle="cara", now=now)
     night = now  # 04:00 in New York
-    result = respond(
-        engine=engine,
-        settings=settings,
-        campaign_slug="spring-glow",
-        platform="instagram",
-        handle="cara",
-        accepted=True,
-        fee=None,
-        now=night,
-        actor="test",
-    )
+    result = answer(engine, settings, "cara", at=night)
     assert result.stage == "accepted" and result.brief is not None
     assert result.brief.startswith("skipped") and _outbox(settings) == []
 
@@ -171,32 +149,12 @@ def test_brief_held_back_by_the_send_window_goes_out_with_pending_briefs(
 
 
 def test_declining_ends_the_sequence_and_repeating_it_changes_nothing(
-    settings: Settings, now: datetime, world: tuple[Engine, StoredCampaign]
+    settings: Settings, now: datetime, registered: tuple[Engine, StoredCampaign]
 ) -> None:
-    engine, campaign = world
-    dan = seed_contacted(engine, campaign, handle="dan", email="dan@creator.example", now=now)
-    first = respond(
-        engine=engine,
-        settings=settings,
-        campaign_slug="spring-glow",
-        platform="instagram",
-        handle="dan",
-        accepted=False,
-        fee=None,
-        now=now,
-        actor="test",
-    )
-    second = respond(
-        engine=engine,
-        settings=settings,
-        campaign_slug="spring-glow",
-        platform="instagram",
-        handle="dan",
-        accepted=False,
-        fee=None,
-        now=now,
-        actor="test",
-    )
+    engine, campaign = registered
+    dan = contact(engine, campaign, handle="dan", now=now)
+    first = answer(engine, settings, "dan", at=now, accepted=False)
+    second = answer(engine, settings, "dan", at=now, accepted=False)
     assert (first.stage, first.changed) == ("declined", True)
     assert (second.stage, second.changed) == ("declined", False)
     with session_scope(engine) as session:
@@ -212,26 +170,14 @@ def test_declining_ends_the_sequence_and_repeating_it_changes_nothing(
 def test_impossible_acceptances_are_refused_and_change_nothing(
     settings: Settings,
     now: datetime,
-    world: tuple[Engine, StoredCampaign],
+    registered: tuple[Engine, StoredCampaign],
     stage: str,
     message: str,
 ) -> None:
-    engine, campaign = world
-    eve = seed_contacted(
-        engine, campaign, handle="eve", email="eve@creator.example", now=now, stage=stage
-    )
+    engine, campaign = registered
+    eve = contact(engine, campaign, handle="eve", now=now, stage=stage)
     with pytest.raises(TransitionError, match=message) as caught:
-        respond(
-            engine=engine,
-            settings=settings,
-            campaign_slug="spring-glow",
-            platform="instagram",
-            handle="eve",
-            accepted=True,
-            fee=None,
-            now=now + IN_WINDOW,
-            actor="test",
-        )
+        answer(engine, settings, "eve", at=now + IN_WINDOW)
     assert "instagram:eve" in str(caught.value) and "spring-glow" in str(caught.value)
     with session_scope(engine) as session:
         row = session.get(Enrollment, eve.enrollment_id)
@@ -240,12 +186,12 @@ def test_impossible_acceptances_are_refused_and_change_nothing(
 
 
 def test_suppressed_address_cannot_accept(
-    settings: Settings, now: datetime, world: tuple[Engine, StoredCampaign]
+    settings: Settings, now: datetime, registered: tuple[Engine, StoredCampaign]
 ) -> None:
     from creatorflow.services.outreach.suppression import suppress
 
-    engine, campaign = world
-    seed_contacted(engine, campaign, handle="fay", email="fay@creator.example", now=now)
+    engine, campaign = registered
+    contact(engine, campaign, handle="fay", now=now)
     suppress(
         engine=engine,
         email="FAY@creator.example",
@@ -255,24 +201,14 @@ def test_suppressed_address_cannot_accept(
         actor="test",
     )
     with pytest.raises(TransitionError, match="suppression list"):
-        respond(
-            engine=engine,
-            settings=settings,
-            campaign_slug="spring-glow",
-            platform="instagram",
-            handle="fay",
-            accepted=True,
-            fee=None,
-            now=now + IN_WINDOW,
-            actor="test",
-        )
+        answer(engine, settings, "fay", at=now + IN_WINDOW)
 
 
 def test_unknown_campaign_creator_or_enrollment_are_refused(
-    settings: Settings, now: datetime, world: tuple[Engine, StoredCampaign]
+    settings: Settings, now: datetime, registered: tuple[Engine, StoredCampaign]
 ) -> None:
-    engine, campaign = world
-    seed_contacted(engine, campaign, handle="gus", email="gus@creator.example", now=now)
+    engine, campaign = registered
+    contact(engine, campaign, handle="gus", now=now)
     kwargs = dict(engine=engine, settings=settings, accepted=True, fee=None, now=now, actor="test")
     with pytest.raises(NotFoundError, match="no campaign 'autumn'"):
         respond(campaign_slug="autumn", platform="instagram", handle="gus", **kwargs)
@@ -283,72 +219,42 @@ def test_unknown_campaign_creator_or_enrollment_are_refused(
 
 
 def test_creator_in_another_campaign_only_is_refused(
-    settings: Settings, now: datetime, world: tuple[Engine, StoredCampaign]
+    settings: Settings, now: datetime, registered: tuple[Engine, StoredCampaign]
 ) -> None:
     from creatorflow.storage.campaigns import register_campaign
 
-    engine, campaign = world
+    engine, campaign = registered
     other = register_campaign(
         engine=engine,
         spec=campaign.spec.model_copy(update={"slug": "autumn"}),
         now=now,
         actor="test",
     )
-    seed_contacted(engine, other, handle="hal", email="hal@creator.example", now=now)
+    contact(engine, other, handle="hal", now=now)
     with pytest.raises(NotFoundError, match="instagram:hal is not in campaign spring-glow"):
-        respond(
-            engine=engine,
-            settings=settings,
-            campaign_slug="spring-glow",
-            platform="instagram",
-            handle="hal",
-            accepted=True,
-            fee=None,
-            now=now,
-            actor="test",
-        )
+        answer(engine, settings, "hal", at=now)
 
 
 def test_changing_the_fee_of_an_accepted_creator_is_refused(
-    settings: Settings, now: datetime, world: tuple[Engine, StoredCampaign]
+    settings: Settings, now: datetime, registered: tuple[Engine, StoredCampaign]
 ) -> None:
-    engine, campaign = world
-    seed_contacted(engine, campaign, handle="ivy", email="ivy@creator.example", now=now)
-    args = dict(
-        engine=engine,
-        settings=settings,
-        campaign_slug="spring-glow",
-        platform="instagram",
-        handle="ivy",
-        accepted=True,
-        now=now + IN_WINDOW,
-        actor="test",
-    )
-    respond(fee=Decimal("300"), **args)
+    engine, campaign = registered
+    contact(engine, campaign, handle="ivy", now=now)
+    answer(engine, settings, "ivy", at=now + IN_WINDOW, fee=Decimal("300"))
     with pytest.raises(TransitionError, match="already accepted with fee 300"):
-        respond(fee=Decimal("350"), **args)
+        answer(engine, settings, "ivy", at=now + IN_WINDOW, fee=Decimal("350"))
 
 
 def test_accepting_without_a_sender_configured_changes_nothing(
-    settings: Settings, now: datetime, world: tuple[Engine, StoredCampaign]
+    settings: Settings, now: datetime, registered: tuple[Engine, StoredCampaign]
 ) -> None:
     from creatorflow.settings import SettingsError
 
-    engine, campaign = world
-    joe = seed_contacted(engine, campaign, handle="joe", email="joe@creator.example", now=now)
+    engine, campaign = registered
+    joe = contact(engine, campaign, handle="joe", now=now)
     unconfigured = settings.model_copy(update={"sender": None})
     with pytest.raises(SettingsError, match="CREATORFLOW_SENDER"):
-        respond(
-            engine=engine,
-            settings=unconfigured,
-            campaign_slug="spring-glow",
-            platform="instagram",
-            handle="joe",
-            accepted=True,
-            fee=None,
-            now=now + IN_WINDOW,
-            actor="test",
-        )
+        answer(engine, unconfigured, "joe", at=now + IN_WINDOW)
     with session_scope(engine) as session:
         row = session.get(Enrollment, joe.enrollment_id)
         assert row is not None and row.stage == "contacted" and row.accepted_at is None

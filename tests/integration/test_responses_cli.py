@@ -2,48 +2,26 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import datetime
 
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import Enrollment
-from tests.outreach_rows import seed_campaign, seed_contacted
-
-
-def _run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "CREATORFLOW_DATABASE_URL": settings.database_url,
-        "CREATORFLOW_MAIL_URL": settings.mail_url.get_secret_value(),
-        "CREATORFLOW_SENDER": settings.sender or "",
-        "CREATORFLOW_POSTAL_ADDRESS": settings.postal_address or "",
-        "DO_NOT_TRACK": "1",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "creatorflow.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.support.builders import contact
+from tests.support.campaigns import register_example
+from tests.support.environment import run_cli
 
 
 def test_respond_accepts_declines_and_refuses_with_one_line(
     settings: Settings, now: datetime
 ) -> None:
     engine = engine_for(settings.database_url)
-    campaign = seed_campaign(engine, now)
-    anna = seed_contacted(engine, campaign, handle="anna", email="anna@creator.example", now=now)
-    seed_contacted(
-        engine, campaign, handle="ben", email="ben@creator.example", now=now, stage="opted_out"
-    )
+    campaign = register_example(engine, now)
+    anna = contact(engine, campaign, handle="anna", now=now)
+    contact(engine, campaign, handle="ben", now=now, stage="opted_out")
     in_window = "2027-03-01T15:00:00+00:00"
 
-    accepted = _run(
+    accepted = run_cli(
         settings,
         "campaign",
         "respond",
@@ -55,7 +33,7 @@ def test_respond_accepts_declines_and_refuses_with_one_line(
         "--as-of",
         in_window,
     )
-    refused = _run(
+    refused = run_cli(
         settings,
         "campaign",
         "respond",
@@ -65,7 +43,7 @@ def test_respond_accepts_declines_and_refuses_with_one_line(
         "--as-of",
         in_window,
     )
-    neither = _run(settings, "campaign", "respond", "spring-glow", "instagram:anna")
+    neither = run_cli(settings, "campaign", "respond", "spring-glow", "instagram:anna")
 
     assert accepted.returncode == 0, accepted.stderr
     assert "instagram:anna in spring-glow: accepted" in accepted.stdout

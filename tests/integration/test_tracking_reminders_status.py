@@ -8,13 +8,19 @@ import pytest
 from sqlalchemy import select
 
 from creatorflow.domain.model import Platform
-from creatorflow.services.tracking.campaign_terms import load_tracked
-from creatorflow.services.tracking.reminders import plan_reminders, reminder_step, send_reminders
+from creatorflow.services.tracking.reminders import (
+    ReminderReport,
+    plan_reminders,
+    reminder_step,
+    send_reminders,
+)
 from creatorflow.services.tracking.status import campaign_status
 from creatorflow.settings import Settings
+from creatorflow.storage.campaigns import load_campaign
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import OutreachMessage
-from tests.integration.tracking_seed import add_campaign, enroll
+from tests.support.builders import enroll
+from tests.support.campaigns import add_campaign
 
 
 def test_only_the_reminder_closest_to_now_applies() -> None:
@@ -35,46 +41,29 @@ def test_reminders_go_out_once_and_never_after_the_post_arrived(
 ) -> None:
     engine = engine_for(settings.database_url)
     campaign = add_campaign(engine, now=now)
-    waiting = enroll(
-        engine,
-        campaign,
-        (Platform.YOUTUBE, "late", None),
-        now=now,
-        due_in=timedelta(days=2),
-    )
-    enroll(
-        engine,
-        campaign,
-        (Platform.YOUTUBE, "done", None),
-        now=now,
-        stage="posted",
-        due_in=timedelta(days=2),
-    )
+    soon = {"now": now, "due_in": timedelta(days=2)}
+    waiting = enroll(engine, campaign, (Platform.YOUTUBE, "late", None), **soon)
+    enroll(engine, campaign, (Platform.YOUTUBE, "done", None), stage="posted", **soon)
     enroll(engine, campaign, (Platform.YOUTUBE, "early", None), now=now, due_in=timedelta(days=10))
 
-    first = send_reminders(
-        engine=engine, settings=settings, campaign_slug="spring-glow", now=now, actor="test"
-    )
-    again = send_reminders(
-        engine=engine,
-        settings=settings,
-        campaign_slug="spring-glow",
-        now=now + timedelta(hours=1),
-        actor="test",
-    )
-    overdue_at = now + timedelta(days=3, hours=2)  # inside the default send window
-    late = send_reminders(
-        engine=engine, settings=settings, campaign_slug="spring-glow", now=overdue_at, actor="test"
-    )
+    def remind(at: datetime) -> ReminderReport:
+        return send_reminders(
+            engine=engine, settings=settings, campaign_slug="spring-glow", now=at, actor="test"
+        )
 
-    assert (first["planned"], first["sent"]) == (1, 1)
-    assert again.get("sent", 0) == 0
-    assert late["sent"] == 1
+    first = remind(now)
+    again = remind(now + timedelta(hours=1))
+    overdue_at = now + timedelta(days=3, hours=2)  # inside the default send window
+    late = remind(overdue_at)
+
+    assert (first.counts()["planned"], first.counts()["sent"]) == (1, 1)
+    assert again.counts().get("sent", 0) == 0
+    assert late.counts()["sent"] == 1
     with session_scope(engine) as session:
         rows = session.execute(
             select(OutreachMessage.enrollment_id, OutreachMessage.step, OutreachMessage.status)
         ).all()
-        campaign_view = load_tracked(session, "spring-glow")[0]
+        campaign_view = load_campaign(session, "spring-glow")
     assert sorted(rows) == [
         (waiting, "reminder_before_3", "sent"),
         (waiting, "reminder_overdue_1", "sent"),
@@ -165,13 +154,13 @@ def test_reminder_creator_names_are_one_line_whatever_the_stored_name(
     from creatorflow.storage.models import Creator, Enrollment
 
     engine = engine_for(settings.database_url)
-    campaign = add_campaign(engine, now=now)
+    late = (Platform.YOUTUBE, "late", None)
     enrollment_id = enroll(
-        engine, campaign, (Platform.YOUTUBE, "late", None), now=now, due_in=timedelta(days=2)
+        engine, add_campaign(engine, now=now), late, now=now, due_in=timedelta(days=2)
     )
     with session_scope(engine) as session:
         creator_id = session.get(Enrollment, enrollment_id).creator_id  # type: ignore[union-attr]
         session.get(Creator, creator_id).name = "Eve\nBcc: x@else.example"  # type: ignore[union-attr]
-        campaign_view = load_tracked(session, "spring-glow")[0]
+        campaign_view = load_campaign(session, "spring-glow")
     [planned] = plan_reminders(engine=engine, campaign=campaign_view, now=now)
     assert planned.context["creator_name"] == "Eve Bcc: x@else.example"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -13,17 +13,13 @@ from creatorflow.domain.model import Platform
 from creatorflow.platforms.base import PlatformClient
 from creatorflow.platforms.registry import client_for
 from creatorflow.sandbox import SandboxServers, World
-from creatorflow.services.tracking import deliverables, polling
-from creatorflow.services.tracking.deliverables import SubmissionRefused
+from creatorflow.services.tracking import detection, polling, submission
+from creatorflow.services.tracking.submission import SubmissionRefused
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import Deliverable, Enrollment, Event, MetricSnapshot
-from tests.integration.tracking_seed import (
-    add_campaign,
-    enroll,
-    record_world_posts,
-    sandbox_settings,
-)
+from tests.support.builders import enroll, record_world_posts
+from tests.support.campaigns import add_campaign
 
 ACTOR = "test:tracking"
 
@@ -31,15 +27,13 @@ ACTOR = "test:tracking"
 class Clients:
     """Real adapters against the sandbox, one per platform, closed at the end."""
 
-    def __init__(self, settings: Settings, sandbox: SandboxServers) -> None:
-        self.settings = settings
-        self.sandbox = sandbox
+    def __init__(self, make_settings: Callable[..., Settings]) -> None:
+        self.make_settings = make_settings
         self.made: dict[Platform, PlatformClient] = {}
 
     def __call__(self, platform: Platform) -> PlatformClient:
         if platform not in self.made:  # settings now: TikTok tokens of the accounts added so far
-            values = self.sandbox.settings_values()
-            self.made[platform] = client_for(platform, sandbox_settings(self.settings, values))
+            self.made[platform] = client_for(platform, self.make_settings(http_max_retries=1))
         return self.made[platform]
 
     def close(self) -> None:
@@ -48,31 +42,16 @@ class Clients:
 
 
 @pytest.fixture
-def world(now: datetime) -> World:
-    return World(now=now)
-
-
-@pytest.fixture
-def sandbox(world: World) -> Iterator[SandboxServers]:
-    with SandboxServers(world) as servers:
-        yield servers
-
-
-def _clients(settings: Settings, sandbox: SandboxServers) -> Clients:
-    return Clients(settings, sandbox)
-
-
-@pytest.fixture
-def clients(settings: Settings, sandbox: SandboxServers) -> Iterator[Clients]:
-    made = _clients(settings, sandbox)
+def clients(make_settings: Callable[..., Settings]) -> Iterator[Clients]:
+    made = Clients(make_settings)
     yield made
     made.close()
 
 
 def _detect_all(engine: Engine, clients: Clients, now: datetime) -> list[int]:
     new: list[int] = []
-    for batch in deliverables.plan_detection(engine=engine, campaign_slug="spring-glow"):
-        report = deliverables.detect_deliverables(
+    for batch in detection.plan_detection(engine=engine, campaign_slug="spring-glow"):
+        report = detection.detect_deliverables(
             engine=engine, clients=clients, batch=batch, now=now, actor=ACTOR
         )
         new += report.new_deliverables
@@ -94,44 +73,18 @@ def test_posts_with_the_hashtag_become_deliverables_once(
     tt = world.add_account("tiktok", "miaglow", followers=9_000)
     ids = {a.platform: enroll(engine, campaign, a, now=now) for a in (yt, ig, tt)}
     day = now + timedelta(days=1)
-    tagged = [
-        world.add_post(
-            "youtube",
-            "glowwithmia",
-            title="My #SpringGlow routine",
-            text="#ad",
-            published_at=now + timedelta(hours=2),
-            views=100,
-        ),
-        world.add_post(
-            "instagram",
-            "mia.glow",
-            text="new serum from lumenskincare",
-            published_at=now + timedelta(hours=3),
-            likes=5,
-        ),
-        world.add_post(
-            "tiktok",
-            "miaglow",
-            title="glow",
-            text="#springglow",
-            published_at=now + timedelta(hours=4),
-            views=50,
-        ),
+    routine = {"title": "My #SpringGlow routine", "text": "#ad", "views": 100}
+    posts = [  # platform, handle, hours after now, what the post shows
+        ("youtube", "glowwithmia", 2, routine),
+        ("instagram", "mia.glow", 3, {"text": "new serum from lumenskincare", "likes": 5}),
+        ("tiktok", "miaglow", 4, {"title": "glow", "text": "#springglow", "views": 50}),
+        ("youtube", "glowwithmia", 1, {"title": "unrelated", "text": "#skincare"}),  # no tag
+        ("instagram", "mia.glow", -72, {"text": "#springglow before the window"}),
     ]
-    world.add_post(
-        "youtube",
-        "glowwithmia",
-        title="unrelated",
-        text="#skincare",
-        published_at=now + timedelta(hours=1),
-    )
-    world.add_post(
-        "instagram",
-        "mia.glow",
-        text="#springglow before the window",
-        published_at=now - timedelta(days=3),
-    )
+    tagged = [
+        world.add_post(platform, handle, published_at=now + timedelta(hours=hours), **shown)
+        for platform, handle, hours, shown in posts
+    ][:3]
     world.set_now(day)
 
     first = _detect_all(engine, clients, day)
@@ -374,12 +327,15 @@ def test_a_polling_round_makes_the_minimum_number_of_requests(
 
 @pytest.mark.postgres
 def test_two_overlapping_polling_runs_never_store_a_snapshot_twice(
-    postgres_url: str, settings: Settings, world: World, sandbox: SandboxServers, now: datetime
+    postgres_url: str,
+    make_settings: Callable[..., Settings],
+    world: World,
+    sandbox: SandboxServers,
+    now: datetime,
 ) -> None:
     engine = engine_for(postgres_url)
-    pg_settings = settings.model_copy(update={"database_url": postgres_url})
     _seed_polling(engine, world, now, youtube=10, per_channel=15)  # 150 posts, 3 batches
-    seed_clients = _clients(pg_settings, sandbox)
+    seed_clients = Clients(make_settings)
     _detect_all(engine, seed_clients, now + timedelta(minutes=1))
     seed_clients.close()
     assert _count(engine, Deliverable) == 150
@@ -389,7 +345,7 @@ def test_two_overlapping_polling_runs_never_store_a_snapshot_twice(
     errors: list[BaseException] = []
 
     def run(moment: datetime) -> None:
-        run_clients = _clients(pg_settings, sandbox)
+        run_clients = Clients(make_settings)
         try:
             barrier.wait()
             polling.poll_round(
@@ -440,15 +396,10 @@ def test_submitted_urls_are_verified_through_the_api(
     )
     video = world.add_post("tiktok", "miaglow", text="hi", published_at=now)
 
-    def submit(url: str, creator: str | None = None) -> deliverables.SubmissionResult:
-        return deliverables.submit_deliverable(
-            engine=engine,
-            clients=clients,
-            campaign_slug="spring-glow",
-            url=url,
-            now=now,
-            actor=ACTOR,
-            creator=creator,
+    def submit(url: str, creator: str | None = None) -> submission.SubmissionResult:
+        where = {"campaign_slug": "spring-glow", "url": url, "creator": creator}
+        return submission.submit_deliverable(
+            engine=engine, clients=clients, now=now, actor=ACTOR, **where
         )
 
     youtube = submit(f"https://youtu.be/{own.post_id}")
@@ -504,7 +455,7 @@ def test_deliverable_command_records_a_verified_post_and_refuses_bad_urls(
 
 
 def test_one_creator_without_a_token_does_not_stop_the_round(
-    settings: Settings, world: World, sandbox: SandboxServers, now: datetime
+    settings: Settings, world: World, make_settings: Callable[..., Settings], now: datetime
 ) -> None:
     engine = engine_for(settings.database_url)
     campaign = add_campaign(engine, now=now)
@@ -514,7 +465,7 @@ def test_one_creator_without_a_token_does_not_stop_the_round(
         world.add_post("tiktok", handle, text="#springglow", published_at=now)
     record_world_posts(engine, world, now)
     world.update_account("tiktok", "tt1", connected=False)  # revoked: no token any more
-    clients = _clients(settings, sandbox)
+    clients = Clients(make_settings)  # made now: without tt1's revoked token
     try:
         reports = polling.poll_round(
             engine=engine,

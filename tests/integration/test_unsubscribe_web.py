@@ -18,8 +18,9 @@ from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import Enrollment, Event, Suppression
 from creatorflow.web.app import create_app
-from tests.integration.dovecot import free_port
-from tests.outreach_rows import Contacted, seed_campaign, seed_contacted
+from tests.support.builders import Contacted, contact
+from tests.support.campaigns import register_example
+from tests.support.servers import free_port
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
@@ -53,13 +54,20 @@ def web(settings: Settings) -> Iterator[str]:
 @pytest.fixture
 def anna(settings: Settings, now: datetime) -> Contacted:
     engine = engine_for(settings.database_url)
-    campaign = seed_campaign(engine, now)
-    return seed_contacted(engine, campaign, handle="anna", email="Anna@Creator.example", now=now)
+    return contact(
+        engine, register_example(engine, now), handle="anna", email="Anna@Creator.example", now=now
+    )
 
 
 def _key(settings: Settings) -> bytes:
     assert settings.secret_key is not None
     return settings.secret_key.get_secret_value().encode()
+
+
+@pytest.fixture
+def token(settings: Settings, anna: Contacted) -> str:
+    """anna's unsubscribe token, as her emails carry it."""
+    return make_token(anna.email, "spring-glow", key=_key(settings))
 
 
 def _state(settings: Settings, enrollment_id: int) -> tuple[str, list[str], int]:
@@ -74,9 +82,8 @@ def _state(settings: Settings, enrollment_id: int) -> tuple[str, list[str], int]
 
 
 def test_one_click_post_suppresses_and_opts_out(
-    web: str, settings: Settings, anna: Contacted
+    web: str, settings: Settings, anna: Contacted, token: str
 ) -> None:
-    token = make_token(anna.email, "spring-glow", key=_key(settings))
     with requests.Session() as http:
         answer = http.post(f"{web}/u/{token}", data=ONE_CLICK, timeout=10)
         assert answer.status_code == 200
@@ -96,11 +103,10 @@ def test_one_click_post_suppresses_and_opts_out(
 
 
 def test_later_sends_skip_an_address_unsubscribed_by_one_click(
-    web: str, settings: Settings, anna: Contacted, now: datetime
+    web: str, settings: Settings, anna: Contacted, token: str, now: datetime
 ) -> None:
     from creatorflow.services.outreach.sending import OutboundEmail, send_emails
 
-    token = make_token(anna.email, "spring-glow", key=_key(settings))
     assert requests.post(f"{web}/u/{token}", data=ONE_CLICK, timeout=10).status_code == 200
     report = send_emails(
         engine=engine_for(settings.database_url),
@@ -132,20 +138,18 @@ def test_forged_or_altered_tokens_get_400_and_change_nothing(
 
 
 def test_post_without_the_one_click_body_changes_nothing(
-    web: str, settings: Settings, anna: Contacted
+    web: str, settings: Settings, anna: Contacted, token: str
 ) -> None:
     before = _state(settings, anna.enrollment_id)
-    token = make_token(anna.email, "spring-glow", key=_key(settings))
     answer = requests.post(f"{web}/u/{token}", data={"something": "else"}, timeout=10)
     assert answer.status_code == 400
     assert _state(settings, anna.enrollment_id) == before
 
 
 def test_get_shows_a_confirmation_button_and_changes_nothing(
-    web: str, settings: Settings, anna: Contacted
+    web: str, settings: Settings, anna: Contacted, token: str
 ) -> None:
     before = _state(settings, anna.enrollment_id)
-    token = make_token(anna.email, "spring-glow", key=_key(settings))
     page = requests.get(f"{web}/u/{token}", timeout=10)
     assert page.status_code == 200
     assert f'action="/u/{token}"' in page.text and 'method="post"' in page.text
@@ -154,9 +158,8 @@ def test_get_shows_a_confirmation_button_and_changes_nothing(
 
 
 def test_multipart_one_click_body_is_accepted(
-    web: str, settings: Settings, anna: Contacted
+    web: str, settings: Settings, anna: Contacted, token: str
 ) -> None:
-    token = make_token(anna.email, "spring-glow", key=_key(settings))
     answer = requests.post(
         f"{web}/u/{token}", files={"List-Unsubscribe": (None, "One-Click")}, timeout=10
     )

@@ -5,12 +5,12 @@ from __future__ import annotations
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from typing import cast
+from typing import Any, cast
 
 import pytest
 
 from creatorflow.domain.classify import Kind, classify
-from tests.inbound_mail import auto_reply, bounce, reply
+from tests.support.mail import auto_reply, bounce, reply
 
 OURS = "<initial-1@brand.example>"
 
@@ -18,6 +18,15 @@ OURS = "<initial-1@brand.example>"
 def _classify(raw: bytes):
     msg = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(raw))
     return classify(msg, raw)
+
+
+def _answer(message_id: str, **kw: Any) -> bytes:
+    """A creator's mail answering our first email."""
+    return reply(sender="a@c.example", in_reply_to=OURS, message_id=message_id, **kw)
+
+
+def _bounce_of_ours(recipient: str, message_id: str, **kw: Any) -> bytes:
+    return bounce(recipient=recipient, original_message_id=OURS, message_id=message_id, **kw)
 
 
 def test_human_reply_points_at_our_message() -> None:
@@ -48,20 +57,13 @@ def test_auto_reply_markers_are_not_human_replies(marker: str) -> None:
 
 
 def test_auto_submitted_no_is_a_person() -> None:
-    raw = reply(
-        sender="a@c.example", in_reply_to=OURS, message_id="<a2@x>", extra="Auto-Submitted: no\r\n"
-    )
+    raw = _answer("<a2@x>", extra="Auto-Submitted: no\r\n")
     assert _classify(raw).kind is Kind.REPLY
 
 
 @pytest.mark.parametrize("returned", ["headers", "message"])
 def test_permanent_bounce_names_recipient_status_and_our_message(returned: str) -> None:
-    raw = bounce(
-        recipient="Gone@Creator.example",
-        original_message_id=OURS,
-        message_id="<b1@mx>",
-        returned=returned,
-    )
+    raw = _bounce_of_ours("Gone@Creator.example", "<b1@mx>", returned=returned)
     c = _classify(raw)
     assert c.kind is Kind.BOUNCE
     assert c.referenced_ids[0] == OURS
@@ -72,13 +74,7 @@ def test_permanent_bounce_names_recipient_status_and_our_message(returned: str) 
 
 
 def test_delayed_report_is_a_bounce_but_not_permanent() -> None:
-    raw = bounce(
-        recipient="slow@creator.example",
-        original_message_id=OURS,
-        message_id="<b2@mx>",
-        status="4.4.1",
-        action="delayed",
-    )
+    raw = _bounce_of_ours("slow@creator.example", "<b2@mx>", status="4.4.1", action="delayed")
     c = _classify(raw)
     assert c.kind is Kind.BOUNCE
     assert c.failed_permanently == ()
@@ -93,19 +89,12 @@ def test_delayed_report_is_a_bounce_but_not_permanent() -> None:
     ],
 )
 def test_opt_out_requests_by_mail(subject: str, body: str) -> None:
-    raw = reply(
-        sender="a@c.example", in_reply_to=OURS, message_id="<u1@x>", subject=subject, body=body
-    )
+    raw = _answer("<u1@x>", subject=subject, body=body)
     assert _classify(raw).kind is Kind.UNSUBSCRIBE
 
 
 def test_reply_mentioning_stop_later_is_still_a_reply() -> None:
-    raw = reply(
-        sender="a@c.example",
-        in_reply_to=OURS,
-        message_id="<u2@x>",
-        body="Love it! I will stop by the store to try it.\n",
-    )
+    raw = _answer("<u2@x>", body="Love it! I will stop by the store to try it.\n")
     assert _classify(raw).kind is Kind.REPLY
 
 
@@ -117,10 +106,6 @@ def test_message_without_message_id_gets_a_stable_digest_key() -> None:
 
 
 def test_references_are_taken_newest_first() -> None:
-    raw = reply(
-        sender="a@c.example",
-        in_reply_to=None,
-        message_id="<r9@x>",
-        extra="References: <one@brand.example> <two@brand.example>\r\n",
-    )
+    references = "References: <one@brand.example> <two@brand.example>\r\n"
+    raw = reply(sender="a@c.example", in_reply_to=None, message_id="<r9@x>", extra=references)
     assert _classify(raw).referenced_ids == ("<two@brand.example>", "<one@brand.example>")

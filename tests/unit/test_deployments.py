@@ -1,4 +1,4 @@
-"""prefect.yaml (many machines) and creatorflow/deployments.py (`creatorflow serve`) must agree."""
+"""prefect.yaml declares the deployments for `prefect deploy` and for `creatorflow serve` alike."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from creatorflow.deployments import DEPLOYMENTS, WORK_POOL, DeploymentSpec, spec
+from creatorflow.deployments import DEPLOYMENTS, WORK_POOL, load_flow, spec
 from creatorflow.errors import ConfigError
 
 PREFECT_YAML = Path(__file__).resolve().parents[2] / "prefect.yaml"
@@ -18,38 +18,19 @@ def _yaml_deployments() -> list[dict[str, Any]]:
     return list(yaml.safe_load(PREFECT_YAML.read_text())["deployments"])
 
 
-def _from_yaml(entry: dict[str, Any]) -> dict[str, Any]:
-    schedules = entry.get("schedules") or []
-    limit = entry.get("concurrency_limit") or {}
-    return {
-        "name": entry["name"],
-        "entrypoint": entry["entrypoint"],
-        "description": " ".join(entry["description"].split()),
-        "cron": schedules[0]["cron"] if schedules else None,
-        "timezone": schedules[0].get("timezone", "UTC") if schedules else "UTC",
-        "concurrency_limit": limit.get("limit"),
-        "collision_strategy": limit.get("collision_strategy"),
-        "tags": tuple(entry.get("tags") or ()),
-        "pool": entry["work_pool"]["name"],
-    }
+def test_each_deployment_names_the_flow_its_entrypoint_holds() -> None:
+    """``serve`` and ``prefect deploy`` read the same prefect.yaml; the flow names must be right."""
+    assert [d.full_name.split("/")[0] for d in DEPLOYMENTS] == [
+        load_flow(d).name for d in DEPLOYMENTS
+    ]
+    assert {e["work_pool"]["name"] for e in _yaml_deployments()} == {WORK_POOL}
 
 
-def _from_spec(deployment: DeploymentSpec) -> dict[str, Any]:
-    return {
-        "name": deployment.name,
-        "entrypoint": deployment.entrypoint,
-        "description": deployment.description,
-        "cron": deployment.cron,
-        "timezone": deployment.timezone,
-        "concurrency_limit": deployment.concurrency_limit,
-        "collision_strategy": deployment.collision_strategy,
-        "tags": deployment.tags,
-        "pool": WORK_POOL,
-    }
-
-
-def test_prefect_yaml_declares_the_same_deployments_as_serve() -> None:
-    assert [_from_yaml(e) for e in _yaml_deployments()] == [_from_spec(d) for d in DEPLOYMENTS]
+def test_a_schedule_and_folded_description_are_read_from_prefect_yaml() -> None:
+    refresh = spec("refresh-creators/daily")
+    assert (refresh.cron, refresh.timezone, refresh.tags) == ("0 5 * * *", "UTC", ("creators",))
+    tracking = spec("track-campaigns/hourly").description
+    assert tracking.startswith("Every hour: read the inbox") and "\n" not in tracking
 
 
 def test_public_deployment_names_exist() -> None:

@@ -32,3 +32,23 @@ def test_every_command_is_documented_in_the_readme() -> None:
 def test_every_setting_is_documented_in_the_readme() -> None:
     missing = [env_name(f) for f in Settings.model_fields if env_name(f) not in README]
     assert missing == [], f"settings without a README entry: {missing}"
+
+
+def test_development_section_maps_every_stage_module() -> None:
+    """The Development table is the map of the code: a new service module must appear in it."""
+    root = Path(__file__).resolve().parents[2]
+    section = README[README.index("<!-- section: development -->") :]
+    missing = []
+    for folder in sorted((root / "creatorflow" / "services").iterdir()):
+        if not folder.is_dir() or folder.name.startswith("__"):
+            continue
+        if f"`{folder.name}/`" not in section:
+            missing.append(f"services/{folder.name}/")
+        for module in sorted(folder.glob("*.py")):
+            if module.stem != "__init__" and f"`{module.stem}`" not in section:
+                missing.append(f"services/{folder.name}/{module.name}")
+    for layer in ("flows", "tasks"):
+        for module in sorted((root / layer).glob("*.py")):
+            if module.stem != "__init__" and f"`{module.name}`" not in section:
+                missing.append(f"{layer}/{module.name}")
+    assert missing == [], f"modules missing from the README's Development section: {missing}"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from creatorflow.domain.answers import refuse_acceptance, stage_after_mail
 from creatorflow.domain.classify import Kind
+from creatorflow.domain.lifecycle import refuse_acceptance, stage_after_mail
 from creatorflow.domain.model import Stage
 from creatorflow.errors import ConfigError
 from creatorflow.mail.inbox import (

@@ -6,8 +6,8 @@ from prefect.states import Completed, Failed
 
 from creatorflow.mail.errors import PermanentMailError, TemporaryMailError
 from creatorflow.platforms.errors import AuthError, TransientPlatformError
-from tasks.creators import retry_transient_only as _transient
-from tasks.outreach import _mail_trouble
+from tasks.runtime import mail_trouble as _mail_trouble
+from tasks.runtime import retry_transient_only as _transient
 
 
 def _failed_with(error: BaseException) -> object:

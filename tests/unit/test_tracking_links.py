@@ -11,12 +11,8 @@ from creatorflow.domain.tracking_links import promo_code, tracking_url
 
 
 def test_tracking_url_carries_the_four_utm_parameters() -> None:
-    url = tracking_url(
-        "https://lumen.example/spring",
-        platform="instagram",
-        campaign_slug="spring-glow",
-        handle="anna.glow",
-    )
+    page = "https://lumen.example/spring"
+    url = tracking_url(page, platform="instagram", campaign_slug="spring-glow", handle="anna.glow")
     parts = urlsplit(url)
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "lumen.example", "/spring")
     assert parse_qs(parts.query) == {
@@ -28,12 +24,8 @@ def test_tracking_url_carries_the_four_utm_parameters() -> None:
 
 
 def test_tracking_url_keeps_other_parameters_and_replaces_old_utm_values() -> None:
-    url = tracking_url(
-        "https://lumen.example/p?ref=ig&utm_source=newsletter#top",
-        platform="tiktok",
-        campaign_slug="spring-glow",
-        handle="ben",
-    )
+    page = "https://lumen.example/p?ref=ig&utm_source=newsletter#top"
+    url = tracking_url(page, platform="tiktok", campaign_slug="spring-glow", handle="ben")
     query = parse_qs(urlsplit(url).query)
     assert query["ref"] == ["ig"] and query["utm_source"] == ["tiktok"]
     assert url.endswith("#top")

@@ -24,13 +24,12 @@ from creatorflow.domain.creator_merge import (
     KnownAccount,
     KnownCreator,
     MergePlan,
-    PlannedAccount,
     PlannedCreator,
     plan_merge,
 )
 from creatorflow.domain.creator_rows import RejectedRow
-from creatorflow.domain.handles import is_youtube_channel_id
-from creatorflow.domain.model import AccountStatus, Platform
+from creatorflow.domain.handles import external_id_in_handle
+from creatorflow.domain.model import AccountStatus
 from creatorflow.domain.tiers import TierRules
 from creatorflow.errors import CreatorflowError
 from creatorflow.services.creators.csv_file import read_creator_csv
@@ -41,7 +40,6 @@ CREATORS: Table = Base.metadata.tables[Creator.__tablename__]
 ACCOUNTS: Table = Base.metadata.tables[Account.__tablename__]
 EVENTS: Table = Base.metadata.tables[Event.__tablename__]
 EVENT_COLUMNS = ("kind", "entity", "entity_id", "creator_id", "detail")
-_YOUTUBE = Platform.YOUTUBE.value
 
 
 class ImportConflict(CreatorflowError):
@@ -157,13 +155,6 @@ def _load_known(
     return accounts, creators, emails
 
 
-def _external_id(account: PlannedAccount) -> str | None:
-    """A YouTube channel id given as the handle is also the account's external id."""
-    if account.platform == _YOUTUBE and is_youtube_channel_id(account.handle):
-        return account.handle
-    return None
-
-
 def _write(
     conn: Connection, plan: MergePlan, lawful_basis: str, now: datetime, actor: str
 ) -> tuple[int, int, int]:
@@ -199,7 +190,7 @@ def _write(
                 a.creator_ref,
                 a.platform,
                 a.handle,
-                _external_id(a) if a.platform == _YOUTUBE else None,
+                external_id_in_handle(a.platform, a.handle),
                 a.followers,
                 a.tier,
             )

@@ -22,7 +22,7 @@ from creatorflow.domain.model import AccountStatus, Platform
 from creatorflow.domain.tiers import TierRules, assign_tier
 from creatorflow.platforms.base import AccountNotFound, AccountProfile, LookupResult, PlatformClient
 from creatorflow.platforms.errors import QuotaExhausted
-from creatorflow.platforms.registry import client_for, close_client
+from creatorflow.platforms.registry import client_for, close_client, limits_of
 from creatorflow.services.creators.tier_rules import load_default_tier_rules
 from creatorflow.settings import Settings, SettingsError
 from creatorflow.storage.db import session_scope
@@ -89,8 +89,9 @@ def plan_refresh(
 
 
 def _lookup_key(account: Account) -> str:
-    """YouTube channels are looked up by id once known (50 a call); everything else by handle."""
-    if account.platform == Platform.YOUTUBE.value and account.external_id:
+    """By external id once known where the adapter asks for it (YouTube: 50 channel ids a
+    call); by handle otherwise."""
+    if account.external_id and limits_of(account.platform).lookup_by_id:
         return account.external_id
     return account.handle
 

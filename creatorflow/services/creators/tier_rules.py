@@ -4,28 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from creatorflow.domain.tiers import TierRules, TierRulesError
 from creatorflow.errors import ConfigError
+from creatorflow.yaml_files import read_yaml
 
 TIERS_FILE = "tiers.yaml"
 
 
 def load_tier_rules(path: Path) -> TierRules:
     """Read and validate a tier file; every problem names the file and the field."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read tier rules ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise ConfigError(f"{path}: invalid YAML{where}") from None
+    data = read_yaml(path, what="tier rules file", error=ConfigError)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with 'tiers' and 'min_followers'")
     try:

@@ -21,7 +21,8 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from creatorflow.domain.model import MessageStatus, Stage
+from creatorflow.domain.lifecycle import Cause
+from creatorflow.domain.model import MessageStatus
 from creatorflow.domain.send_rules import normalize_address
 from creatorflow.mail.errors import (
     MailConnectionError,
@@ -30,14 +31,13 @@ from creatorflow.mail.errors import (
     TemporaryMailError,
 )
 from creatorflow.mail.transport import Transport
-from creatorflow.services.outreach.recipients import Recipient
 from creatorflow.services.outreach.send_limits import SendLimits
 from creatorflow.services.outreach.send_results import Prepared, SendOutcome, SendReport
 from creatorflow.services.outreach.suppression import add_suppression, suppressed_among
 from creatorflow.storage.campaigns import mark_launched
 from creatorflow.storage.db import session_scope
-from creatorflow.storage.events import record_event
-from creatorflow.storage.models import Base, Enrollment, Event, OutreachMessage
+from creatorflow.storage.enrollments import move_stages
+from creatorflow.storage.models import Base, Event, OutreachMessage
 
 
 @dataclass
@@ -203,9 +203,8 @@ def _record(
         ]
         move_stages(
             session,
-            contacted,
-            Stage.SHORTLISTED,
-            Stage.CONTACTED,
+            [r.enrollment_id for r in contacted],
+            cause=Cause.FIRST_EMAIL_SENT,
             reason="initial email sent",
             now=now,
             actor=actor,
@@ -254,14 +253,10 @@ def _bounce(session: Session, item: Prepared, r: _Result, *, now: datetime, acto
         now=now,
         actor=actor,
     )
-    stage = session.scalars(
-        select(Enrollment.stage).where(Enrollment.id == item.enrollment_id)
-    ).one()
-    move_stage(
+    move_stages(
         session,
-        item.recipient,
-        Stage(stage),
-        Stage.BOUNCED,
+        [item.enrollment_id],
+        cause=Cause.ADDRESS_REJECTED,
         reason="address unknown at the SMTP server",
         now=now,
         actor=actor,
@@ -301,73 +296,3 @@ def _event_row(
 def _insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
         session.execute(insert(Event), rows)
-
-
-def move_stages(
-    session: Session,
-    recipients: Sequence[Recipient],
-    from_stage: Stage,
-    to_stage: Stage,
-    *,
-    reason: str,
-    now: datetime,
-    actor: str,
-) -> None:
-    """``move_stage`` for many enrollments in one statement (the hot path of a launch)."""
-    if not recipients:
-        return
-    by_id = {r.enrollment_id: r for r in recipients}
-    moved = session.scalars(
-        update(Enrollment)
-        .where(Enrollment.id.in_(list(by_id)), Enrollment.stage == from_stage.value)
-        .values(stage=to_stage.value, updated_at=now)
-        .returning(Enrollment.id)
-    ).all()
-    _insert_events(
-        session,
-        [
-            {
-                "occurred_at": now,
-                "kind": "stage_changed",
-                "entity": "enrollment",
-                "entity_id": enrollment_id,
-                "creator_id": by_id[enrollment_id].creator_id,
-                "campaign_id": by_id[enrollment_id].campaign_id,
-                "detail": {"from": from_stage.value, "to": to_stage.value, "reason": reason},
-                "actor": actor,
-            }
-            for enrollment_id in moved
-        ],
-    )
-
-
-def move_stage(
-    session: Session,
-    recipient: Recipient,
-    from_stage: Stage,
-    to_stage: Stage,
-    *,
-    reason: str,
-    now: datetime,
-    actor: str,
-) -> bool:
-    """Compare-and-set an enrollment's stage, with its event; ``False`` when it had moved on."""
-    moved = session.execute(
-        update(Enrollment)
-        .where(Enrollment.id == recipient.enrollment_id, Enrollment.stage == from_stage.value)
-        .values(stage=to_stage.value, updated_at=now)
-        .returning(Enrollment.id)
-    ).first()
-    if moved is not None:
-        record_event(
-            session,
-            kind="stage_changed",
-            entity="enrollment",
-            entity_id=recipient.enrollment_id,
-            detail={"from": from_stage.value, "to": to_stage.value, "reason": reason},
-            actor=actor,
-            at=now,
-            creator_id=recipient.creator_id,
-            campaign_id=recipient.campaign_id,
-        )
-    return moved is not None

@@ -14,12 +14,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select
 
+from creatorflow.domain.lifecycle import Cause
 from creatorflow.domain.model import MessageStatus, Stage
-from creatorflow.services.outreach.recipients import load_recipients
-from creatorflow.services.outreach.sending import OutboundEmail, SendReport, move_stage, send_emails
+from creatorflow.services.outreach.sending import OutboundEmail, SendReport, send_emails
 from creatorflow.settings import Settings
 from creatorflow.storage.campaigns import get_campaign
 from creatorflow.storage.db import session_scope
+from creatorflow.storage.enrollments import move_stages
 from creatorflow.storage.models import Enrollment, OutreachMessage
 
 
@@ -65,14 +66,12 @@ def send_follow_ups(
     report = send_emails(engine=engine, settings=settings, emails=due, now=now, actor=actor)
     if finished:
         with session_scope(engine) as session:
-            for recipient in load_recipients(session, finished).values():
-                move_stage(
-                    session,
-                    recipient,
-                    Stage.CONTACTED,
-                    Stage.FINISHED,
-                    reason="follow-up sequence ended without an answer",
-                    now=now,
-                    actor=actor,
-                )
+            move_stages(
+                session,
+                sorted(finished),
+                cause=Cause.SEQUENCE_ENDED,
+                reason="follow-up sequence ended without an answer",
+                now=now,
+                actor=actor,
+            )
     return report

@@ -14,10 +14,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, delete, exists, select, update
+from sqlalchemy import CursorResult, Engine, delete, exists, select
 from sqlalchemy.orm import Session
 
 from creatorflow.domain.campaign import CampaignSpec
+from creatorflow.domain.lifecycle import ACTIVE, CLOSED, Cause
 from creatorflow.domain.model import AccountStatus, Stage
 from creatorflow.domain.send_rules import normalize_address
 from creatorflow.domain.shortlist import Candidate, build_shortlist
@@ -26,19 +27,10 @@ from creatorflow.services.outreach.sending import OutboundEmail, SendReport, sen
 from creatorflow.services.outreach.suppression import suppressed_among
 from creatorflow.settings import Settings
 from creatorflow.storage.campaigns import StoredCampaign, get_campaign, register_campaign
-from creatorflow.storage.db import insert_ignore, session_scope
+from creatorflow.storage.db import session_scope
+from creatorflow.storage.enrollments import enroll, move_stages
 from creatorflow.storage.events import record_event
-from creatorflow.storage.models import (
-    Account,
-    Base,
-    Campaign,
-    Creator,
-    Enrollment,
-    OutreachMessage,
-)
-
-ACTIVE_STAGES = (Stage.CONTACTED, Stage.REPLIED, Stage.ACCEPTED, Stage.POSTED)
-CLOSED_STAGES = (Stage.DECLINED, Stage.OPTED_OUT, Stage.BOUNCED)
+from creatorflow.storage.models import Account, Campaign, Creator, Enrollment, OutreachMessage
 
 
 @dataclass
@@ -84,9 +76,9 @@ def _candidates(session: Session, spec: CampaignSpec, campaign_id: int) -> list[
     ).all()
     for creator_id, stage, slug, status in rows:
         closed, active = elsewhere.get(creator_id, (None, None))
-        if stage in CLOSED_STAGES:
+        if stage in CLOSED:
             closed = closed or f"{stage} in campaign {slug}"
-        elif stage in ACTIVE_STAGES and status != "ended":
+        elif stage in ACTIVE and status != "ended":
             active = active or slug
         elsewhere[creator_id] = (closed, active)
     accounts = session.execute(
@@ -173,28 +165,24 @@ def shortlist_campaign(
                 budget=spec.budget,
                 platforms=spec.platforms,
             )
-            table = Base.metadata.tables["enrollments"]
-            for pick in shortlist.picks:
-                c = pick.candidate
-                session.execute(
-                    insert_ignore(
-                        session,
-                        table,
-                        {
-                            "campaign_id": campaign.id,
-                            "creator_id": c.creator_id,
-                            "account_id": c.account_id,
-                            "tier": pick.tier.value,
-                            "followers_at_shortlist": c.followers,
-                            "stage": Stage.SHORTLISTED.value,
-                            "offer": pick.offer,
-                            "currency": spec.currency,
-                            "created_at": now,
-                            "updated_at": now,
-                        },
-                        conflict_columns=["campaign_id", "creator_id"],
-                    )
-                )
+            enroll(
+                session,
+                [
+                    {
+                        "campaign_id": campaign.id,
+                        "creator_id": pick.candidate.creator_id,
+                        "account_id": pick.candidate.account_id,
+                        "tier": pick.tier.value,
+                        "followers_at_shortlist": pick.candidate.followers,
+                        "offer": pick.offer,
+                        "currency": spec.currency,
+                    }
+                    for pick in shortlist.picks
+                ],
+                now=now,
+                actor=actor,
+                reason="selected by the campaign's rules",
+            )
             result.exclusions = [
                 {
                     "creator": e.candidate.label,
@@ -207,27 +195,6 @@ def shortlist_campaign(
                 for e in shortlist.exclusions
             ]
             result.shortfall = {t.value: n for t, n in shortlist.shortfall().items()}
-            new_rows = session.execute(
-                select(Enrollment.id, Enrollment.creator_id).where(
-                    Enrollment.campaign_id == campaign.id
-                )
-            ).all()
-            for enrollment_id, creator_id in new_rows:
-                record_event(
-                    session,
-                    kind="stage_changed",
-                    entity="enrollment",
-                    entity_id=enrollment_id,
-                    detail={
-                        "from": None,
-                        "to": Stage.SHORTLISTED.value,
-                        "reason": "selected by the campaign's rules",
-                    },
-                    actor=actor,
-                    at=now,
-                    creator_id=creator_id,
-                    campaign_id=campaign.id,
-                )
         else:
             result.reused = True
         result.picks = _shortlist_rows(session, campaign.id)
@@ -269,7 +236,6 @@ def remove_from_shortlist(
         return []
     campaign = get_campaign(engine, campaign_slug)
     wanted = {r.strip().lower() for r in remove if r.strip()}
-    removed: list[str] = []
     with session_scope(engine) as session:
         rows = session.execute(
             select(Enrollment, Account, Creator)
@@ -290,35 +256,16 @@ def remove_from_shortlist(
         unknown = sorted(wanted - matched)
         if unknown:
             raise InputError(f"not on the {campaign_slug} shortlist: {', '.join(unknown)}")
-        for enrollment, label in targets:
-            moved = cast(
-                CursorResult[Any],
-                session.execute(
-                    update(Enrollment)
-                    .where(
-                        Enrollment.id == enrollment.id, Enrollment.stage == Stage.SHORTLISTED.value
-                    )
-                    .values(stage=Stage.REMOVED.value, updated_at=now)
-                ),
-            ).rowcount
-            if moved:
-                removed.append(label)
-                record_event(
-                    session,
-                    kind="stage_changed",
-                    entity="enrollment",
-                    entity_id=enrollment.id,
-                    detail={
-                        "from": Stage.SHORTLISTED.value,
-                        "to": Stage.REMOVED.value,
-                        "reason": "removed by the operator at approval",
-                    },
-                    actor=actor,
-                    at=now,
-                    creator_id=enrollment.creator_id,
-                    campaign_id=campaign.id,
-                )
-    return removed
+        moved = move_stages(
+            session,
+            [enrollment.id for enrollment, _label in targets],
+            cause=Cause.REMOVED_BY_OPERATOR,
+            reason="removed by the operator at approval",
+            now=now,
+            actor=actor,
+        )
+        moved_ids = {m.enrollment_id for m in moved}
+        return [label for enrollment, label in targets if enrollment.id in moved_ids]
 
 
 def send_initial_emails(

@@ -23,6 +23,7 @@ from creatorflow.domain.model import MessageStatus
 from creatorflow.domain.unsubscribe import make_token
 from creatorflow.mail.message import Sender, one_line
 from creatorflow.settings import Settings
+from creatorflow.storage.campaigns import stored_spec
 from creatorflow.storage.models import Account, Campaign, Creator, Enrollment, OutreachMessage
 
 
@@ -73,7 +74,7 @@ def load_recipients(session: Session, enrollment_ids: Iterable[int]) -> dict[int
         ).all()
         for enrollment, creator, account, campaign in rows:
             if campaign.id not in specs:
-                specs[campaign.id] = CampaignSpec.model_validate(campaign.spec)
+                specs[campaign.id] = stored_spec(campaign)
             out[enrollment.id] = Recipient(
                 enrollment_id=enrollment.id,
                 creator_id=creator.id,

@@ -23,7 +23,7 @@ from creatorflow.errors import InputError
 from creatorflow.mail.message import Sender, build_message, new_message_id
 from creatorflow.mail.templates import TemplateRenderer
 from creatorflow.mail.transport import Transport, transport_for
-from creatorflow.services.outreach.delivery import dispatch, move_stage
+from creatorflow.services.outreach.delivery import dispatch
 from creatorflow.services.outreach.recipients import (
     Recipient,
     load_recipients,
@@ -41,7 +41,7 @@ from creatorflow.services.outreach.send_results import (
 from creatorflow.settings import Settings
 from creatorflow.storage.db import session_scope
 
-__all__ = ["OutboundEmail", "SendOutcome", "SendReport", "move_stage", "send_emails"]
+__all__ = ["OutboundEmail", "SendOutcome", "SendReport", "send_emails"]
 
 STALE_AFTER = timedelta(minutes=15)
 TEMPORARY_RETRY_DELAYS: tuple[float, ...] = (2.0, 8.0)

@@ -14,22 +14,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, exists, select
 from sqlalchemy.orm import Session
 
-from creatorflow.domain.answers import refuse_acceptance, refuse_decline
 from creatorflow.domain.campaign import CampaignSpec
 from creatorflow.domain.handles import normalise_handle
+from creatorflow.domain.lifecycle import Cause, refuse_acceptance, refuse_decline
 from creatorflow.domain.model import Platform, Stage
 from creatorflow.domain.tracking_links import promo_code, tracking_url
 from creatorflow.errors import InputError, NotFoundError, TransitionError
 from creatorflow.services.outreach.sending import OutboundEmail, SendReport, send_emails
 from creatorflow.services.outreach.suppression import is_suppressed
-from creatorflow.services.replies.opt_outs import change_stage
 from creatorflow.settings import Settings
 from creatorflow.storage.campaigns import StoredCampaign, get_campaign
 from creatorflow.storage.db import session_scope
+from creatorflow.storage.enrollments import move_stage
 from creatorflow.storage.models import Account, Creator, Enrollment, OutreachMessage
 
 BRIEF_STEP = "brief"
@@ -65,6 +66,19 @@ class ResponseResult:
             lines.append(f"  promo code: {self.promo_code}")
         lines.append(f"  brief: {self.brief}")
         return "\n".join(lines)
+
+    def as_json(self) -> dict[str, Any]:
+        """The result as the ``respond`` flow returns it (amounts and dates as text)."""
+        return {
+            "summary": self.summary(),
+            "stage": self.stage,
+            "changed": self.changed,
+            "fee": str(self.fee) if self.fee is not None else None,
+            "due_at": self.due_at.isoformat() if self.due_at else None,
+            "tracking_url": self.tracking_url,
+            "promo_code": self.promo_code,
+            "brief": self.brief,
+        }
 
 
 def parse_fee(raw: str | None) -> Decimal | None:
@@ -269,10 +283,11 @@ def _accept(
         enrollment.promo_code = promo_code(
             campaign_slug=spec.slug, platform=platform.value, handle=handle
         )
-    change_stage(
+    move_stage(
         session,
-        enrollment,
-        Stage.ACCEPTED,
+        enrollment.id,
+        cause=Cause.ACCEPTED,
+        expected_from=Stage(enrollment.stage),
         now=now,
         actor=actor,
         reason="operator recorded acceptance",
@@ -303,10 +318,11 @@ def _decline(
         raise TransitionError(
             f"cannot record {label} as declining {campaign.slug}: {label} {reason}"
         )
-    change_stage(
+    move_stage(
         session,
-        enrollment,
-        Stage.DECLINED,
+        enrollment.id,
+        cause=Cause.DECLINED,
+        expected_from=stage,
         now=now,
         actor=actor,
         reason="operator recorded decline",

@@ -23,13 +23,14 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Engine, Table, func, select
 from sqlalchemy.orm import Session
 
-from creatorflow.domain.answers import stage_after_mail
 from creatorflow.domain.classify import Classification, Kind, classify
-from creatorflow.domain.model import MessageStatus, Stage
+from creatorflow.domain.lifecycle import Cause, cause_of_mail
+from creatorflow.domain.model import MessageStatus
 from creatorflow.mail.inbox import Checkpoint, FetchedMessage, Inbox, open_inbox
-from creatorflow.services.replies.opt_outs import change_stage, normalise_address, suppress_address
+from creatorflow.services.replies.opt_outs import normalise_address, suppress_address
 from creatorflow.settings import Settings
 from creatorflow.storage.db import insert_ignore, session_scope
+from creatorflow.storage.enrollments import move_stages
 from creatorflow.storage.events import record_event
 from creatorflow.storage.models import Enrollment, InboundMessage, InboxCheckpoint, OutreachMessage
 
@@ -54,6 +55,19 @@ class InboxReport:
     def summary(self) -> str:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.counts.items())) or "nothing new"
         return f"{self.mailbox}: {self.fetched} read, {self.recorded} new ({kinds})"
+
+    def as_json(self) -> dict[str, Any]:
+        """Counts only (no addresses), for a flow's return value and its run summary."""
+        return {
+            "mailbox": self.mailbox,
+            "fetched": self.fetched,
+            "recorded": self.recorded,
+            "by_kind": dict(self.counts),
+            "replied": len(self.replied),
+            "bounced": len(self.bounced),
+            "opted_out": len(self.opted_out),
+            "suppressed": len(self.suppressed),
+        }
 
 
 def read_inbox(
@@ -169,22 +183,21 @@ def _record(
                 actor=actor,
             ):
                 report.suppressed.append(address)
-    if enrollment is not None:
-        target = stage_after_mail(kind, Stage(enrollment.stage))
-        if target is not None:
-            change_stage(
-                session,
-                enrollment,
-                target,
-                now=now,
-                actor=actor,
-                reason=f"{kind.value} received",
-                detail={"inbound_message_id": inbound_id},
-            )
-            if target is Stage.REPLIED:
-                report.replied.append(enrollment.id)
-            elif target is Stage.OPTED_OUT:
-                report.opted_out.append(enrollment.id)
+    cause = cause_of_mail(kind)
+    if enrollment is not None and cause is not None:
+        moved = move_stages(
+            session,
+            [enrollment.id],
+            cause=cause,
+            reason=f"{kind.value} received",
+            detail={"inbound_message_id": inbound_id},
+            now=now,
+            actor=actor,
+        )
+        if moved and cause is Cause.REPLY:
+            report.replied.append(enrollment.id)
+        elif moved and cause is Cause.OPT_OUT:
+            report.opted_out.append(enrollment.id)
 
 
 def _apply_bounce(
@@ -230,19 +243,16 @@ def _apply_bounce(
             actor=actor,
         ):
             report.suppressed.append(recipient.recipient)
-        if enrollment is not None:
-            target = stage_after_mail(Kind.BOUNCE, Stage(enrollment.stage))
-            if target is not None:
-                change_stage(
-                    session,
-                    enrollment,
-                    target,
-                    now=now,
-                    actor=actor,
-                    reason=f"hard bounce {recipient.status}",
-                    detail={"status": recipient.status, "message_id": message.message_id},
-                )
-                report.bounced.append(enrollment.id)
+        if enrollment is not None and move_stages(
+            session,
+            [enrollment.id],
+            cause=Cause.BOUNCE,
+            reason=f"hard bounce {recipient.status}",
+            detail={"status": recipient.status, "message_id": message.message_id},
+            now=now,
+            actor=actor,
+        ):
+            report.bounced.append(enrollment.id)
 
 
 def _match(session: Session, c: Classification) -> OutreachMessage | None:

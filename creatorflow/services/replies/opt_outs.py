@@ -1,25 +1,23 @@
-"""Suppression and stage changes shared by the replies service, responses and the web endpoint.
+"""Opting out: suppression shared by the inbox, the answers and the one-click unsubscribe link.
 
 Every change here records its event in the same session, so the caller's transaction carries the
-change and its history together.
+change and its history together; stage moves go through ``storage.enrollments.move_stages``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from creatorflow.domain.answers import opt_out_stage
-from creatorflow.domain.model import Stage
+from creatorflow.domain.lifecycle import Cause
 from creatorflow.domain.send_rules import normalize_address
 from creatorflow.domain.unsubscribe import UnsubscribeRequest
 from creatorflow.services.outreach.suppression import add_suppression
 from creatorflow.storage.db import session_scope
-from creatorflow.storage.events import record_event
+from creatorflow.storage.enrollments import move_stages
 from creatorflow.storage.models import Campaign, Creator, Enrollment, OutreachMessage
 
 
@@ -44,33 +42,6 @@ def suppress_address(
     )
 
 
-def change_stage(
-    session: Session,
-    enrollment: Enrollment,
-    to: Stage,
-    *,
-    now: datetime,
-    actor: str,
-    reason: str,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    """Move ``enrollment`` to ``to`` and record why (``reason``, as the outbox does)."""
-    before = enrollment.stage
-    enrollment.stage = to.value
-    enrollment.updated_at = now
-    record_event(
-        session,
-        kind="stage_changed",
-        entity="enrollment",
-        entity_id=enrollment.id,
-        detail={"from": before, "to": to.value, "reason": reason, **(detail or {})},
-        actor=actor,
-        at=now,
-        creator_id=enrollment.creator_id,
-        campaign_id=enrollment.campaign_id,
-    )
-
-
 @dataclass(frozen=True)
 class UnsubscribeResult:
     email: str
@@ -91,15 +62,15 @@ def unsubscribe(
         campaign = session.scalars(
             select(Campaign).where(Campaign.slug == request.campaign_slug)
         ).one_or_none()
-        enrollments: list[Enrollment] = []
+        enrollment_ids: list[int] = []
         if campaign is not None:
             by_message = select(OutreachMessage.enrollment_id).where(
                 func.lower(OutreachMessage.to_address) == address
             )
             by_creator = select(Creator.id).where(func.lower(Creator.email) == address)
-            enrollments = list(
+            enrollment_ids = list(
                 session.scalars(
-                    select(Enrollment)
+                    select(Enrollment.id)
                     .where(Enrollment.campaign_id == campaign.id)
                     .where(Enrollment.id.in_(by_message) | Enrollment.creator_id.in_(by_creator))
                     .order_by(Enrollment.id)
@@ -113,17 +84,12 @@ def unsubscribe(
             now=now,
             actor=actor,
         )
-        changed = []
-        for enrollment in enrollments:
-            target = opt_out_stage(Stage(enrollment.stage))
-            if target is not None:
-                change_stage(
-                    session,
-                    enrollment,
-                    target,
-                    now=now,
-                    actor=actor,
-                    reason="one-click unsubscribe",
-                )
-                changed.append(enrollment.id)
-        return UnsubscribeResult(address, newly, changed)
+        moved = move_stages(
+            session,
+            enrollment_ids,
+            cause=Cause.OPT_OUT,
+            reason="one-click unsubscribe",
+            now=now,
+            actor=actor,
+        )
+        return UnsubscribeResult(address, newly, [m.enrollment_id for m in moved])

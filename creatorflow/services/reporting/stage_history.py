@@ -2,10 +2,11 @@
 
 ``enrollments.stage`` only holds the stage now, so a report as of an earlier moment would
 change as the campaign moves on. Every stage change records a ``stage_changed`` event
-(``detail.to``, ``occurred_at``) in the same transaction, so the stage at ``moment`` is the
-``to`` of the enrollment's last such event at or before it (ties broken by event id: the log
-is append-only). The expression is a correlated subquery over the ``(entity, entity_id)``
-index: one seek per enrollment inside the caller's single statement, not a query per creator.
+(``detail.to``, ``occurred_at``) in the same transaction (``storage.enrollments`` writes
+both), so the stage at ``moment`` is the ``to`` of the enrollment's last such event at or
+before it (ties broken by event id: the log is append-only). The expression is a correlated
+subquery over the ``(entity, entity_id)`` index: one seek per enrollment inside the caller's
+single statement, not a query per creator.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, literal, select
 from sqlalchemy.sql import ColumnElement
 
-from creatorflow.domain.model import Stage
+from creatorflow.domain.lifecycle import FIRST_STAGE
+from creatorflow.storage.enrollments import STAGE_CHANGED
 from creatorflow.storage.models import Event
 
-STAGE_CHANGED = "stage_changed"
+__all__ = ["STAGE_CHANGED", "stage_as_of"]
 
 ev = Event.__table__
 
@@ -49,5 +51,5 @@ def stage_as_of(
     )
     return func.coalesce(
         latest,
-        case((exists().where(history), literal(Stage.SHORTLISTED.value)), else_=stored_stage),
+        case((exists().where(history), literal(FIRST_STAGE.value)), else_=stored_stage),
     )

@@ -1,13 +1,16 @@
 """Deliverable reminders: before the due date and once overdue, through the exactly-once outbox.
 
-Each reminder is one outbox step (``reminder_before_3``, ``reminder_overdue_1``...), so the
-outbox's unique (enrollment, step) row makes a re-run or an overlapping run a no-op. Only the
-reminder closest to now is sent: a run that missed a day does not send two at once. A creator whose
-post has arrived (stage ``posted`` or any deliverable recorded) gets none.
+The days come from the campaign file (``deliverables.reminder_days_before`` and
+``reminder_days_overdue``). Each reminder is one outbox step (``reminder_before_3``,
+``reminder_overdue_1``...), so the outbox's unique (enrollment, step) row makes a re-run or an
+overlapping run a no-op. Only the reminder closest to now is sent: a run that missed a day does
+not send two at once. A creator whose post has arrived (stage ``posted`` or any deliverable
+recorded) gets none.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,8 +19,10 @@ from sqlalchemy import Engine, exists, select
 
 from creatorflow.domain.model import Stage
 from creatorflow.mail.message import one_line
-from creatorflow.services.tracking.campaign_terms import TrackedCampaign, load_tracked
+from creatorflow.services.outreach.send_results import SendReport
+from creatorflow.services.tracking.tracked_campaigns import tracked_campaigns
 from creatorflow.settings import Settings
+from creatorflow.storage.campaigns import StoredCampaign
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.models import Account, Creator, Deliverable, Enrollment
 
@@ -30,8 +35,23 @@ class PlannedReminder:
     context: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class ReminderReport:
+    """What one reminders run planned, and what the outbox did with them."""
+
+    planned: int
+    outbox: SendReport
+
+    def counts(self) -> dict[str, int]:
+        """``planned``, then (once anything was planned) the outbox's counts by outcome."""
+        counts = {"planned": self.planned}
+        if self.planned:
+            counts.update((s, n) for s, n in self.outbox.counts().items() if s != "preview")
+        return counts
+
+
 def reminder_step(
-    due_at: datetime, *, now: datetime, days_before: tuple[int, ...], days_overdue: tuple[int, ...]
+    due_at: datetime, *, now: datetime, days_before: Sequence[int], days_overdue: Sequence[int]
 ) -> str | None:
     """The reminder step that applies at ``now`` for a deliverable due at ``due_at``, if any."""
     if now < due_at:
@@ -42,9 +62,11 @@ def reminder_step(
 
 
 def plan_reminders(
-    *, engine: Engine, campaign: TrackedCampaign, now: datetime
+    *, engine: Engine, campaign: StoredCampaign, now: datetime
 ) -> list[PlannedReminder]:
     """Reminders due at ``now`` for accepted creators whose deliverable has not arrived."""
+    spec = campaign.spec
+    terms = spec.terms()
     planned: list[PlannedReminder] = []
     with session_scope(engine) as session:
         rows = session.execute(
@@ -62,8 +84,8 @@ def plan_reminders(
         step = reminder_step(
             enrollment.due_at,
             now=now,
-            days_before=campaign.reminder_days_before,
-            days_overdue=campaign.reminder_days_overdue,
+            days_before=spec.deliverables.reminder_days_before,
+            days_overdue=spec.deliverables.reminder_days_overdue,
         )
         if step is None:
             continue
@@ -77,17 +99,17 @@ def plan_reminders(
             PlannedReminder(
                 enrollment_id=enrollment.id,
                 step=step,
-                template=f"outreach/{campaign.template_set}/reminder_{kind}",
+                template=f"outreach/{spec.outreach.template_set}/reminder_{kind}",
                 context={
                     "creator_name": one_line(creator.name or "") or account.handle,
                     "handle": account.handle,
                     "platform": account.platform,
-                    "campaign_name": campaign.name,
-                    "brand": campaign.brand,
+                    "campaign_name": spec.name,
+                    "brand": spec.brand,
                     "due_date": enrollment.due_at.date().isoformat(),
                     "days": days,
-                    "hashtags": [f"#{t}" for t in campaign.terms.hashtags],
-                    "mentions": [f"@{m}" for m in campaign.terms.mentions],
+                    "hashtags": [f"#{t}" for t in terms.hashtags],
+                    "mentions": [f"@{m}" for m in terms.mentions],
                     "tracking_url": enrollment.tracking_url,
                     "promo_code": enrollment.promo_code,
                 },
@@ -98,16 +120,16 @@ def plan_reminders(
 
 def send_reminders(
     *, engine: Engine, settings: Settings, campaign_slug: str | None, now: datetime, actor: str
-) -> dict[str, int]:
-    """Plan and send the reminders of one campaign (or every active one); counts by outcome."""
+) -> ReminderReport:
+    """Plan and send the reminders of one campaign (or every active one)."""
     from creatorflow.services.outreach.sending import OutboundEmail, send_emails
 
-    totals: dict[str, int] = {"planned": 0}
+    planned_total, outbox = 0, SendReport()
     with session_scope(engine) as session:
-        campaigns = load_tracked(session, campaign_slug)
+        campaigns = tracked_campaigns(session, campaign_slug)
     for campaign in campaigns:
         planned = plan_reminders(engine=engine, campaign=campaign, now=now)
-        totals["planned"] += len(planned)
+        planned_total += len(planned)
         if not planned:
             continue
         emails = [
@@ -120,18 +142,7 @@ def send_reminders(
             )
             for p in planned
         ]
-        report = send_emails(engine=engine, settings=settings, emails=emails, now=now, actor=actor)
-        for name, value in _counts(report).items():
-            totals[name] = totals.get(name, 0) + value
-    return totals
-
-
-def _counts(report: Any) -> dict[str, int]:
-    """Counts from the outbox's SendReport, whatever its exact shape (lists or ints)."""
-    counts: dict[str, int] = {}
-    for name in ("sent", "skipped", "failed", "unknown", "deferred"):
-        value = getattr(report, name, None)
-        if value is None:
-            continue
-        counts[name] = value if isinstance(value, int) else len(value)
-    return counts
+        outbox.extend(
+            send_emails(engine=engine, settings=settings, emails=emails, now=now, actor=actor)
+        )
+    return ReminderReport(planned=planned_total, outbox=outbox)

@@ -12,25 +12,13 @@ from typing import Any
 
 from sqlalchemy import Engine, case, func, select
 
+from creatorflow.domain.lifecycle import AGREED, REACHED_CONTACT, REACHED_REPLY
 from creatorflow.domain.model import DeliverableStatus, Stage
-from creatorflow.services.tracking.campaign_terms import load_tracked
+from creatorflow.storage.campaigns import load_campaign
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.models import Account, Creator, Deliverable, Enrollment
 
 FUNNEL = ("shortlisted", "contacted", "replied", "accepted", "declined", "posted", "gone")
-
-_CONTACTED = {
-    Stage.CONTACTED,
-    Stage.REPLIED,
-    Stage.ACCEPTED,
-    Stage.DECLINED,
-    Stage.OPTED_OUT,
-    Stage.BOUNCED,
-    Stage.POSTED,
-    Stage.FINISHED,
-}
-_REPLIED = {Stage.REPLIED, Stage.ACCEPTED, Stage.DECLINED, Stage.POSTED}
-_ACCEPTED = {Stage.ACCEPTED, Stage.POSTED}
 
 
 @dataclass(frozen=True)
@@ -67,7 +55,7 @@ class CampaignStatus:
 
 def campaign_status(*, engine: Engine, campaign_slug: str) -> CampaignStatus:
     with session_scope(engine) as session:
-        campaign = load_tracked(session, campaign_slug)[0]
+        campaign = load_campaign(session, campaign_slug)
         counts = (
             select(
                 Deliverable.enrollment_id.label("enrollment_id"),
@@ -118,7 +106,7 @@ def campaign_status(*, engine: Engine, campaign_slug: str) -> CampaignStatus:
     ]
     return CampaignStatus(
         campaign=campaign.slug,
-        name=campaign.name,
+        name=campaign.spec.name,
         status=campaign.status,
         funnel=funnel(creators),
         creators=creators,
@@ -132,9 +120,9 @@ def funnel(creators: list[CreatorStatus]) -> dict[str, int]:
         if stage is Stage.REMOVED:
             continue
         counts["shortlisted"] += 1
-        counts["contacted"] += stage in _CONTACTED
-        counts["replied"] += stage in _REPLIED
-        counts["accepted"] += stage in _ACCEPTED or c.deliverables > 0
+        counts["contacted"] += stage in REACHED_CONTACT
+        counts["replied"] += stage in REACHED_REPLY
+        counts["accepted"] += stage in AGREED or c.deliverables > 0
         counts["declined"] += stage is Stage.DECLINED
         counts["posted"] += c.deliverables > 0
         counts["gone"] += c.gone > 0

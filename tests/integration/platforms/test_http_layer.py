@@ -39,24 +39,6 @@ def test_slow_answers_time_out_and_are_retried(
     assert len(sleeps) == 1  # one timeout, then success
 
 
-def test_connection_errors_are_transient_and_retried(
-    make_settings: Callable[..., Settings], sleeps: list[float]
-) -> None:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    client = YouTubeClient(
-        make_settings(youtube_base_url=f"http://127.0.0.1:{port}", http_max_retries=2),
-        sleep=sleeps.append,
-    )
-    try:
-        with pytest.raises(TransientPlatformError, match="connection failed") as caught:
-            client.lookup(["mia"])
-    finally:
-        client.close()
-    assert len(sleeps) == 2 and SANDBOX_YOUTUBE_KEY not in str(caught.value)
-
-
 def test_backoff_grows_exponentially_with_jitter(
     sandbox: SandboxServers, make_settings: Callable[..., Settings], sleeps: list[float]
 ) -> None:
@@ -125,6 +107,13 @@ def test_registry_names_the_missing_variable(
         client_for(platform, make_settings(**{field: None}))
 
 
+def _closed_port() -> tuple[socket.socket, int]:
+    """A port nobody listens on."""
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    return probe, int(probe.getsockname()[1])
+
+
 def _truncating_server() -> tuple[socket.socket, int]:
     """A server that promises 100 bytes of JSON and hangs up after one."""
     import threading
@@ -148,20 +137,26 @@ def _truncating_server() -> tuple[socket.socket, int]:
     return server, int(server.getsockname()[1])
 
 
-def test_an_answer_cut_off_in_transit_is_transient_and_retried(
-    make_settings: Callable[..., Settings], sleeps: list[float]
+@pytest.mark.parametrize(
+    ("server", "message"),
+    [(_closed_port, "connection failed"), (_truncating_server, "cut off in transit")],
+    ids=["connection-refused", "answer-cut-off-in-transit"],
+)
+def test_transport_failures_are_transient_and_retried(
+    server: Callable[[], tuple[socket.socket, int]],
+    message: str,
+    make_settings: Callable[..., Settings],
+    sleeps: list[float],
 ) -> None:
-    server, port = _truncating_server()
-    client = YouTubeClient(
-        make_settings(youtube_base_url=f"http://127.0.0.1:{port}", http_max_retries=2),
-        sleep=sleeps.append,
-    )
+    listening, port = server()
+    settings = make_settings(youtube_base_url=f"http://127.0.0.1:{port}", http_max_retries=2)
+    client = YouTubeClient(settings, sleep=sleeps.append)
     try:
-        with pytest.raises(TransientPlatformError, match="cut off in transit") as caught:
+        with pytest.raises(TransientPlatformError, match=message) as caught:
             client.lookup(["mia"])
     finally:
         client.close()
-        server.close()
+        listening.close()
     assert len(sleeps) == 2 and SANDBOX_YOUTUBE_KEY not in str(caught.value)
 
 

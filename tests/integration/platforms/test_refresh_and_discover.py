@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
 from creatorflow.domain.model import Platform
 from creatorflow.platforms.errors import MalformedResponse
@@ -17,30 +17,7 @@ from creatorflow.services.creators.refresh import refresh_creators
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import Account, Creator, Event, ProfileSnapshot
-
-
-def seed(engine: Engine, platform: str, handles: list[str], now: datetime) -> None:
-    with session_scope(engine) as session:
-        for handle in handles:
-            creator = Creator(
-                name=handle,
-                lawful_basis="legitimate-interest",
-                source="test",
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(creator)
-            session.flush()
-            session.add(
-                Account(
-                    creator_id=creator.id,
-                    platform=platform,
-                    handle=handle,
-                    status="unverified",
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+from tests.support.builders import add_unverified
 
 
 def test_refresh_stores_snapshots_engagement_and_tiers(
@@ -60,8 +37,8 @@ def test_refresh_stores_snapshots_engagement_and_tiers(
         )
     world.add_account("instagram", "pro.one", followers=150_000)
     world.add_account("instagram", "personal", professional=False)
-    seed(engine, "youtube", ["mia"], now)
-    seed(engine, "instagram", ["pro.one", "personal"], now)
+    add_unverified(engine, "youtube", ["mia"], now)
+    add_unverified(engine, "instagram", ["pro.one", "personal"], now)
 
     summary = refresh_creators(engine=engine, settings=settings, now=now, actor="test")
 
@@ -91,7 +68,7 @@ def test_refreshing_twice_for_the_same_instant_keeps_one_snapshot(
     settings = make_settings()
     engine = engine_for(settings.database_url)
     world.add_account("tiktok", "miaglow", followers=9_100)
-    seed(engine, "tiktok", ["miaglow"], now)
+    add_unverified(engine, "tiktok", ["miaglow"], now)
     settings = make_settings()  # TikTok token of the account added above
     for _ in range(2):
         summary = refresh_creators(engine=engine, settings=settings, now=now, actor="test")
@@ -109,7 +86,7 @@ def test_unconfigured_platforms_are_skipped_and_named(
 ) -> None:
     settings = make_settings(tiktok_access_token=None)
     engine = engine_for(settings.database_url)
-    seed(engine, "tiktok", ["miaglow"], now)
+    add_unverified(engine, "tiktok", ["miaglow"], now)
     summary = refresh_creators(engine=engine, settings=settings, now=now, actor="test")
     assert summary.refreshed == 0
     assert "CREATORFLOW_TIKTOK_ACCESS_TOKEN" in summary.line()
@@ -121,7 +98,7 @@ def test_refresh_of_n_youtube_channels_uses_ceil_n_over_50_channel_calls(
     settings = make_settings()
     engine = engine_for(settings.database_url)
     accounts = world.populate("youtube", 120, posts_each=1)
-    seed(engine, "youtube", [a.external_id for a in accounts], now)
+    add_unverified(engine, "youtube", [a.external_id for a in accounts], now)
     summary = refresh_creators(
         engine=engine, settings=settings, platform=Platform.YOUTUBE, now=now, actor="test"
     )
@@ -135,7 +112,7 @@ def test_malformed_answer_stores_nothing_for_the_batch(
     settings = make_settings()
     engine = engine_for(settings.database_url)
     world.add_account("instagram", "pro.one", followers=150_000)
-    seed(engine, "instagram", ["pro.one", "pro.two"], now)
+    add_unverified(engine, "instagram", ["pro.one", "pro.two"], now)
     world.add_account("instagram", "pro.two", followers=5)
     sandbox.instagram.fail("body", body={"business_discovery": {"id": 5}}, times=None)
     with pytest.raises(MalformedResponse, match="business_discovery.id: expected text"):
@@ -153,7 +130,7 @@ def test_spent_quota_stops_cleanly_and_keeps_finished_batches(
     settings = make_settings(youtube_quota_budget=55)
     engine = engine_for(settings.database_url)
     accounts = world.populate("youtube", 60, posts_each=0)
-    seed(engine, "youtube", [a.external_id for a in accounts], now)
+    add_unverified(engine, "youtube", [a.external_id for a in accounts], now)
     summary = refresh_creators(engine=engine, settings=settings, now=now, actor="test")
     assert summary.refreshed == 50  # the first batch (51 units) is kept
     assert summary.stopped and "quota" in summary.stopped and "resets at" in summary.stopped
@@ -167,24 +144,9 @@ def test_discover_adds_new_creators_once(
     engine = engine_for(settings.database_url)
     world.add_account("youtube", "skinbysam", followers=20_000, biography="skincare daily")
     world.add_account("youtube", "skinlab", followers=600_000, biography="skincare science")
-    first = discover_creators(
-        engine=engine,
-        settings=settings,
-        platform=Platform.YOUTUBE,
-        query="skincare",
-        max_results=10,
-        now=now,
-        actor="test",
-    )
-    again = discover_creators(
-        engine=engine,
-        settings=settings,
-        platform=Platform.YOUTUBE,
-        query="skincare",
-        max_results=10,
-        now=now,
-        actor="test",
-    )
+    search = {"platform": Platform.YOUTUBE, "query": "skincare", "max_results": 10}
+    first = discover_creators(engine=engine, settings=settings, now=now, actor="test", **search)
+    again = discover_creators(engine=engine, settings=settings, now=now, actor="test", **search)
     assert sorted(first.added) == ["skinbysam", "skinlab"]
     assert again.added == [] and sorted(again.already_known) == ["skinbysam", "skinlab"]
     with session_scope(engine) as session:

@@ -32,18 +32,21 @@ def get(url: str, **params: Any) -> requests.Response:
         return response
 
 
+def youtube(sandbox: SandboxServers, resource: str, **params: Any) -> Any:
+    """A YouTube Data API read of ``resource`` from the sandbox, with the sandbox key."""
+    url = f"{sandbox.urls.youtube}/youtube/v3/{resource}"
+    return get(url, key=SANDBOX_YOUTUBE_KEY, **params).json()
+
+
 def keys(item: dict[str, Any]) -> set[str]:
     return set(item)
 
 
 def test_youtube_channel_matches_the_reference_shape(world: World, sandbox: SandboxServers) -> None:
     account = world.add_account("youtube", "googledevelopers", followers=2_260_000, country="US")
-    body = get(
-        f"{sandbox.urls.youtube}/youtube/v3/channels",
-        key=SANDBOX_YOUTUBE_KEY,
-        part="snippet,statistics,contentDetails",
-        id=account.external_id,
-    ).json()
+    body = youtube(
+        sandbox, "channels", part="snippet,statistics,contentDetails", id=account.external_id
+    )
     ref = reference("youtube/examples/channels.list_forHandle_statistics.constructed.json")
     assert keys(body) == keys(ref)
     item, ref_item = body["items"][0], ref["items"][0]
@@ -54,12 +57,7 @@ def test_youtube_channel_matches_the_reference_shape(world: World, sandbox: Sand
 
 
 def test_youtube_unknown_channel_has_no_items_key(sandbox: SandboxServers) -> None:
-    body = get(
-        f"{sandbox.urls.youtube}/youtube/v3/channels",
-        key=SANDBOX_YOUTUBE_KEY,
-        part="id",
-        id="UC" + "q" * 22,
-    ).json()
+    body = youtube(sandbox, "channels", part="id", id="UC" + "q" * 22)
     assert keys(body) == keys(
         reference("youtube/examples/channels.list_not_found.constructed.json")
     )
@@ -70,12 +68,8 @@ def test_youtube_video_statistics_are_strings_and_missing_when_hidden(
 ) -> None:
     world.add_account("youtube", "a")
     post = world.add_post("youtube", "a", views=47113, likes=None, comments=57)
-    body = get(
-        f"{sandbox.urls.youtube}/youtube/v3/videos",
-        key=SANDBOX_YOUTUBE_KEY,
-        part="snippet,statistics,contentDetails,paidProductPlacementDetails",
-        id=post.post_id,
-    ).json()
+    parts = "snippet,statistics,contentDetails,paidProductPlacementDetails"
+    body = youtube(sandbox, "videos", part=parts, id=post.post_id)
     ref = reference("youtube/examples/videos.list_snippet_statistics.constructed.json")
     assert keys(body) == keys(ref) and keys(body["items"][0]) == keys(ref["items"][0])
     assert body["items"][0]["statistics"] == {

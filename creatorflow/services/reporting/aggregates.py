@@ -1,0 +1,214 @@
+"""The SQL aggregates a report's figures come from: a fixed handful of statements per report.
+
+One statement sums every post's latest snapshot (as of the report time, one index seek per post)
+per creator and provenance, one lists the enrollments (each one's stage as of the report time,
+from the event log: ``stage_history``), one sums conversions, one gives the daily engagement
+changes for the chart. The number of statements does not grow with creators or posts. The SQL
+mirrors ``domain.metrics.engagement``: unknown (NULL) counts are counted, never added as 0.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, case, func, literal, or_, select
+from sqlalchemy.sql import ColumnElement
+
+from creatorflow.domain.lifecycle import Stage
+from creatorflow.services.reporting.stage_history import stage_as_of
+from creatorflow.storage.models import (
+    Account,
+    Conversion,
+    Creator,
+    Deliverable,
+    Enrollment,
+    MetricSnapshot,
+    ProfileSnapshot,
+)
+
+UNTIERED = "untiered"
+COUNTS = ("views", "likes", "comments", "shares", "saves")
+
+ms = MetricSnapshot.__table__
+dl = Deliverable.__table__
+en = Enrollment.__table__
+ps = ProfileSnapshot.__table__
+cv = Conversion.__table__
+
+
+def _is_null_count(column: ColumnElement[Any]) -> ColumnElement[int]:
+    return func.sum(case((column.is_(None), 1), else_=0))
+
+
+def _engagement_expr(table: Any) -> ColumnElement[Any]:
+    """SQL twin of ``domain.metrics.engagement``: sum of known counts, NULL when none known."""
+    parts = [table.c.likes, table.c.comments, table.c.shares, table.c.saves]
+    all_null = and_(*[p.is_(None) for p in parts])
+    total = sum((func.coalesce(p, 0) for p in parts[1:]), func.coalesce(parts[0], 0))
+    return case((all_null, None), else_=total)
+
+
+def _followers_as_of(moment: ColumnElement[Any] | datetime) -> ColumnElement[Any]:
+    """Latest known follower count of the enrollment's account at ``moment``, else at shortlist."""
+    latest = (
+        select(ps.c.followers)
+        .where(
+            ps.c.account_id == en.c.account_id,
+            ps.c.followers.is_not(None),
+            ps.c.taken_at <= moment,
+        )
+        .order_by(ps.c.taken_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(latest, en.c.followers_at_shortlist)
+
+
+def post_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
+    """Per (enrollment, provenance): sums and unknown counts over each post's latest snapshot."""
+    # one index seek per post on (deliverable_id, taken_at): no scan of the polling history
+    m2 = ms.alias("m2")
+    latest_at = (
+        select(m2.c.taken_at)
+        .where(m2.c.deliverable_id == dl.c.id, m2.c.taken_at <= as_of)
+        .order_by(m2.c.taken_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    live = or_(
+        and_(dl.c.gone_at.is_(None), dl.c.status != "gone"),
+        dl.c.gone_at > as_of,
+    )
+    posts = (
+        select(
+            dl.c.enrollment_id,
+            func.coalesce(ms.c.provenance, dl.c.provenance).label("provenance"),
+            case((live, 1), else_=0).label("live"),
+            *[ms.c[name] for name in COUNTS],
+            _engagement_expr(ms).label("eng"),
+            _followers_as_of(func.coalesce(dl.c.posted_at, dl.c.detected_at)).label("followers"),
+        )
+        .select_from(
+            dl.join(en, en.c.id == dl.c.enrollment_id).outerjoin(
+                ms, and_(ms.c.deliverable_id == dl.c.id, ms.c.taken_at == latest_at)
+            )
+        )
+        .where(en.c.campaign_id == campaign_id, dl.c.detected_at <= as_of)
+        .cte("posts")
+        .prefix_with("MATERIALIZED")  # compute each post once (SQLite would inline it per use)
+    )
+    p = posts.c
+    er_f = and_(p.eng.is_not(None), p.followers > 0)
+    er_v = and_(p.eng.is_not(None), p.views > 0)
+    stmt = select(
+        p.enrollment_id,
+        p.provenance,
+        func.count().label("posts"),
+        func.sum(p.live).label("posts_live"),
+        *[func.sum(p[name]).label(name) for name in COUNTS],
+        *[_is_null_count(p[name]).label(f"{name}_unknown") for name in COUNTS],
+        func.sum(p.eng).label("engagements"),
+        _is_null_count(p.eng).label("engagements_unknown"),
+        func.sum(case((er_f, p.eng), else_=literal(0))).label("erf_eng"),
+        func.sum(case((er_f, p.followers), else_=literal(0))).label("erf_base"),
+        func.sum(case((er_f, 1), else_=0)).label("erf_posts"),
+        func.sum(case((er_v, p.eng), else_=literal(0))).label("erv_eng"),
+        func.sum(case((er_v, p.views), else_=literal(0))).label("erv_base"),
+        func.sum(case((er_v, 1), else_=0)).label("erv_posts"),
+    ).group_by(p.enrollment_id, p.provenance)
+    with engine.connect() as conn:
+        return list(conn.execute(stmt).all())
+
+
+def enrollment_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
+    """Enrollments as they stood at ``as_of``: stage from the event log, not the stored one."""
+    cr, ac = Creator.__table__, Account.__table__
+    stmt = (
+        select(
+            en.c.id,
+            cr.c.name,
+            ac.c.platform,
+            ac.c.handle,
+            en.c.tier,
+            stage_as_of(en.c.id, en.c.stage, as_of).label("stage"),
+            en.c.fee,
+            _followers_as_of(as_of).label("followers"),
+        )
+        .select_from(en.join(cr, cr.c.id == en.c.creator_id).join(ac, ac.c.id == en.c.account_id))
+        .where(en.c.campaign_id == campaign_id, en.c.created_at <= as_of)
+        .order_by(en.c.id)
+    )
+    with engine.connect() as conn:
+        # taken off the shortlist by ``as_of``: not part of the campaign (filtered here so that
+        # the stage subquery runs once per enrollment)
+        return [row for row in conn.execute(stmt) if row[5] != Stage.REMOVED]
+
+
+def conversion_rows(
+    engine: Engine, campaign_id: int, as_of: datetime
+) -> dict[int, tuple[Any, ...]]:
+    stmt = (
+        select(
+            cv.c.enrollment_id,
+            func.sum(cv.c.clicks).label("clicks"),
+            func.sum(cv.c.leads).label("leads"),
+            func.sum(cv.c.sales).label("sales"),
+            func.sum(cv.c.revenue).label("revenue"),
+        )
+        .where(
+            cv.c.campaign_id == campaign_id,
+            func.coalesce(cv.c.occurred_on, cv.c.imported_at) <= as_of,
+        )
+        .group_by(cv.c.enrollment_id)
+    )
+    with engine.connect() as conn:
+        return {enrollment_id: tuple(sums) for enrollment_id, *sums in conn.execute(stmt)}
+
+
+def timeline_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
+    """Per tier and UTC day: the change in engagements of every post, summed.
+
+    Each snapshot contributes its engagement minus the post's previous known engagement (a
+    window function), so summing a day's changes and then running the sum over the days gives
+    every post's latest known engagement carried forward, without a row per post and day.
+    """
+    if engine.dialect.name == "postgresql":
+        day = func.to_char(func.timezone("UTC", ms.c.taken_at), "YYYY-MM-DD")
+    else:  # SQLite stores UTC text 'YYYY-MM-DD HH:MM:SS...'
+        day = func.substr(ms.c.taken_at, 1, 10)
+    eng = _engagement_expr(ms)
+    known = (
+        select(
+            ms.c.deliverable_id,
+            ms.c.taken_at,
+            func.coalesce(en.c.tier, UNTIERED).label("tier"),
+            day.label("day"),
+            eng.label("eng"),
+        )
+        .select_from(
+            ms.join(dl, dl.c.id == ms.c.deliverable_id).join(en, en.c.id == dl.c.enrollment_id)
+        )
+        .where(
+            en.c.campaign_id == campaign_id,
+            en.c.created_at <= as_of,
+            # the stored stage is enough here: removal only happens on the shortlist, before
+            # any contact, so a removed enrollment never has a post
+            en.c.stage != Stage.REMOVED.value,
+            ms.c.taken_at <= as_of,
+            dl.c.detected_at <= as_of,
+            eng.is_not(None),
+        )
+        .subquery("known")
+    )
+    previous = func.lag(known.c.eng).over(
+        partition_by=known.c.deliverable_id, order_by=known.c.taken_at
+    )
+    changes = select(
+        known.c.tier, known.c.day, (known.c.eng - func.coalesce(previous, 0)).label("delta")
+    ).subquery("changes")
+    stmt = select(changes.c.tier, changes.c.day, func.sum(changes.c.delta)).group_by(
+        changes.c.tier, changes.c.day
+    )
+    with engine.connect() as conn:
+        return list(conn.execute(stmt).all())

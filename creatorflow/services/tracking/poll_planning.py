@@ -1,0 +1,168 @@
+"""Planning a polling round: which deliverables are due, in batches sized by the platform.
+
+A batch is what one task polls: at most the adapter's ``posts_per_batch`` posts, a multiple of
+its ``ids_per_call`` (so only a round's last call is partial), an owner's posts together when
+the platform reads posts per owner. A task makes many calls in a row (task runs cost the
+orchestrator far more than calls do); a round is split into fewer, evenly sized batches when it
+can.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel, model_validator
+from sqlalchemy import Engine, func, or_, select
+
+from creatorflow.domain.cadence import is_due
+from creatorflow.domain.model import DeliverableStatus, Platform, Provenance
+from creatorflow.platforms.registry import limits_of
+from creatorflow.services.tracking.poll_claims import ACCOUNTS, DELIVERABLES, ENROLLMENTS
+from creatorflow.services.tracking.tracked_campaigns import tracked_campaigns
+from creatorflow.storage.db import session_scope
+from creatorflow.storage.models import UTCDateTime
+
+
+class PollBatch(BaseModel):
+    """Deliverables one task polls (a small value: ids only, safe as a task parameter).
+
+    ``last_polled`` is each deliverable's ``last_polled_at`` when the round was planned: the
+    claim stamps a row only if it still holds that value, i.e. no other run polled it since.
+    """
+
+    platform: Platform
+    deliverable_ids: list[int]
+    last_polled: list[datetime | None]
+    requests: int  # API calls this batch needs
+
+    @model_validator(mode="after")
+    def _aligned(self) -> PollBatch:
+        if len(self.last_polled) != len(self.deliverable_ids):
+            raise ValueError("last_polled must give one value per deliverable id")
+        return self
+
+
+@dataclass(frozen=True)
+class _Due:
+    deliverable_id: int
+    platform: Platform
+    post_id: str
+    owner: str
+    last_polled: datetime | None
+
+
+def _requests_for(platform: Platform, post_ids: Sequence[str], owners: Sequence[str]) -> int:
+    """The fewest calls that cover these posts (``owners[i]`` owns ``post_ids[i]``)."""
+    limits = limits_of(platform)
+    size = limits.ids_per_call
+    if not limits.per_owner:
+        return math.ceil(len(set(post_ids)) / (size or 1))
+    per_owner: dict[str, set[str]] = {}
+    for post_id, owner in zip(post_ids, owners, strict=True):
+        per_owner.setdefault(owner, set()).add(post_id)
+    if size is None:
+        return len(per_owner)
+    return sum(math.ceil(len(ids) / size) for ids in per_owner.values())
+
+
+_D, _E, _A = DELIVERABLES.c, ENROLLMENTS.c, ACCOUNTS.c
+
+
+def plan_polling(
+    *, engine: Engine, campaign_slug: str | None, now: datetime, parallelism: int = 1
+) -> list[PollBatch]:
+    """The round's batches: live, API-tracked deliverables whose cadence says poll at ``now``.
+
+    ``parallelism`` is how many batches the caller works at once: a round is split into a
+    multiple of it (batches of even size, each at most the platform's ``posts_per_batch``) so
+    that no worker idles while another finishes a long last batch.
+    """
+    due: list[_Due] = []
+    with session_scope(engine) as session:
+        ends_of = {c.id: c.spec.tracking_ends() for c in tracked_campaigns(session, campaign_slug)}
+        if not ends_of:
+            return []
+        # Core rows (no ORM loading): a round reads every tracked deliverable
+        rows = (
+            session.connection()
+            .execute(
+                select(
+                    _D.id,
+                    _D.platform,
+                    _D.post_id,
+                    func.coalesce(_D.posted_at, _D.detected_at, type_=UTCDateTime()),
+                    _D.last_polled_at,
+                    _E.campaign_id,
+                    _A.handle,
+                )
+                .join(ENROLLMENTS, _E.id == _D.enrollment_id)
+                .join(ACCOUNTS, _A.id == _E.account_id)
+                .where(_E.campaign_id.in_(list(ends_of)))
+                .where(_D.status == DeliverableStatus.LIVE.value)
+                .where(_D.provenance == Provenance.API.value)
+                # a post polled at or after ``now`` cannot be due (replays of earlier instants)
+                .where(or_(_D.last_polled_at.is_(None), _D.last_polled_at < now))
+                .order_by(_D.platform, _A.handle, _D.id)
+            )
+            .all()
+        )
+    for d_id, platform, post_id, posted, last_polled, campaign_id, handle in rows:
+        if is_due(posted, last_polled, now=now, tracking_ends=ends_of[campaign_id]):
+            due.append(_Due(d_id, Platform(platform), post_id, handle, last_polled))
+    return _batches(due, max(1, parallelism))
+
+
+def _batch_size(limit: int, step: int, total: int, parallelism: int) -> int:
+    """Posts per batch: at most ``limit``, a multiple of ``step``, as even as a multiple of
+    ``parallelism`` batches allows."""
+    count = math.ceil(total / limit)
+    count = math.ceil(count / parallelism) * parallelism
+    size = math.ceil(total / count)
+    return min(limit, max(step, math.ceil(size / step) * step))
+
+
+def _batches(due: Sequence[_Due], parallelism: int) -> list[PollBatch]:
+    batches: list[PollBatch] = []
+    for platform in Platform:  # registration order: YouTube, Instagram, TikTok, then the others
+        items = [d for d in due if d.platform == platform]
+        if not items:
+            continue
+        limits = limits_of(platform)
+        step = limits.ids_per_call or 1
+        if limits.per_owner:
+            groups: dict[str, list[_Due]] = {}
+            for item in items:
+                groups.setdefault(item.owner, []).append(item)
+            limit = _batch_size(limits.posts_per_batch, 1, len(items), parallelism)
+            current: list[_Due] = []
+            for group in groups.values():  # an owner's posts stay in one batch: one call
+                if current and len(current) + len(group) > limit:
+                    batches.append(_batch(platform, current))
+                    current = []
+                current.extend(group)
+            if current:
+                batches.append(_batch(platform, current))
+            continue
+        # posts shared by several deliverables (two campaigns) go in the same batch
+        by_post: dict[str, list[_Due]] = {}
+        for item in items:
+            by_post.setdefault(item.post_id, []).append(item)
+        posts = list(by_post.values())
+        limit = _batch_size(limits.posts_per_batch, step, len(posts), parallelism)
+        for start in range(0, len(posts), limit):
+            batches.append(
+                _batch(platform, [d for group in posts[start : start + limit] for d in group])
+            )
+    return batches
+
+
+def _batch(platform: Platform, items: Sequence[_Due]) -> PollBatch:
+    return PollBatch(
+        platform=platform,
+        deliverable_ids=[d.deliverable_id for d in items],
+        last_polled=[d.last_polled for d in items],
+        requests=_requests_for(platform, [d.post_id for d in items], [d.owner for d in items]),
+    )

@@ -1,0 +1,285 @@
+"""Rows as the services would have left them: one builder per table, every default in one place.
+
+Builders take an open session (the caller decides the transaction) and return the ORM row; the
+``add_creator``/``add_creators``/``contact``/``enroll`` helpers open their own session for tests
+that only need ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from creatorflow.domain.model import Platform, Provenance
+from creatorflow.platforms.base import Post, PostMetrics
+from creatorflow.sandbox import SandboxAccount, World
+from creatorflow.services.tracking.deliverables import record_deliverable
+from creatorflow.storage.campaigns import StoredCampaign
+from creatorflow.storage.db import session_scope
+from creatorflow.storage.events import record_event
+from creatorflow.storage.models import (
+    Account,
+    Creator,
+    Deliverable,
+    Enrollment,
+    MetricSnapshot,
+    OutreachMessage,
+)
+from tests.support.campaigns import register_example
+
+CREATOR: dict[str, Any] = {"lawful_basis": "legitimate-interest", "source": "test"}
+ACCOUNT: dict[str, Any] = {"tier": "micro", "status": "active"}
+
+Counts = tuple[int | None, int | None, int | None, int | None, int | None]
+"""A snapshot's (views, likes, comments, shares, saves); None is hidden by the platform."""
+
+
+def add_account(
+    session: Session,
+    *,
+    platform: Platform | str,
+    handle: str,
+    now: datetime,
+    creator: dict[str, Any] | None = None,
+    **values: Any,
+) -> Account:
+    """A creator (``creator`` holds its columns) with one account (``values`` holds its own)."""
+    person = Creator(
+        **{"name": handle, **CREATOR, **(creator or {})}, created_at=now, updated_at=now
+    )
+    session.add(person)
+    session.flush()
+    stamps = {"created_at": now, "updated_at": now}
+    account = Account(**ACCOUNT | values | stamps, creator_id=person.id, handle=handle)
+    account.platform = Platform(platform).value
+    session.add(account)
+    session.flush()
+    return account
+
+
+def add_enrollment(
+    session: Session, account: Account, *, campaign_id: int, now: datetime, **values: Any
+) -> Enrollment:
+    """``account``'s creator in the campaign, at the stage ``values`` names (else shortlisted)."""
+    row = Enrollment(**{"tier": account.tier, **values}, created_at=now, updated_at=now)
+    row.campaign_id, row.creator_id, row.account_id = campaign_id, account.creator_id, account.id
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_sent_messages(
+    session: Session, enrollment: Enrollment, *, to: str, steps: Sequence[str], now: datetime
+) -> dict[str, str]:
+    """``steps`` sent one a day, the last one a day before ``now``, each threaded on the ones
+    before; returns step -> Message-ID."""
+    ids: dict[str, str] = {}
+    handle = to.split("@")[0]
+    for number, step in enumerate(steps):
+        sent = now - timedelta(days=len(steps) - number)
+        first = next(iter(ids.values()), None)
+        row = OutreachMessage(enrollment_id=enrollment.id, step=step, to_address=to, status="sent")
+        row.subject, row.claimed_at, row.sent_at = "Spring Glow x you?", sent, sent
+        row.in_reply_to, row.references = first, " ".join(ids.values()) or None
+        row.message_id = ids[step] = f"<{step}-{enrollment.id}-{handle}@brand.example>"
+        session.add(row)
+    session.flush()
+    return ids
+
+
+def add_post(
+    session: Session,
+    enrollment_id: int,
+    *,
+    platform: Platform | str,
+    post_id: str,
+    posted_at: datetime,
+    provenance: str = "api",
+    snapshots: Iterable[tuple[datetime, Counts]] = (),
+    **values: Any,
+) -> Deliverable:
+    """A detected post (live unless ``gone_at`` is given) and its metric snapshots."""
+    status = "gone" if values.get("gone_at") else "live"
+    row = Deliverable(enrollment_id=enrollment_id, post_id=post_id, status=status, **values)
+    row.platform, row.provenance = Platform(platform).value, provenance
+    row.posted_at = row.detected_at = posted_at
+    session.add(row)
+    session.flush()
+    fields = ("views", "likes", "comments", "shares", "saves")
+    for taken_at, counts in snapshots:
+        snapshot = MetricSnapshot(deliverable_id=row.id, taken_at=taken_at, provenance=provenance)
+        for name, value in zip(fields, counts, strict=True):
+            setattr(snapshot, name, value)
+        session.add(snapshot)
+    return row
+
+
+def record_stages(
+    session: Session,
+    enrollment: Enrollment,
+    path: Iterable[tuple[str, datetime]],
+    *,
+    before: str | None = None,
+) -> None:
+    """The ``stage_changed`` events the services record along ``path`` of (stage, when)."""
+    about = {"entity": "enrollment", "entity_id": enrollment.id, "actor": "test"}
+    about |= {"creator_id": enrollment.creator_id, "campaign_id": enrollment.campaign_id}
+    for stage, moment in path:
+        detail = {"from": before, "to": stage, "reason": "test world"}
+        record_event(session, kind="stage_changed", detail=detail, at=moment, **about)
+        before = stage
+
+
+def add_unverified(
+    engine: Engine, platform: Platform | str, handles: Iterable[str], now: datetime
+) -> None:
+    """Accounts as an import leaves them: a handle to look up, neither verified nor tiered."""
+    with session_scope(engine) as session:
+        for handle in handles:
+            add_account(
+                session, platform=platform, handle=handle, now=now, tier=None, status="unverified"
+            )
+
+
+# -- creators for outreach: not yet in any campaign ----------------------------------------------
+
+
+def add_creator(
+    engine: Engine,
+    now: datetime,
+    *,
+    handle: str,
+    email: str | None = None,
+    name: str | None = None,
+    platform: str = "instagram",
+    followers: int = 20_000,
+    tier: str = "micro",
+    engagement_rate: str | None = "0.05",
+    country: str | None = "US",
+    niche: str | None = "skincare",
+    timezone: str | None = None,
+) -> int:
+    """A creator the shortlist can pick; returns the creator id."""
+    person = {"name": name if name is not None else handle.title(), "email": email}
+    person |= {"country": country, "niche": niche, "timezone": timezone}
+    rate = Decimal(engagement_rate) if engagement_rate else None
+    values = {"tier": tier, "followers": followers, "engagement_rate": rate}
+    with session_scope(engine) as session:
+        account = add_account(
+            session, platform=platform, handle=handle, now=now, creator=person, **values
+        )
+        return account.creator_id
+
+
+def add_creators(
+    engine: Engine, now: datetime, count: int, *, domain: str = "mail.example", **kwargs: Any
+) -> list[int]:
+    """``count`` creators creator0000, creator0001, ... with addresses at ``domain``."""
+    handles = [f"creator{i:04d}" for i in range(count)]
+    return [add_creator(engine, now, handle=h, email=f"{h}@{domain}", **kwargs) for h in handles]
+
+
+# -- creators already contacted: for reply, answer and unsubscribe tests -------------------------
+
+
+@dataclass(frozen=True)
+class Contacted:
+    enrollment_id: int
+    creator_id: int
+    email: str
+    handle: str
+    platform: str
+    message_ids: dict[str, str]  # step -> Message-ID
+
+
+def contact(
+    engine: Engine,
+    campaign: StoredCampaign,
+    *,
+    handle: str,
+    now: datetime,
+    email: str | None = None,
+    platform: str = "instagram",
+    stage: str = "contacted",
+    steps: tuple[str, ...] = ("initial",),
+) -> Contacted:
+    """A creator (address ``handle@creator.example`` unless given) with ``steps`` sent."""
+    email = email or f"{handle}@creator.example"
+    person = {"name": handle.title(), "email": email}
+    terms = {"followers_at_shortlist": 25_000, "offer": Decimal("400"), "currency": "USD"}
+    with session_scope(engine) as session:
+        account = add_account(
+            session, platform=platform, handle=handle, now=now, creator=person, followers=25_000
+        )
+        row = add_enrollment(
+            session, account, campaign_id=campaign.id, now=now, stage=stage, **terms
+        )
+        ids = add_sent_messages(session, row, to=email, steps=steps, now=now)
+        return Contacted(row.id, account.creator_id, email, handle, platform, ids)
+
+
+def contacted(engine: Engine, now: datetime, *handles: str) -> list[Contacted]:
+    """The example campaign with one contacted creator per handle (``handle@creator.example``)."""
+    campaign = register_example(engine, now)
+    return [contact(engine, campaign, handle=handle, now=now) for handle in handles]
+
+
+# -- accepted creators: for tracking tests ---------------------------------------------------------
+
+
+def enroll(
+    engine: Engine,
+    campaign_id: int,
+    account: SandboxAccount | tuple[Platform | str, str, str | None],
+    *,
+    now: datetime,
+    stage: str = "accepted",
+    due_in: timedelta = timedelta(days=14),
+    name: str | None = None,
+) -> int:
+    """A creator with one account (a sandbox one, or (platform, handle, external id)) enrolled
+    at ``stage``; accepted and posted ones are due ``due_in`` after ``now``. Returns its id."""
+    platform, handle, external = (
+        (account.platform, account.handle, account.external_id)
+        if isinstance(account, SandboxAccount)
+        else account
+    )
+    person = {"name": name or handle, "email": f"{handle}@creators.example", "lawful_basis": "test"}
+    agreed = stage in {"accepted", "posted"}
+    dates = {"accepted_at": now if agreed else None, "due_at": now + due_in if agreed else None}
+    with session_scope(engine) as session:
+        row = add_account(session, platform=platform, handle=handle, now=now, creator=person)
+        row.external_id, row.followers = external, 20_000
+        return add_enrollment(
+            session, row, campaign_id=campaign_id, now=now, stage=stage, **dates
+        ).id
+
+
+def record_world_posts(engine: Engine, world: World, now: datetime) -> None:
+    """Every world post of an enrolled account as a deliverable (the path detection takes),
+    for tests that need more posts than one detection page shows."""
+    copied = ("platform", "post_id", "url", "title", "text", "published_at")
+    with session_scope(engine) as session:
+        pairs = session.execute(
+            select(Enrollment, Account).join(Account, Account.id == Enrollment.account_id)
+        ).all()
+        for enrollment, account in pairs:
+            for post in world.posts_of(account.platform, account.handle):
+                fields = {name: getattr(post, name) for name in copied}
+                seen = Post(author_id=None, metrics=PostMetrics(), **fields)
+                record_deliverable(
+                    session,
+                    enrollment=enrollment,
+                    campaign_id=enrollment.campaign_id,
+                    post=seen,
+                    provenance=Provenance.API,
+                    now=now,
+                    actor="test:seed",
+                    kind="deliverable_detected",
+                )
