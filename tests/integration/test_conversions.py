@@ -26,8 +26,9 @@ EXPORT = """Date,UTM_Content,Promo_Code,Clicks,Leads,Sales,Revenue
 
 
 @pytest.fixture
-def world(db_url: str) -> Iterator[Engine]:
-    engine = make_engine(db_url)  # SQLite and PostgreSQL; disposed after the test
+def shop(db_url: str) -> Iterator[Engine]:
+    """The report world without its conversions, dee with a promo code (SQLite and PostgreSQL)."""
+    engine = make_engine(db_url)  # disposed after the test
     world = build_report_world(engine)
     with session_scope(engine) as s:  # the report world's conversions are not under test here
         s.query(Conversion).delete()
@@ -58,17 +59,15 @@ def _totals(engine: Engine) -> tuple[int, int, int, int]:
 
 
 def test_rows_match_by_utm_content_or_promo_code_and_unknown_codes_are_reported(
-    world: Engine, tmp_path: Path
+    shop: Engine, tmp_path: Path
 ) -> None:
     path = _write(tmp_path, EXPORT)
-    result = import_conversions(
-        engine=world, slug="spring-glow", path=path, now=AS_OF, actor="test"
-    )
+    result = import_conversions(engine=shop, slug="spring-glow", path=path, now=AS_OF, actor="test")
     assert (result.imported, result.already) == (5, 0)
     assert result.unknown == [(5, "nobody"), (6, "NOPE")]
     # the duplicate ben row (line 8) is a second, distinct row of the same export
-    assert _totals(world) == (5, 12 + 3 + 30 + 0 + 30, 2 + 1 + 1, 2)
-    with session_scope(world) as s:
+    assert _totals(shop) == (5, 12 + 3 + 30 + 0 + 30, 2 + 1 + 1, 2)
+    with session_scope(shop) as s:
         ana = s.scalars(select(Conversion).where(Conversion.source == "shop.csv:2")).one()
         assert str(ana.revenue) == "1250.50" and ana.occurred_on.isoformat().startswith(
             "2027-02-20"
@@ -76,28 +75,28 @@ def test_rows_match_by_utm_content_or_promo_code_and_unknown_codes_are_reported(
         assert s.scalars(select(Event.kind).where(Event.kind == "conversions_imported")).all()
 
 
-def test_importing_the_same_export_twice_adds_nothing(world: Engine, tmp_path: Path) -> None:
+def test_importing_the_same_export_twice_adds_nothing(shop: Engine, tmp_path: Path) -> None:
     path = _write(tmp_path, EXPORT)
-    import_conversions(engine=world, slug="spring-glow", path=path, now=AS_OF, actor="test")
+    import_conversions(engine=shop, slug="spring-glow", path=path, now=AS_OF, actor="test")
     again = import_conversions(
-        engine=world,
+        engine=shop,
         slug="spring-glow",
         path=_write(tmp_path, EXPORT, "shop-copy.csv"),
         now=AS_OF,
         actor="test",
     )
     assert (again.imported, again.already) == (0, 5)
-    assert _totals(world)[0] == 5
+    assert _totals(shop)[0] == 5
 
 
 def test_a_bad_row_names_file_line_and_column_and_stores_nothing(
-    world: Engine, tmp_path: Path
+    shop: Engine, tmp_path: Path
 ) -> None:
     bad = EXPORT.replace("2027-02-21,ben,,30,0,0,\n", "2027-02-21,ben,,thirty,0,0,\n", 1)
     path = _write(tmp_path, bad)
     with pytest.raises(InputError, match=r"shop\.csv:4: clicks: 'thirty' is not a whole"):
-        import_conversions(engine=world, slug="spring-glow", path=path, now=AS_OF, actor="test")
-    assert _totals(world)[0] == 0
+        import_conversions(engine=shop, slug="spring-glow", path=path, now=AS_OF, actor="test")
+    assert _totals(shop)[0] == 0
 
 
 @pytest.mark.parametrize(
@@ -112,11 +111,11 @@ def test_a_bad_row_names_file_line_and_column_and_stores_nothing(
     ],
 )
 def test_malformed_exports_are_rejected_with_the_place(
-    world: Engine, tmp_path: Path, text: str, message: str
+    shop: Engine, tmp_path: Path, text: str, message: str
 ) -> None:
     path = _write(tmp_path, text)
     with pytest.raises(InputError, match=message):
-        import_conversions(engine=world, slug="spring-glow", path=path, now=AS_OF, actor="test")
+        import_conversions(engine=shop, slug="spring-glow", path=path, now=AS_OF, actor="test")
 
 
 @pytest.mark.parametrize(
@@ -125,10 +124,10 @@ def test_malformed_exports_are_rejected_with_the_place(
     ids=["binary-header", "binary-row"],
 )
 def test_a_binary_or_non_utf8_export_is_rejected_with_a_clear_message(
-    world: Engine, tmp_path: Path, data: bytes
+    shop: Engine, tmp_path: Path, data: bytes
 ) -> None:
     path = tmp_path / "shop.csv"
     path.write_bytes(data)
     with pytest.raises(InputError, match=r"shop\.csv: not UTF-8 text"):
-        import_conversions(engine=world, slug="spring-glow", path=path, now=AS_OF, actor="test")
-    assert _totals(world)[0] == 0
+        import_conversions(engine=shop, slug="spring-glow", path=path, now=AS_OF, actor="test")
+    assert _totals(shop)[0] == 0

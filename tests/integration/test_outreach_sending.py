@@ -79,6 +79,12 @@ def launch(engine: Engine, settings: Settings, now: datetime, **spec: object) ->
     )
 
 
+def creators(engine: Engine, now: datetime, **addresses: str) -> None:
+    """One creator per handle=address, in that order."""
+    for handle, email in addresses.items():
+        add_creator(engine, now, handle=handle, email=email)
+
+
 def send_first(engine: Engine, settings: Settings, at: datetime) -> SendReport:
     """The campaign's first emails due at ``at``."""
     return send_initial_emails(
@@ -204,8 +210,7 @@ def test_follow_ups_stop_once_the_creator_replied(
 def test_suppressed_address_is_never_emailed_whatever_its_spelling(
     db: Engine, smtp_settings: Settings, handler: RecordingHandler, now: datetime
 ) -> None:
-    add_creator(db, now, handle="ana", email="Ana@Mail.Example")
-    add_creator(db, now, handle="bo", email="bo@mail.example")
+    creators(db, now, ana="Ana@Mail.Example", bo="bo@mail.example")
     launch(db, smtp_settings, now)
     assert suppress(
         engine=db, email="  ANA@mail.example ", reason="asked", source="cli", now=now, actor=ACTOR
@@ -276,8 +281,7 @@ def test_creator_name_with_markup_is_escaped_in_the_html_part(
 def test_unknown_address_fails_and_is_suppressed_while_deferrals_are_retried(
     db: Engine, smtp_settings: Settings, handler: RecordingHandler, now: datetime
 ) -> None:
-    add_creator(db, now, handle="gone", email="gone@mail.example")
-    add_creator(db, now, handle="busy", email="busy@mail.example")
+    creators(db, now, gone="gone@mail.example", busy="busy@mail.example")
     handler.refuse["gone@mail.example"] = "550 5.1.1 no such user"
     handler.defer["busy@mail.example"] = 1
     launch(db, smtp_settings, now)
@@ -320,8 +324,7 @@ def test_sending_refuses_to_start_without_sender_and_postal_address(
 def test_a_creator_with_a_broken_address_is_skipped_and_the_rest_still_go(
     db: Engine, smtp_settings: Settings, handler: RecordingHandler, now: datetime
 ) -> None:
-    add_creator(db, now, handle="typo", email="typo-at-mail.example")
-    add_creator(db, now, handle="ok", email="ok@mail.example")
+    creators(db, now, typo="typo-at-mail.example", ok="ok@mail.example")
     launch(db, smtp_settings, now)
     report = send_first(db, smtp_settings, now)
     assert [(o.creator, o.reason) for o in report.skipped] == [
@@ -354,8 +357,7 @@ def test_an_address_holding_two_addresses_is_skipped_not_sent_to_both(
     suppress(
         engine=db, email="bcc@else.example", reason="opted out", source="test", now=now, actor=ACTOR
     )
-    add_creator(db, now, handle="two", email="x@mail.example,bcc@else.example")
-    add_creator(db, now, handle="ok", email="ok@mail.example")
+    creators(db, now, two="x@mail.example,bcc@else.example", ok="ok@mail.example")
     launch(db, smtp_settings, now)
     report = send_first(db, smtp_settings, now)
     assert [o.creator for o in report.skipped] == ["instagram:two"]

@@ -17,7 +17,8 @@ from creatorflow.settings import Settings
 from creatorflow.storage.campaigns import load_campaign_file, register_campaign
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import OutreachMessage
-from tests.integration.tracking_seed import SPEC, add_campaign, enroll
+from tests.support.builders import enroll
+from tests.support.campaigns import TRACKING_SPEC, add_campaign
 
 #: Mail may leave at any hour of any day, so the test's moments are the reminder days alone.
 ANY_TIME = {"start": "00:00", "end": "23:59", "weekdays": [1, 2, 3, 4, 5, 6, 7]}
@@ -30,12 +31,14 @@ def test_a_campaign_with_overdue_days_1_and_5_sends_each_reminder_on_its_day(
     engine = engine_for(settings.database_url)
     file = tmp_path / "spring-glow.yaml"
     deliverables = {
-        **SPEC["deliverables"],
+        **TRACKING_SPEC["deliverables"],
         "reminder_days_before": [],
         "reminder_days_overdue": [1, 5],
     }
-    outreach = {**SPEC["outreach"], "send_window": ANY_TIME}
-    file.write_text(yaml.safe_dump({**SPEC, "deliverables": deliverables, "outreach": outreach}))
+    outreach = {**TRACKING_SPEC["outreach"], "send_window": ANY_TIME}
+    file.write_text(
+        yaml.safe_dump({**TRACKING_SPEC, "deliverables": deliverables, "outreach": outreach})
+    )
     spec = load_campaign_file(file)
     campaign = register_campaign(engine=engine, spec=spec, now=now, actor="test").id
     due_in = timedelta(days=2)
@@ -74,7 +77,7 @@ def test_without_the_key_the_overdue_reminder_goes_after_one_day(
         engine,
         now=now,
         deliverables={"count": 1, "reminder_days_before": []},
-        outreach={**SPEC["outreach"], "send_window": ANY_TIME},
+        outreach={**TRACKING_SPEC["outreach"], "send_window": ANY_TIME},
     )
     enroll(engine, campaign, (Platform.TIKTOK, "late", None), now=now, due_in=timedelta(days=2))
 
@@ -100,7 +103,7 @@ def test_a_stored_campaign_that_no_longer_validates_is_one_error_naming_it(
         engine,
         now=now,
         slug="old-glow",
-        deliverables={**SPEC["deliverables"], "reminders": {"overdue": [2]}},
+        deliverables={**TRACKING_SPEC["deliverables"], "reminders": {"overdue": [2]}},
     )
 
     with pytest.raises(ConfigError) as caught:

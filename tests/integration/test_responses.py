@@ -9,7 +9,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -54,19 +54,13 @@ def registered(settings: Settings, now: datetime) -> tuple[Engine, StoredCampaig
 
 
 def answer(
-    engine: Engine,
-    settings: Settings,
-    handle: str,
-    *,
-    at: datetime,
-    accepted: bool = True,
-    fee: Decimal | None = None,
+    engine: Engine, settings: Settings, handle: str, *, at: datetime, **terms: Any
 ) -> ResponseResult:
-    """The operator records instagram:``handle``'s answer in spring-glow at ``at``."""
+    """The operator records instagram:``handle``'s answer in spring-glow at ``at``: accepted at
+    the offer unless ``terms`` say ``accepted=False`` or give a ``fee``."""
     where = {"campaign_slug": "spring-glow", "platform": "instagram", "handle": handle}
-    return respond(
-        engine=engine, settings=settings, accepted=accepted, fee=fee, now=at, actor="test", **where
-    )
+    terms = {"accepted": True, "fee": None, **terms}
+    return respond(engine=engine, settings=settings, now=at, actor="test", **where, **terms)
 
 
 def test_accepting_sends_exactly_one_brief_with_link_code_and_due_date(

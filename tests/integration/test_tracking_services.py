@@ -48,6 +48,17 @@ def clients(make_settings: Callable[..., Settings]) -> Iterator[Clients]:
     made.close()
 
 
+@pytest.fixture
+def db(settings: Settings) -> Engine:
+    return engine_for(settings.database_url)
+
+
+@pytest.fixture
+def campaign(settings: Settings, now: datetime) -> int:
+    """spring-glow, launched: the campaign most tests here track."""
+    return add_campaign(engine_for(settings.database_url), now=now)
+
+
 def _detect_all(engine: Engine, clients: Clients, now: datetime) -> list[int]:
     new: list[int] = []
     for batch in detection.plan_detection(engine=engine, campaign_slug="spring-glow"):
@@ -58,20 +69,25 @@ def _detect_all(engine: Engine, clients: Clients, now: datetime) -> list[int]:
     return new
 
 
+def _poll_all(engine: Engine, clients: Clients, at: datetime) -> list[polling.PollReport]:
+    """One polling round over every tracked campaign at ``at``."""
+    return polling.poll_round(
+        engine=engine, clients=clients, campaign_slug=None, now=at, actor=ACTOR
+    )
+
+
 def _count(engine: Engine, model: type) -> int:
     with session_scope(engine) as session:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 def test_posts_with_the_hashtag_become_deliverables_once(
-    settings: Settings, world: World, clients: Clients, now: datetime
+    db: Engine, world: World, clients: Clients, now: datetime, campaign: int
 ) -> None:
-    engine = engine_for(settings.database_url)
-    campaign = add_campaign(engine, now=now)
     yt = world.add_account("youtube", "glowwithmia", followers=48_000)
     ig = world.add_account("instagram", "mia.glow", followers=12_000)
     tt = world.add_account("tiktok", "miaglow", followers=9_000)
-    ids = {a.platform: enroll(engine, campaign, a, now=now) for a in (yt, ig, tt)}
+    ids = {a.platform: enroll(db, campaign, a, now=now) for a in (yt, ig, tt)}
     day = now + timedelta(days=1)
     routine = {"title": "My #SpringGlow routine", "text": "#ad", "views": 100}
     posts = [  # platform, handle, hours after now, what the post shows
@@ -87,11 +103,11 @@ def test_posts_with_the_hashtag_become_deliverables_once(
     ][:3]
     world.set_now(day)
 
-    first = _detect_all(engine, clients, day)
-    second = _detect_all(engine, clients, day + timedelta(hours=1))
+    first = _detect_all(db, clients, day)
+    second = _detect_all(db, clients, day + timedelta(hours=1))
 
     assert len(first) == 3 and second == []
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         rows = session.scalars(select(Deliverable)).all()
         assert sorted(r.post_id for r in rows) == sorted(p.post_id for p in tagged)
         assert {r.provenance for r in rows} == {"api"}
@@ -164,17 +180,11 @@ def test_deleted_posts_become_gone_and_keep_their_snapshots(
     engine = engine_for(settings.database_url)
     posts = _seed_polling(engine, world, now)
     assert len(_detect_all(engine, clients, now + timedelta(minutes=5))) == 3
-    polling.poll_round(
-        engine=engine,
-        clients=clients,
-        campaign_slug=None,
-        now=now + timedelta(minutes=5),
-        actor=ACTOR,
-    )
+    _poll_all(engine, clients, now + timedelta(minutes=5))
     world.grow_metrics(posts[0], 2.0)
     world.delete_post(posts[1])
     later = now + timedelta(hours=2)
-    polling.poll_round(engine=engine, clients=clients, campaign_slug=None, now=later, actor=ACTOR)
+    _poll_all(engine, clients, later)
     with session_scope(engine) as session:
         gone = session.scalars(select(Deliverable).where(Deliverable.status == "gone")).all()
         assert [g.post_id for g in gone] == [posts[1]]
@@ -201,41 +211,38 @@ def test_deleted_posts_become_gone_and_keep_their_snapshots(
     assert all(gone_id not in b.deliverable_ids for b in batches)
 
 
-def test_quota_exhaustion_keeps_what_was_polled_and_the_next_run_completes(
-    settings: Settings, world: World, sandbox: SandboxServers, clients: Clients, now: datetime
-) -> None:
+@pytest.fixture
+def detected_120(settings: Settings, world: World, clients: Clients, now: datetime) -> Engine:
+    """120 posts on 6 YouTube channels, detected: polling them all is 3 videos.list calls."""
     engine = engine_for(settings.database_url)
-    _seed_polling(engine, world, now, youtube=6, per_channel=20)  # 120 posts: 3 calls
+    _seed_polling(engine, world, now, youtube=6, per_channel=20)
     assert len(_detect_all(engine, clients, now + timedelta(minutes=30))) == 120
+    return engine
+
+
+def test_quota_exhaustion_keeps_what_was_polled_and_the_next_run_completes(
+    detected_120: Engine, sandbox: SandboxServers, clients: Clients, now: datetime
+) -> None:
+    engine = detected_120
     at = now + timedelta(hours=1)
     batches = polling.plan_polling(engine=engine, campaign_slug=None, now=at)
     assert [b.requests for b in batches] == [3]  # one task, three videos.list calls
     sandbox.youtube.quota_limit = sandbox.youtube.units_used + 1  # one more call, then 403
 
-    first = polling.poll_round(
-        engine=engine, clients=clients, campaign_slug=None, now=at, actor=ACTOR
-    )
+    first = _poll_all(engine, clients, at)
 
     assert [(r.quota_exhausted, r.snapshots, r.requests) for r in first] == [(True, 50, 1)]
     assert _count(engine, MetricSnapshot) == 50
     sandbox.youtube.quota_limit = 10_000  # the quota resets
-    second = polling.poll_round(
-        engine=engine,
-        clients=clients,
-        campaign_slug=None,
-        now=at + timedelta(minutes=10),
-        actor=ACTOR,
-    )
+    second = _poll_all(engine, clients, at + timedelta(minutes=10))
     assert sum(r.snapshots for r in second) == 70
     assert _count(engine, MetricSnapshot) == 120
 
 
 def test_threaded_polling_sends_one_call_into_a_spent_quota_and_resumes_later(
-    settings: Settings, world: World, sandbox: SandboxServers, clients: Clients, now: datetime
+    detected_120: Engine, sandbox: SandboxServers, clients: Clients, now: datetime
 ) -> None:
-    engine = engine_for(settings.database_url)
-    _seed_polling(engine, world, now, youtube=6, per_channel=20)  # 120 posts: 3 calls
-    assert len(_detect_all(engine, clients, now + timedelta(minutes=30))) == 120
+    engine = detected_120
     at = now + timedelta(hours=1)
     [batch] = polling.plan_polling(engine=engine, campaign_slug=None, now=at)
     sandbox.youtube.quota_limit = sandbox.youtube.units_used  # already spent
@@ -278,10 +285,14 @@ def test_a_round_is_split_into_even_batches_for_the_tasks_working_it(
 
 
 def test_a_polling_round_makes_the_minimum_number_of_requests(
-    settings: Settings, world: World, sandbox: SandboxServers, clients: Clients, now: datetime
+    settings: Settings,
+    world: World,
+    sandbox: SandboxServers,
+    clients: Clients,
+    now: datetime,
+    campaign: int,
 ) -> None:
     engine = engine_for(settings.database_url)
-    campaign = add_campaign(engine, now=now)
     published = now + timedelta(minutes=1)
     for index in range(3):  # 3 channels x 40 videos = 120 ids -> 3 videos.list calls
         account = world.add_account("youtube", f"yt{index}")
@@ -310,13 +321,7 @@ def test_a_polling_round_makes_the_minimum_number_of_requests(
     for server in (sandbox.youtube, sandbox.instagram, sandbox.tiktok):
         server.clear_log()
 
-    reports = polling.poll_round(
-        engine=engine,
-        clients=clients,
-        campaign_slug=None,
-        now=now + timedelta(minutes=3),
-        actor=ACTOR,
-    )
+    reports = _poll_all(engine, clients, now + timedelta(minutes=3))
 
     assert sum(r.snapshots for r in reports) == 120 + 12 + 50
     assert sandbox.youtube.calls("/videos") == len(sandbox.youtube.log) == 3
@@ -348,9 +353,7 @@ def test_two_overlapping_polling_runs_never_store_a_snapshot_twice(
         run_clients = Clients(make_settings)
         try:
             barrier.wait()
-            polling.poll_round(
-                engine=engine, clients=run_clients, campaign_slug=None, now=moment, actor=ACTOR
-            )
+            _poll_all(engine, run_clients, moment)
         except BaseException as exc:  # surfaced below
             errors.append(exc)
         finally:
@@ -379,16 +382,14 @@ def test_two_overlapping_polling_runs_never_store_a_snapshot_twice(
 
 
 def test_submitted_urls_are_verified_through_the_api(
-    settings: Settings, world: World, clients: Clients, now: datetime
+    db: Engine, world: World, clients: Clients, now: datetime, campaign: int
 ) -> None:
-    engine = engine_for(settings.database_url)
-    campaign = add_campaign(engine, now=now)
     mine = world.add_account("youtube", "mine", followers=10_000)
     other = world.add_account("youtube", "other", followers=10_000)
     ig = world.add_account("instagram", "mia.glow")
     tt = world.add_account("tiktok", "miaglow")
     for account in (mine, ig, tt):
-        enroll(engine, campaign, account, now=now)
+        enroll(db, campaign, account, now=now)
     own = world.add_post("youtube", "mine", title="no tag needed", published_at=now)
     foreign = world.add_post("youtube", "other", title="#springglow", published_at=now)
     reel = world.add_post(
@@ -399,7 +400,7 @@ def test_submitted_urls_are_verified_through_the_api(
     def submit(url: str, creator: str | None = None) -> submission.SubmissionResult:
         where = {"campaign_slug": "spring-glow", "url": url, "creator": creator}
         return submission.submit_deliverable(
-            engine=engine, clients=clients, now=now, actor=ACTOR, **where
+            engine=db, clients=clients, now=now, actor=ACTOR, **where
         )
 
     youtube = submit(f"https://youtu.be/{own.post_id}")
@@ -455,10 +456,13 @@ def test_deliverable_command_records_a_verified_post_and_refuses_bad_urls(
 
 
 def test_one_creator_without_a_token_does_not_stop_the_round(
-    settings: Settings, world: World, make_settings: Callable[..., Settings], now: datetime
+    settings: Settings,
+    world: World,
+    make_settings: Callable[..., Settings],
+    now: datetime,
+    campaign: int,
 ) -> None:
     engine = engine_for(settings.database_url)
-    campaign = add_campaign(engine, now=now)
     for handle in ("tt0", "tt1"):
         account = world.add_account("tiktok", handle)
         enroll(engine, campaign, account, now=now, stage="posted")
@@ -467,13 +471,7 @@ def test_one_creator_without_a_token_does_not_stop_the_round(
     world.update_account("tiktok", "tt1", connected=False)  # revoked: no token any more
     clients = Clients(make_settings)  # made now: without tt1's revoked token
     try:
-        reports = polling.poll_round(
-            engine=engine,
-            clients=clients,
-            campaign_slug=None,
-            now=now + timedelta(minutes=1),
-            actor=ACTOR,
-        )
+        reports = _poll_all(engine, clients, now + timedelta(minutes=1))
     finally:
         clients.close()
 

@@ -150,29 +150,25 @@ def add_unverified(
 # -- creators for outreach: not yet in any campaign ----------------------------------------------
 
 
-def add_creator(
-    engine: Engine,
-    now: datetime,
-    *,
-    handle: str,
-    email: str | None = None,
-    name: str | None = None,
-    platform: str = "instagram",
-    followers: int = 20_000,
-    tier: str = "micro",
-    engagement_rate: str | None = "0.05",
-    country: str | None = "US",
-    niche: str | None = "skincare",
-    timezone: str | None = None,
-) -> int:
-    """A creator the shortlist can pick; returns the creator id."""
-    person = {"name": name if name is not None else handle.title(), "email": email}
-    person |= {"country": country, "niche": niche, "timezone": timezone}
-    rate = Decimal(engagement_rate) if engagement_rate else None
-    values = {"tier": tier, "followers": followers, "engagement_rate": rate}
+#: What ``add_creator`` gives a creator unless told otherwise: a US skincare micro creator.
+LISTED: dict[str, Any] = {"platform": "instagram", "email": None, "name": None, "timezone": None}
+LISTED |= {"followers": 20_000, "tier": "micro", "engagement_rate": "0.05"}
+LISTED |= {"country": "US", "niche": "skincare"}
+
+
+def add_creator(engine: Engine, now: datetime, *, handle: str, **values: Any) -> int:
+    """A creator the shortlist can pick (``values`` change ``LISTED``); returns the creator id.
+    The name defaults to the handle in title case, the engagement rate is a decimal string."""
+    if unknown := set(values) - set(LISTED):
+        raise TypeError(f"add_creator() got unknown fields {sorted(unknown)}")
+    given = LISTED | values
+    name = given["name"] if given["name"] is not None else handle.title()
+    person = {"name": name} | {key: given[key] for key in ("email", "country", "niche", "timezone")}
+    rate = Decimal(given["engagement_rate"]) if given["engagement_rate"] else None
+    size = {"tier": given["tier"], "followers": given["followers"], "engagement_rate": rate}
     with session_scope(engine) as session:
         account = add_account(
-            session, platform=platform, handle=handle, now=now, creator=person, **values
+            session, platform=given["platform"], handle=handle, now=now, creator=person, **size
         )
         return account.creator_id
 
@@ -265,21 +261,14 @@ def record_world_posts(engine: Engine, world: World, now: datetime) -> None:
     """Every world post of an enrolled account as a deliverable (the path detection takes),
     for tests that need more posts than one detection page shows."""
     copied = ("platform", "post_id", "url", "title", "text", "published_at")
+    detected = {"provenance": Provenance.API, "actor": "test:seed", "kind": "deliverable_detected"}
     with session_scope(engine) as session:
         pairs = session.execute(
             select(Enrollment, Account).join(Account, Account.id == Enrollment.account_id)
         ).all()
         for enrollment, account in pairs:
+            campaign = {"enrollment": enrollment, "campaign_id": enrollment.campaign_id}
             for post in world.posts_of(account.platform, account.handle):
                 fields = {name: getattr(post, name) for name in copied}
                 seen = Post(author_id=None, metrics=PostMetrics(), **fields)
-                record_deliverable(
-                    session,
-                    enrollment=enrollment,
-                    campaign_id=enrollment.campaign_id,
-                    post=seen,
-                    provenance=Provenance.API,
-                    now=now,
-                    actor="test:seed",
-                    kind="deliverable_detected",
-                )
+                record_deliverable(session, post=seen, now=now, **campaign, **detected)

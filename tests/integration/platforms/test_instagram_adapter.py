@@ -9,16 +9,15 @@ import pytest
 
 from creatorflow.platforms.base import AccountNotFound, AccountProfile
 from creatorflow.platforms.errors import (
-    AuthError,
     HashtagLimitReached,
     MalformedResponse,
     PermanentPlatformError,
-    PermissionDenied,
     TransientPlatformError,
 )
 from creatorflow.platforms.instagram import InstagramClient
 from creatorflow.sandbox import SANDBOX_INSTAGRAM_TOKEN, SandboxServers, World
 from creatorflow.settings import Settings
+from tests.support.faults import PERMANENT_FAULTS
 
 
 @pytest.fixture
@@ -177,10 +176,7 @@ def test_server_errors_are_retried(
     assert sandbox.instagram.calls() == 3
 
 
-@pytest.mark.parametrize(
-    ("kind", "error"),
-    [("auth", AuthError), ("expired", AuthError), ("permission", PermissionDenied)],
-)
+@pytest.mark.parametrize(("kind", "error"), PERMANENT_FAULTS)
 def test_token_and_permission_errors_fail_fast_without_the_token(
     kind: str, error: type[Exception], sandbox: SandboxServers, client: InstagramClient
 ) -> None:

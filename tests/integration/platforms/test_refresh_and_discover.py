@@ -5,26 +5,53 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from creatorflow.domain.model import Platform
 from creatorflow.platforms.errors import MalformedResponse
 from creatorflow.sandbox import SandboxServers, World
 from creatorflow.services.creators.discovery import discover_creators
-from creatorflow.services.creators.refresh import refresh_creators
+from creatorflow.services.creators.refresh import RefreshSummary, refresh_creators
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import Account, Creator, Event, ProfileSnapshot
 from tests.support.builders import add_unverified
 
+Refresh = Callable[..., RefreshSummary]
+
+
+@pytest.fixture
+def db(settings: Settings) -> Engine:
+    """The test database, which ``make_settings`` points at too."""
+    return engine_for(settings.database_url)
+
+
+@pytest.fixture
+def refresh(db: Engine, make_settings: Callable[..., Settings], now: datetime) -> Refresh:
+    """One refresh run at ``now`` (of ``platform``, or all), with sandbox settings made at the
+    call, so with the TikTok tokens of the world as it stands, changed by ``overrides``."""
+
+    def run(platform: Platform | None = None, **overrides: Any) -> RefreshSummary:
+        settings = make_settings(**overrides)
+        return refresh_creators(
+            engine=db, settings=settings, platform=platform, now=now, actor="test"
+        )
+
+    return run
+
+
+def _youtube_channels(world: World, db: Engine, now: datetime, count: int, posts: int) -> None:
+    """``count`` channels in the sandbox, known to the database by their ids, unverified."""
+    accounts = world.populate("youtube", count, posts_each=posts)
+    add_unverified(db, "youtube", [a.external_id for a in accounts], now)
+
 
 def test_refresh_stores_snapshots_engagement_and_tiers(
-    world: World, sandbox: SandboxServers, make_settings: Callable[..., Settings], now: datetime
+    world: World, db: Engine, refresh: Refresh, now: datetime
 ) -> None:
-    settings = make_settings()
-    engine = engine_for(settings.database_url)
     world.add_account("youtube", "mia", followers=48_200)
     for likes in (1000, 2000, 3000):
         world.add_post(
@@ -37,14 +64,14 @@ def test_refresh_stores_snapshots_engagement_and_tiers(
         )
     world.add_account("instagram", "pro.one", followers=150_000)
     world.add_account("instagram", "personal", professional=False)
-    add_unverified(engine, "youtube", ["mia"], now)
-    add_unverified(engine, "instagram", ["pro.one", "personal"], now)
+    add_unverified(db, "youtube", ["mia"], now)
+    add_unverified(db, "instagram", ["pro.one", "personal"], now)
 
-    summary = refresh_creators(engine=engine, settings=settings, now=now, actor="test")
+    summary = refresh()
 
     assert (summary.refreshed, summary.not_found) == (2, 1)
     assert any(s.startswith("tiktok") for s in summary.skipped) is False  # no tiktok accounts
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         mia = session.scalars(select(Account).where(Account.handle == "mia")).one()
         assert (mia.followers, mia.tier, mia.status) == (48_200, "micro", "active")
         assert mia.engagement_rate == Decimal("0.04149378")  # median 2000 / 48,200
@@ -63,17 +90,13 @@ def test_refresh_stores_snapshots_engagement_and_tiers(
 
 
 def test_refreshing_twice_for_the_same_instant_keeps_one_snapshot(
-    world: World, sandbox: SandboxServers, make_settings: Callable[..., Settings], now: datetime
+    world: World, db: Engine, refresh: Refresh, now: datetime
 ) -> None:
-    settings = make_settings()
-    engine = engine_for(settings.database_url)
     world.add_account("tiktok", "miaglow", followers=9_100)
-    add_unverified(engine, "tiktok", ["miaglow"], now)
-    settings = make_settings()  # TikTok token of the account added above
+    add_unverified(db, "tiktok", ["miaglow"], now)
     for _ in range(2):
-        summary = refresh_creators(engine=engine, settings=settings, now=now, actor="test")
-        assert summary.refreshed == 1
-    with session_scope(engine) as session:
+        assert refresh().refreshed == 1  # with the TikTok token of the account added above
+    with session_scope(db) as session:
         assert session.scalar(select(func.count()).select_from(ProfileSnapshot)) == 1
         assert [e.kind for e in session.scalars(select(Event))] == [
             "account_refreshed",
@@ -82,74 +105,59 @@ def test_refreshing_twice_for_the_same_instant_keeps_one_snapshot(
 
 
 def test_unconfigured_platforms_are_skipped_and_named(
-    world: World, sandbox: SandboxServers, make_settings: Callable[..., Settings], now: datetime
+    db: Engine, refresh: Refresh, now: datetime
 ) -> None:
-    settings = make_settings(tiktok_access_token=None)
-    engine = engine_for(settings.database_url)
-    add_unverified(engine, "tiktok", ["miaglow"], now)
-    summary = refresh_creators(engine=engine, settings=settings, now=now, actor="test")
+    add_unverified(db, "tiktok", ["miaglow"], now)
+    summary = refresh(tiktok_access_token=None)
     assert summary.refreshed == 0
     assert "CREATORFLOW_TIKTOK_ACCESS_TOKEN" in summary.line()
 
 
 def test_refresh_of_n_youtube_channels_uses_ceil_n_over_50_channel_calls(
-    world: World, sandbox: SandboxServers, make_settings: Callable[..., Settings], now: datetime
+    world: World, sandbox: SandboxServers, refresh: Refresh, db: Engine, now: datetime
 ) -> None:
-    settings = make_settings()
-    engine = engine_for(settings.database_url)
-    accounts = world.populate("youtube", 120, posts_each=1)
-    add_unverified(engine, "youtube", [a.external_id for a in accounts], now)
-    summary = refresh_creators(
-        engine=engine, settings=settings, platform=Platform.YOUTUBE, now=now, actor="test"
-    )
+    _youtube_channels(world, db, now, 120, posts=1)
+    summary = refresh(Platform.YOUTUBE)
     assert summary.refreshed == 120 and summary.batches == 3
     assert sandbox.youtube.calls("/channels") == 3
 
 
 def test_malformed_answer_stores_nothing_for_the_batch(
-    world: World, sandbox: SandboxServers, make_settings: Callable[..., Settings], now: datetime
+    world: World, sandbox: SandboxServers, refresh: Refresh, db: Engine, now: datetime
 ) -> None:
-    settings = make_settings()
-    engine = engine_for(settings.database_url)
     world.add_account("instagram", "pro.one", followers=150_000)
-    add_unverified(engine, "instagram", ["pro.one", "pro.two"], now)
+    add_unverified(db, "instagram", ["pro.one", "pro.two"], now)
     world.add_account("instagram", "pro.two", followers=5)
     sandbox.instagram.fail("body", body={"business_discovery": {"id": 5}}, times=None)
     with pytest.raises(MalformedResponse, match="business_discovery.id: expected text"):
-        refresh_creators(
-            engine=engine, settings=settings, platform=Platform.INSTAGRAM, now=now, actor="test"
-        )
-    with session_scope(engine) as session:
+        refresh(Platform.INSTAGRAM)
+    with session_scope(db) as session:
         assert session.scalar(select(func.count()).select_from(ProfileSnapshot)) == 0
         assert {a.status for a in session.scalars(select(Account))} == {"unverified"}
 
 
 def test_spent_quota_stops_cleanly_and_keeps_finished_batches(
-    world: World, sandbox: SandboxServers, make_settings: Callable[..., Settings], now: datetime
+    world: World, sandbox: SandboxServers, refresh: Refresh, db: Engine, now: datetime
 ) -> None:
-    settings = make_settings(youtube_quota_budget=55)
-    engine = engine_for(settings.database_url)
-    accounts = world.populate("youtube", 60, posts_each=0)
-    add_unverified(engine, "youtube", [a.external_id for a in accounts], now)
-    summary = refresh_creators(engine=engine, settings=settings, now=now, actor="test")
+    _youtube_channels(world, db, now, 60, posts=0)
+    summary = refresh(youtube_quota_budget=55)
     assert summary.refreshed == 50  # the first batch (51 units) is kept
     assert summary.stopped and "quota" in summary.stopped and "resets at" in summary.stopped
     assert sandbox.youtube.units_used <= 55
 
 
 def test_discover_adds_new_creators_once(
-    world: World, sandbox: SandboxServers, make_settings: Callable[..., Settings], now: datetime
+    world: World, db: Engine, make_settings: Callable[..., Settings], now: datetime
 ) -> None:
     settings = make_settings()
-    engine = engine_for(settings.database_url)
     world.add_account("youtube", "skinbysam", followers=20_000, biography="skincare daily")
     world.add_account("youtube", "skinlab", followers=600_000, biography="skincare science")
     search = {"platform": Platform.YOUTUBE, "query": "skincare", "max_results": 10}
-    first = discover_creators(engine=engine, settings=settings, now=now, actor="test", **search)
-    again = discover_creators(engine=engine, settings=settings, now=now, actor="test", **search)
+    first = discover_creators(engine=db, settings=settings, now=now, actor="test", **search)
+    again = discover_creators(engine=db, settings=settings, now=now, actor="test", **search)
     assert sorted(first.added) == ["skinbysam", "skinlab"]
     assert again.added == [] and sorted(again.already_known) == ["skinbysam", "skinlab"]
-    with session_scope(engine) as session:
+    with session_scope(db) as session:
         tiers = {a.handle: a.tier for a in session.scalars(select(Account))}
         assert tiers == {"skinbysam": "micro", "skinlab": "macro"}
         assert session.scalar(select(func.count()).select_from(Creator)) == 2

@@ -13,13 +13,13 @@ from creatorflow.platforms.errors import (
     AuthError,
     MalformedResponse,
     PermanentPlatformError,
-    PermissionDenied,
     QuotaExhausted,
     TransientPlatformError,
 )
 from creatorflow.platforms.youtube import YouTubeClient
 from creatorflow.sandbox import SandboxServers, World
 from creatorflow.settings import Settings
+from tests.support.faults import PERMANENT_FAULTS
 
 
 @pytest.fixture
@@ -186,10 +186,7 @@ def test_transient_failures_give_up_after_max_retries(
     assert sandbox.youtube.calls() == 3
 
 
-@pytest.mark.parametrize(
-    ("kind", "error"),
-    [("auth", AuthError), ("expired", AuthError), ("permission", PermissionDenied)],
-)
+@pytest.mark.parametrize(("kind", "error"), PERMANENT_FAULTS)
 def test_permanent_errors_fail_fast_without_the_key(
     kind: str, error: type[Exception], sandbox: SandboxServers, client: YouTubeClient
 ) -> None:
