@@ -1,24 +1,26 @@
-"""Creator import of 100,000 generated rows against a raw ``sqlite3.executemany`` baseline.
+"""Creator import of N generated rows against a raw ``executemany`` of the same rows.
 
-Both sides start from the same CSV file and write one fresh SQLite database (WAL, as creatorflow
-configures it). The baseline reads the rows with the csv module and inserts them with one
-``executemany`` into an equivalent single table (the same columns, unique platform+handle). The
-import does everything the product needs: validation and normalisation, merging by handle and
-email, tiers, creators + accounts + the event log, all in one transaction. Each side runs
-``ROUNDS`` times on a fresh database and the best time counts (the machine is shared).
+Both sides start from the same CSV file and write a fresh database of their own, on SQLite (WAL,
+as creatorflow configures it) or PostgreSQL. The baseline reads the rows with the csv module and
+inserts them with one driver ``executemany`` (``sqlite3``, or psycopg's pipelined one) into an
+equivalent single table (the same columns, unique platform+handle). The import does everything
+the product needs: validation and normalisation, merging by handle and email, tiers, creators +
+accounts + the event log, all in one transaction. The sides alternate for ``--rounds`` rounds and
+each side's best time counts (the machine is shared). Goal: import <= 3x the baseline.
 
-Run: ``.venv/bin/python benchmarks/import_creators.py [ROWS]``
+Run: ``.venv/bin/python benchmarks/import_creators.py [--database postgres] [--size 100000]``
 """
 
 from __future__ import annotations
 
 import csv
 import sqlite3
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from _cases import Case, Goal, Options, Result, emit, libpq_url, options, rounds, scratch_database
 
 from creatorflow.domain.tiers import TierRules
 from creatorflow.sandbox.sample_creators import write_csv
@@ -27,36 +29,42 @@ from creatorflow.storage.db import make_engine
 from creatorflow.storage.migrate import upgrade
 
 GOAL = 3.0
-ROUNDS = 2
+TABLE = (
+    "CREATE TABLE creators (id {key}, platform TEXT NOT NULL, handle TEXT NOT NULL, email TEXT,"
+    " name TEXT, followers TEXT, country TEXT, niche TEXT, UNIQUE (platform, handle))"
+)
+INSERT = (
+    "INSERT INTO creators (platform, handle, email, name, followers, country, niche)"
+    " VALUES ({marks})"
+)
 
 
-def baseline(csv_path: Path, db_path: Path) -> float:
+def baseline(csv_path: Path, url: str) -> float:
     started = time.perf_counter()
     with csv_path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         next(reader)
         rows = list(reader)
-    conn = sqlite3.connect(db_path)
-    try:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(
-            "CREATE TABLE creators (id INTEGER PRIMARY KEY, platform TEXT NOT NULL, "
-            "handle TEXT NOT NULL, email TEXT, name TEXT, followers TEXT, country TEXT, "
-            "niche TEXT, UNIQUE (platform, handle))"
-        )
-        with conn:
-            conn.executemany(
-                "INSERT INTO creators (platform, handle, email, name, followers, country, niche) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-    finally:
-        conn.close()
+    if url.startswith("sqlite"):
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(TABLE.format(key="INTEGER PRIMARY KEY"))
+            with conn:
+                conn.executemany(INSERT.format(marks=", ".join("?" * 7)), rows)
+        finally:
+            conn.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(libpq_url(url)) as pg:  # commits on leaving the block
+            pg.execute(TABLE.format(key="SERIAL PRIMARY KEY"))
+            with pg.cursor() as cursor:
+                cursor.executemany(INSERT.format(marks=", ".join(["%s"] * 7)), rows)
     return time.perf_counter() - started
 
 
-def service(csv_path: Path, db_path: Path, rows: int) -> float:
-    url = f"sqlite:///{db_path}"
+def service(csv_path: Path, url: str, rows: int) -> float:
     upgrade(url)
     engine = make_engine(url)
     try:
@@ -77,20 +85,21 @@ def service(csv_path: Path, db_path: Path, rows: int) -> float:
     return elapsed
 
 
-def schema_floor(imported_db: Path, db_path: Path) -> float:
+def schema_floor(imported: str, folder: Path) -> float:
     """Raw executemany of the rows the import wrote, into the real schema: the database's share.
 
-    Not the goal's baseline; it shows how much of the import's time is SQLite writing three
-    tables and their indexes rather than Python.
+    Not the goal's baseline (SQLite only); it shows how much of the import's time is SQLite
+    writing three tables and their indexes rather than Python.
     """
-    upgrade(f"sqlite:///{db_path}")
-    source = sqlite3.connect(imported_db)
+    target = folder / "floor.db"
+    upgrade(f"sqlite:///{target}")
+    source = sqlite3.connect(imported.removeprefix("sqlite:///"))
     tables = {
         name: source.execute(f"SELECT * FROM {name}").fetchall()  # noqa: S608 (fixed names)
         for name in ("creators", "accounts", "events")
     }
     source.close()
-    conn = sqlite3.connect(db_path)
+    conn = sqlite3.connect(target)
     try:
         started = time.perf_counter()
         with conn:
@@ -102,27 +111,41 @@ def schema_floor(imported_db: Path, db_path: Path) -> float:
         conn.close()
 
 
-def main() -> None:
-    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+def run(case: Case, opts: Options) -> Result:
+    floor = None
     with tempfile.TemporaryDirectory(prefix="cf-bench-") as tmp:
-        work = Path(tmp)
-        csv_path = write_csv(work / "creators.csv", count=rows, seed=7)
+        csv_path = write_csv(Path(tmp) / "creators.csv", count=case.size, seed=7)
         base_times, import_times = [], []
-        for round_no in range(ROUNDS):
-            base_times.append(baseline(csv_path, work / f"baseline{round_no}.db"))
-            import_times.append(service(csv_path, work / f"import{round_no}.db", rows))
-        base, ours = min(base_times), min(import_times)
-        floor = schema_floor(work / "import0.db", work / "floor.db")
-    ratio = ours / base
-    print(f"rows: {rows}")
-    print(f"baseline csv + sqlite3.executemany: {base:.2f} s (best of {ROUNDS})")
-    print(f"creatorflow import_creators:        {ours:.2f} s (best of {ROUNDS})")
-    print(
-        f"raw executemany of the same creators, accounts and events into the real schema: "
-        f"{floor:.2f} s ({floor / base:.1f}x the baseline)"
+        for _ in range(rounds(opts, 3)):
+            with scratch_database(case, "baseline") as url:
+                base_times.append(baseline(csv_path, url))
+            with scratch_database(case, "import") as url:
+                import_times.append(service(csv_path, url, case.size))
+                if case.database == "sqlite" and floor is None:
+                    floor = schema_floor(url, Path(tmp))
+    base, ours = min(base_times), min(import_times)
+    print(f"{case.database}, {case.size:,} rows ({len(import_times)} rounds, best of each):")
+    print(f"  baseline csv + executemany: {base:.2f} s ({base / case.size * 1e6:.1f} us/row)")
+    print(f"  creatorflow import_creators: {ours:.2f} s ({ours / case.size * 1e6:.1f} us/row)")
+    if floor is not None:
+        print(
+            f"  raw executemany of the creators, accounts and events it wrote, into the real"
+            f" schema: {floor:.2f} s ({floor / base:.1f}x the baseline)"
+        )
+    return Result(
+        "import_creators",
+        case.database,
+        case.size,
+        ours,
+        goals=[Goal("import / raw executemany", ours / base, GOAL)],
+        details={"baseline_seconds": base, "schema_floor_seconds": floor},
     )
-    verdict = "met" if ratio <= GOAL else "MISSED"
-    print(f"import_creators {ratio:.1f}x goal <={GOAL:g}x {verdict}")
+
+
+def main() -> None:
+    opts = options(__doc__.split("\n\n")[0], default_size=100_000)
+    for case in opts.cases:
+        emit(run(case, opts))
 
 
 if __name__ == "__main__":

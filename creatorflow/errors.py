@@ -28,3 +28,16 @@ class NotFoundError(CreatorflowError):
 
 class TransitionError(CreatorflowError):
     pass
+
+
+#: How much of a value an error message repeats (a 100 kB URL must not become the message).
+SHOWN_MAX = 80
+
+
+def shown(value: object, limit: int = SHOWN_MAX) -> str:
+    """``repr(value)`` for an error message, cut to ``limit`` characters with an ellipsis."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    quote = text[0] if text[0] in "'\"" else ""
+    return f"{text[: limit - 4]}...{quote}"

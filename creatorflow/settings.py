@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -87,10 +88,27 @@ class Settings(BaseSettings):
     config_dir: Path = PROJECT_ROOT / "config"
     templates_dir: Path = PROJECT_ROOT / "templates"
     daily_cap: int = Field(default=150, ge=1)
+    # a message the server deferred (4xx, mailbox full) is tried again in a later run, this
+    # many minutes after the first try and twice as long after each further one, then failed
+    send_max_attempts: int = Field(default=5, ge=1)
+    send_retry_minutes: int = Field(default=30, ge=1)
+    # the deliverability guard, per sending mailbox and per campaign, over the last N sends
+    guard_window: int = Field(default=200, ge=1)
+    guard_bounce_rate: float = Field(default=0.05, gt=0, le=1)  # hard bounces: pause above
+    guard_complaint_rate: float = Field(default=0.003, gt=0, le=1)  # complaints: pause above
+    guard_blocked_rate: float = Field(default=0.10, gt=0, le=1)  # policy refusals: warn above
+    # soft bounces (mailbox full, expired, busy) for one address: this many, spread over at
+    # least this many days, make it undeliverable (suppressed, the enrollment bounced)
+    soft_bounce_limit: int = Field(default=3, ge=1)
+    soft_bounce_days: int = Field(default=7, ge=0)
     mail_ca_file: Path | None = None  # extra CA to trust for SMTP and IMAPS TLS (self-signed)
     preview_dir: Path = Path("./var/preview")
     reports_dir: Path = Path("./var/reports")
     prices_version: str = "emv-2026-01"  # config/prices/<version>.yaml (EMV price table)
+    # where the tracking flow's batches run: threads of the flow's process, or a Dask cluster
+    # (the `dask` extra); an empty address starts a local cluster for each flow run
+    task_runner: Literal["thread", "dask"] = "thread"
+    dask_address: str = ""
 
     @field_validator(*SECRET_FIELDS, mode="before")
     @classmethod

@@ -1,7 +1,10 @@
 """The ``refresh-creators`` flow: plan batches of 50 accounts, refresh them batch by batch.
 
 Batches run one after the other so the YouTube quota budget is shared by the whole run (each
-batch gets what is left); a spent quota stops the run cleanly with the reset time in the summary.
+batch gets what is left). A platform that defers (a throttle or quota outlasting a sensible
+wait) stops for this run with what was fetched saved, and the other platforms go on; the summary
+names every account with a problem and every deferred platform, and the next run resumes with
+the accounts not reached.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from creatorflow.domain.model import Platform
-from creatorflow.platforms.errors import QuotaExhausted
 from creatorflow.platforms.registry import quota_budget
 from creatorflow.services.creators.refresh import RefreshSummary
 from creatorflow.settings import SettingsError, get_settings
@@ -37,27 +39,33 @@ def refresh_creators_flow(
     budgets: dict[Platform, int | None] = {}  # what is left of each platform's run budget
     summary = RefreshSummary()
     unconfigured: set[Platform] = set()
-    for plat_name, ids in plan_refresh_batches(platform):
+    deferred: set[Platform] = set()
+    batches = plan_refresh_batches(platform, when)
+    last = {Platform(name): index for index, (name, _) in enumerate(batches)}
+    for index, (plat_name, ids) in enumerate(batches):
         plat = Platform(plat_name)
+        if plat in deferred:
+            summary.add_left(plat.value, len(ids))
+            continue
         if plat in unconfigured:
             continue
         budget = budgets.setdefault(plat, quota_budget(plat, settings))
         try:
-            result = refresh_batch(plat, ids, when, quota_budget=budget)
+            result = refresh_batch(
+                plat, ids, when, quota_budget=budget, completes=index == last[plat]
+            )
         except SettingsError as exc:
             if platform is not None:
                 raise
             summary.skipped.append(f"{plat.value} ({exc})")
             unconfigured.add(plat)
             continue
-        except QuotaExhausted as exc:
-            summary.stopped = str(exc)
-            break
         if budget is not None:
             budgets[plat] = budget - result.quota_units
         summary = summary.add(result)
-    logger.info(summary.line())
-    create_markdown_artifact(
-        key="refresh-creators", markdown=f"## Creator refresh\n\n{summary.line()}\n"
-    )
+        if result.deferred:
+            deferred.add(plat)
+    for line in summary.lines():
+        logger.info(line)
+    create_markdown_artifact(key="refresh-creators", markdown=summary.markdown())
     return summary

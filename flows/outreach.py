@@ -5,8 +5,10 @@
 2. ``dry_run``: render every first email into a preview folder (link artifact); nothing is sent.
 3. Otherwise wait for the operator unless ``approve``: ``pause_flow_run`` shows an approval form
    in the Prefect UI (approve all, optionally removing creators; or reject).
-4. Send the first emails and publish the results (sent, skipped with reason, failed, unknown).
-A re-run resumes: the outbox never sends a step twice.
+4. Send the first emails and publish the results (sent, skipped with reason, failed, unknown),
+   and a markdown artifact when the deliverability guard paused sending.
+A re-run resumes: the outbox never sends a step twice. ``resume-sending`` (an operator's form)
+lifts a pause of the guard.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ from prefect.artifacts import (
 from prefect.input import RunInput
 from pydantic import Field
 
+from creatorflow.services.tracking.run_summary import sending_paused_markdown
 from creatorflow.settings import get_settings
 from creatorflow.wiring import run_as_of
 from tasks.outreach import (
     load_campaign_task,
     remove_from_shortlist_task,
+    resume_sending_task,
     send_initial_task,
     shortlist_task,
 )
@@ -128,9 +132,37 @@ def launch_campaign(
     summary["approved"] = True
     report = send_initial_task(slug, now)
     _table(f"send-results-{slug}", report.rows(), report.summary())
+    if report.pauses:
+        create_markdown_artifact(
+            key=f"sending-paused-{slug}",
+            markdown=sending_paused_markdown(slug, report.pauses),
+            description=f"sending paused for {slug}",
+        )
     summary.update(
         send=report.counts(),
         summary=report.summary(),
-        problems=[r for r in report.rows() if r["status"] in ("failed", "unknown")],
+        problems=report.problems(),
+        pauses=report.pauses,
+        warnings=report.warnings,
     )
     return summary
+
+
+@flow(name="resume-sending", flow_run_name="resume-sending-{campaign}", validate_parameters=True)
+def resume_sending(
+    campaign: Annotated[
+        str,
+        Field(
+            description="The campaign slug whose sending the deliverability guard paused.",
+            pattern=r"^[a-z0-9][a-z0-9-]{0,99}$",
+        ),
+    ],
+) -> dict[str, Any]:
+    """Lift the guard's pause of a campaign and of its sending mailbox (an operator's form)."""
+    result = resume_sending_task(campaign, run_as_of(None))
+    create_markdown_artifact(
+        key=f"sending-resumed-{campaign}",
+        markdown="# Sending resumed\n\n" + "\n".join(f"- {line}" for line in result.lines()),
+        description=f"sending resumed for {campaign}",
+    )
+    return result.as_json()

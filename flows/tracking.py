@@ -1,7 +1,9 @@
 """The ``track-campaigns`` flow (hourly): inbox, follow-ups, reminders, detection, polling.
 
 Order matters: replies are read before any follow-up or reminder goes out, and deliverables are
-detected before polling so a new post gets its first snapshot in the same run. The flow only
+detected before polling so a new post gets its first snapshot in the same run. Where a platform
+reads metrics from the owner's feed (Instagram), detection's one read of each creator also polls
+that creator's due posts: the polling round then has nothing left to ask for them. The flow only
 fans out; every step is a task over a batch (prefect.md: one task per post does not scale).
 Polling keeps a bounded number of batches in flight and stops submitting a platform's batches as
 soon as one reports its quota spent; what was polled is already committed.
@@ -21,22 +23,28 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.futures import PrefectFuture, as_completed
-from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 from pydantic import BaseModel, Field
 
 from creatorflow.domain.model import Platform
 from creatorflow.platforms.rate_limits import ensure_concurrency_limits, rate_limit_of, throttle
+from creatorflow.services.outreach.send_results import SendReport
 from creatorflow.services.tracking.polling import PollBatch, PollReport
-from creatorflow.services.tracking.run_summary import submission_markdown, tracking_summary_markdown
+from creatorflow.services.tracking.run_summary import (
+    sending_paused_markdown,
+    submission_markdown,
+    tracking_summary_markdown,
+)
 from creatorflow.wiring import run_as_of
 from tasks.outreach import send_follow_ups_task
 from tasks.replies import read_inbox_task, send_pending_briefs_task
-from tasks.runtime import run_parameters
+from tasks.runtime import ConfiguredTaskRunner, run_parameters
 from tasks.tracking import (
     FETCH_THREADS,
     campaigns_to_track_task,
+    detect_brand_tags_task,
     detect_deliverables_task,
+    needs_attention_task,
     plan_detection_task,
     plan_polling_task,
     poll_batch_task,
@@ -66,7 +74,7 @@ def _poll_run_name() -> str:
 @flow(
     name="track-campaigns",
     flow_run_name=_track_run_name,
-    task_runner=ThreadPoolTaskRunner(max_workers=POLL_TASKS),  # type: ignore[arg-type]
+    task_runner=ConfiguredTaskRunner(max_workers=POLL_TASKS),  # CREATORFLOW_TASK_RUNNER
     validate_parameters=True,
 )
 def track_campaigns(
@@ -82,12 +90,17 @@ def track_campaigns(
     summary["inbox"] = read_inbox_task(now).as_json()
     for slug in slugs:
         # briefs held back at acceptance (send window, daily cap, a 4xx) leave first
-        summary.setdefault("briefs", {})[slug] = send_pending_briefs_task(slug, now).counts()
-        summary.setdefault("follow_ups", {})[slug] = send_follow_ups_task(slug, now).counts()
-        summary.setdefault("reminders", {})[slug] = send_reminders_task(slug, now).counts()
+        briefs = send_pending_briefs_task(slug, now)
+        follow_ups = send_follow_ups_task(slug, now)
+        reminders = send_reminders_task(slug, now)
+        summary.setdefault("briefs", {})[slug] = briefs.counts()
+        summary.setdefault("follow_ups", {})[slug] = follow_ups.counts()
+        summary.setdefault("reminders", {})[slug] = reminders.counts()
+        _sending(summary, slug, briefs, follow_ups, reminders.outbox)
 
     summary["detection"] = _detect(campaign_slug, now)
-    summary["polling"] = _poll(campaign_slug, now)
+    summary["polling"] = _poll(campaign_slug, now, polled=summary["detection"])
+    summary["attention"] = needs_attention_task(slugs, now)  # accounts and platforms to act on
     create_markdown_artifact(
         markdown=tracking_summary_markdown(summary),
         key="tracking-summary",
@@ -95,6 +108,27 @@ def track_campaigns(
     )
     _fail_on_failed_batches(summary)
     return summary
+
+
+def _sending(summary: dict[str, Any], slug: str, *reports: SendReport) -> None:
+    """Every send problem by creator, the held-back follow-ups and the guard's lines; a pause
+    also gets its own artifact, so the operator sees it without opening the summary."""
+    for report in reports:
+        summary.setdefault("send_problems", []).extend(report.problems())
+        summary.setdefault("send_waiting", []).extend(o.as_problem() for o in report.waiting)
+        for key, lines in (
+            ("sending_paused", report.pauses),
+            ("sending_warnings", report.warnings),
+        ):
+            known = summary.setdefault(key, [])
+            known += [line for line in lines if line not in known]
+    paused = [line for report in reports for line in report.pauses]
+    if paused:
+        create_markdown_artifact(
+            markdown=sending_paused_markdown(slug, sorted(set(paused))),
+            key=f"sending-paused-{slug}",
+            description=f"sending paused for {slug}",
+        )
 
 
 def _fail_on_failed_batches(summary: dict[str, Any]) -> None:
@@ -109,9 +143,17 @@ def _fail_on_failed_batches(summary: dict[str, Any]) -> None:
 
 
 def _detect(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
+    tagged = detect_brand_tags_task(campaign_slug, now)  # one brand-level read, before the feeds
     batches = plan_detection_task(campaign_slug)
     futures = [detect_deliverables_task.submit(batch, now) for batch in batches]
     totals: dict[str, Any] = {"batches": len(batches), "new": 0, "undisclosed": 0, "failures": 0}
+    totals |= {"snapshots": 0, "gone": 0}  # polls made by detection's feed reads
+    totals["brand_tags"] = len(tagged.new_deliverables)
+    totals["new"] += len(tagged.new_deliverables)
+    totals["undisclosed"] += len(tagged.undisclosed)
+    if tagged.failures:
+        totals.setdefault("failed_batches", []).extend(tagged.failures)
+    totals["quota_exhausted"] = tagged.quota_exhausted
     for future in futures:
         try:
             report = future.result()
@@ -121,11 +163,17 @@ def _detect(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
         totals["new"] += len(report.new_deliverables)
         totals["undisclosed"] += len(report.undisclosed)
         totals["failures"] += len(report.failures)
+        totals["snapshots"] += report.snapshots
+        totals["gone"] += len(report.gone)
         totals["quota_exhausted"] = totals.get("quota_exhausted", False) or report.quota_exhausted
     return totals
 
 
-def _poll(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
+def _poll(
+    campaign_slug: str | None, now: datetime, *, polled: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The polling round; ``polled`` holds the snapshots and gone posts detection's feed reads
+    already took in this run (counted with the round's)."""
     logger = get_run_logger()
     batches = plan_polling_task(campaign_slug, now, POLL_TASKS)  # a multiple of POLL_TASKS
     total = len(batches)
@@ -134,8 +182,8 @@ def _poll(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
     exhausted: set[str] = set()
     totals: dict[str, Any] = {
         "batches": total,
-        "snapshots": 0,
-        "gone": 0,
+        "snapshots": (polled or {}).get("snapshots", 0),
+        "gone": (polled or {}).get("gone", 0),
         "requests": 0,
         "skipped_batches": 0,
         "quota_exhausted": [],
@@ -197,7 +245,7 @@ def _poll(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
 @flow(
     name="poll-engagement",
     flow_run_name=_poll_run_name,
-    task_runner=ThreadPoolTaskRunner(max_workers=POLL_TASKS),  # type: ignore[arg-type]
+    task_runner=ConfiguredTaskRunner(max_workers=POLL_TASKS),  # CREATORFLOW_TASK_RUNNER
 )
 def poll_engagement(
     campaign_slug: str | None = None, as_of: datetime | None = None

@@ -12,10 +12,11 @@ from pathlib import Path
 from prefect import task
 
 from creatorflow.domain.campaign import CampaignSpec
-from creatorflow.services.outreach import follow_ups, launch
+from creatorflow.services.outreach import follow_ups, launch, sending_pauses
 from creatorflow.services.outreach.launch import send_initial_emails
+from creatorflow.services.outreach.preflight import load_launch_file
 from creatorflow.services.outreach.sending import SendReport
-from creatorflow.storage.campaigns import get_campaign, load_campaign_file
+from creatorflow.storage.campaigns import get_campaign
 from creatorflow.wiring import wire
 from tasks.runtime import mail_trouble, retrying, run_service
 
@@ -28,7 +29,7 @@ def is_campaign_file(source: str) -> bool:
 def load_campaign_task(source: str) -> CampaignSpec:
     """A campaign file path, or the slug of a campaign already stored."""
     if is_campaign_file(source):
-        return load_campaign_file(source)
+        return load_launch_file(source, templates_dir=wire().settings.templates_dir)
     return get_campaign(wire().engine, source).spec
 
 
@@ -58,3 +59,9 @@ def send_initial_task(
 def send_follow_ups_task(campaign_slug: str, as_of: datetime) -> SendReport:
     """Follow-ups due at ``as_of`` for one campaign (called by the track-campaigns flow)."""
     return run_service(follow_ups.send_follow_ups, campaign_slug=campaign_slug, now=as_of)
+
+
+@task(name="resume-sending", task_run_name="resume-{campaign_slug}")
+def resume_sending_task(campaign_slug: str, as_of: datetime) -> sending_pauses.Resumed:
+    """Lift the deliverability guard's pauses that stop one campaign."""
+    return run_service(sending_pauses.resume_sending, campaign_slug=campaign_slug, now=as_of)

@@ -1,7 +1,8 @@
 """What every task shares: the wiring of its service call, its retry policy, its run's name.
 
 A task body is then one call: ``run_service(service, **values)`` builds the engine, settings,
-clients and actor the service asks for (``creatorflow.wiring``) and closes what it opened.
+clients and actor the service asks for (``creatorflow.wiring``) and closes what it opened. The
+flows that fan out take their task runner from here too (``ConfiguredTaskRunner``).
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
+from prefect.futures import PrefectFuture
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
+from prefect.utilities.annotations import quote
 
 from creatorflow.mail.errors import MailConnectionError, TemporaryMailError
 from creatorflow.mail.inbox import InboxUnavailable
 from creatorflow.platforms.errors import TransientPlatformError
-from creatorflow.settings import Settings
+from creatorflow.settings import Settings, SettingsError, get_settings
 from creatorflow.wiring import current_actor, run_as_of, wire
 
 T = TypeVar("T")
@@ -87,3 +91,75 @@ def run_parameters() -> tuple[Mapping[str, Any], datetime]:
         except ValueError:
             as_of = None
     return params, run_as_of(as_of if isinstance(as_of, datetime) else None)
+
+
+def task_runner_for(settings: Settings, *, max_workers: int) -> TaskRunner[Any]:
+    """The task runner ``CREATORFLOW_TASK_RUNNER`` names, for a flow that fans out batches.
+
+    ``thread``: ``max_workers`` threads of the flow's process. ``dask``: the Dask cluster at
+    ``CREATORFLOW_DASK_ADDRESS``, or a local cluster started for the run when that is empty; the
+    tasks take only ids and dates, so any process with the project installed can run them.
+    """
+    if settings.task_runner == "dask":
+        try:
+            from prefect_dask.task_runners import DaskTaskRunner
+        except ImportError:
+            raise SettingsError(
+                "CREATORFLOW_TASK_RUNNER=dask needs prefect-dask: pip install -e '.[dask]'"
+            ) from None
+        return DaskTaskRunner(address=settings.dask_address or None)
+    return ThreadPoolTaskRunner(max_workers=max_workers)
+
+
+class ConfiguredTaskRunner(TaskRunner[PrefectFuture[Any]]):
+    """The runner ``task_runner_for`` picks from the settings when a flow run starts.
+
+    A flow's decorator runs at import, before settings may be read (a worker's environment is
+    its own), so the flow holds this runner; each run enters a fresh copy (Prefect calls
+    ``duplicate``), which starts the configured runner and hands it every task submitted.
+    """
+
+    def __init__(self, *, max_workers: int) -> None:
+        self.max_workers = max_workers
+        self._runner: TaskRunner[Any] | None = None
+        super().__init__()  # type: ignore[no-untyped-call]
+
+    def duplicate(self) -> ConfiguredTaskRunner:
+        return type(self)(max_workers=self.max_workers)
+
+    def __enter__(self) -> ConfiguredTaskRunner:
+        runner = task_runner_for(get_settings(), max_workers=self.max_workers)
+        super().__enter__()
+        try:
+            self._runner = runner.__enter__()
+        except BaseException:
+            super().__exit__(None, None, None)
+            raise
+        self.logger.debug("tasks run on %s", self._runner.name)
+        return self
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        runner, self._runner = self._runner, None
+        try:
+            if runner is not None:
+                runner.__exit__(exc_type, exc_value, traceback)
+        finally:
+            super().__exit__(exc_type, exc_value, traceback)
+
+    def submit(
+        self,
+        task: Any,
+        parameters: dict[str, Any],
+        wait_for: Any = None,
+        dependencies: Any = None,
+    ) -> PrefectFuture[Any]:
+        if self._runner is None:
+            raise RuntimeError("The task runner must be started before submitting work.")
+        if not isinstance(self._runner, ThreadPoolTaskRunner):
+            # bound for another process: Prefect's ``quote`` does not survive pickling (a tuple
+            # subclass, it comes back wrapping a 1-tuple), and only spares threads a walk
+            parameters = {
+                k: v.unwrap() if isinstance(v, quote) else v for k, v in parameters.items()
+            }
+        future: PrefectFuture[Any] = self._runner.submit(task, parameters, wait_for, dependencies)
+        return future

@@ -7,11 +7,19 @@ detection takes its slots here, polling in the dispatching flow.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from prefect import task
 
 from creatorflow.platforms.rate_limits import throttle
-from creatorflow.services.tracking import detection, polling, reminders, submission
+from creatorflow.services.tracking import (
+    account_problems,
+    brand_tags,
+    detection,
+    polling,
+    reminders,
+    submission,
+)
 from creatorflow.services.tracking.submission import submit_deliverable
 from creatorflow.services.tracking.tracked_campaigns import tracked_slugs
 from tasks.runtime import retry_transient_only, retrying, run_service
@@ -28,6 +36,21 @@ def campaigns_to_track_task(campaign_slug: str | None) -> list[str]:
 @task(name="send-reminders", task_run_name="reminders-{campaign_slug}")
 def send_reminders_task(campaign_slug: str, as_of: datetime) -> reminders.ReminderReport:
     return run_service(reminders.send_reminders, campaign_slug=campaign_slug, now=as_of)
+
+
+@task(name="detect-brand-tags", **_RETRY)
+def detect_brand_tags_task(
+    campaign_slug: str | None, as_of: datetime
+) -> brand_tags.BrandTagsReport:
+    return run_service(
+        brand_tags.detect_brand_tags, campaign_slug=campaign_slug, now=as_of, throttle=throttle
+    )
+
+
+@task(name="needs-attention")
+def needs_attention_task(campaign_slugs: list[str], as_of: datetime) -> dict[str, Any]:
+    """Tracked creators whose account cannot be read, and platforms whose work waits."""
+    return run_service(account_problems.needs_attention, campaign_slugs=campaign_slugs, now=as_of)
 
 
 @task(name="plan-detection")

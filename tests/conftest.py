@@ -16,13 +16,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.pool import NullPool
 
 from creatorflow.settings import Settings
 from creatorflow.storage.db import dispose_engines, engine_for
 from creatorflow.storage.migrate import upgrade
 from creatorflow.storage.models import Base
-from tests.support.databases import create_database, drop_database
+from tests.support.databases import create_database, drop_database, postgres_problem
 from tests.support.fixtures import app_env, make_settings, sandbox, sleeps, world  # noqa: F401
 
 PG_ADMIN_URL = os.environ.get(
@@ -33,15 +32,7 @@ _pg_problem: str | None = None
 
 def _postgres_reachable() -> str | None:
     """None when PostgreSQL answers, else the reason (shown in the skip message)."""
-    engine = sa.create_engine(PG_ADMIN_URL, poolclass=NullPool, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text("select 1"))
-        return None
-    except Exception as exc:  # any failure to connect means "not reachable"
-        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}"
-    finally:
-        engine.dispose()
+    return postgres_problem(PG_ADMIN_URL)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

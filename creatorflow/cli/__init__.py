@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import sqlalchemy.exc
 
@@ -15,7 +16,7 @@ from creatorflow.cli import platforms as _platforms  # noqa: E402,F401
 from creatorflow.cli import replies as _replies  # noqa: E402,F401
 from creatorflow.cli import reporting as _reporting  # noqa: E402,F401
 from creatorflow.cli import tracking as _tracking  # noqa: E402,F401
-from creatorflow.cli.app import app
+from creatorflow.cli.app import app, error_line
 from creatorflow.errors import CreatorflowError
 
 __all__ = ["app", "main"]
@@ -36,28 +37,33 @@ def database_problem(exc: sqlalchemy.exc.OperationalError) -> str:
 
 
 def main() -> None:
-    """Entry point: operator errors become one line on stderr and exit code 1."""
+    """Entry point: operator errors become one line on stderr (``error_line``) and exit 1;
+    usage mistakes one line too, with click's exit code 2."""
     try:
         code = app(standalone_mode=False)
     except CreatorflowError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(1)
+        _fail(exc, 1)
     except SystemExit:
         raise
     except sqlalchemy.exc.OperationalError as exc:
         # the database is down, unreachable or refuses us: say where, never with the password
-        print(f"error: {database_problem(exc)}", file=sys.stderr)
-        sys.exit(1)
+        _fail(database_problem(exc), 1)
+    except sqlalchemy.exc.ArgumentError:  # CREATORFLOW_DATABASE_URL is not a database URL
+        _fail("CREATORFLOW_DATABASE_URL: not a database URL (e.g. sqlite:///creatorflow.db)", 1)
     except Exception as exc:
         # Usage errors (missing argument, bad choice) come from the click that typer bundles:
-        # they know how to show themselves and which exit code to use.
-        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
-        if callable(show) and isinstance(exit_code, int):
-            show()
-            sys.exit(exit_code)
+        # they carry their exit code and a message; the usage text stays behind `--help`.
+        exit_code = getattr(exc, "exit_code", None)
+        if callable(getattr(exc, "format_message", None)) and isinstance(exit_code, int):
+            command = getattr(getattr(exc, "ctx", None), "command_path", "creatorflow")
+            _fail(f"{exc.format_message()} (see {command} --help)", exit_code)  # type: ignore[attr-defined]
         if type(exc).__name__ == "Abort":
-            print("aborted", file=sys.stderr)
-            sys.exit(1)
+            _fail("aborted", 1)
         raise
     if isinstance(code, int) and code != 0:  # `typer.Exit(code)` comes back as a return value
         sys.exit(code)
+
+
+def _fail(message: object, code: int) -> NoReturn:
+    print(error_line(message), file=sys.stderr)
+    sys.exit(code)

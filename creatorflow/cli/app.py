@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,7 +10,8 @@ from typing import Any, Protocol, TypeVar
 
 import typer
 
-from creatorflow.errors import InputError
+from creatorflow.domain.as_of import AsOfRangeError
+from creatorflow.errors import InputError, shown
 from creatorflow.wiring import Wiring, run_as_of, wire
 
 
@@ -45,13 +47,64 @@ def parse_as_of(value: str | None) -> datetime:
     if value is None:
         return run_as_of(None)
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise InputError(f"--as-of: {value!r} is not an ISO-8601 date-time") from None
+        raise InputError(f"--as-of: {shown(value)} is not an ISO-8601 date-time") from None
     try:
         return run_as_of(parsed)
+    except AsOfRangeError as exc:
+        raise InputError(f"--as-of: {exc}") from None
     except OverflowError:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
-        raise InputError(f"--as-of: {value!r} is out of range") from None
+        raise InputError(f"--as-of: {shown(value)} is out of range") from None
+
+
+#: Longest error line the command prints: echoed input (a 100 kB URL, a pasted file) is cut.
+ERROR_LINE_MAX = 300
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _controls_escaped(text: str) -> str:
+    """Control characters (ANSI escapes, NUL, ...) as visible ``\\xNN``; tab and newline kept."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def message_line(message: object) -> str:
+    """``message`` as one printable line: line breaks folded, control characters escaped, and
+    cut in the middle when long (the place comes first and the reason last: both stay)."""
+    text = " | ".join(part.strip() for part in str(message).splitlines() if part.strip())
+    text = _controls_escaped(text.replace("\t", " "))
+    if len(text) > ERROR_LINE_MAX:
+        head, tail = ERROR_LINE_MAX * 2 // 3, ERROR_LINE_MAX // 3 - 5
+        text = f"{text[:head]} ... {text[-tail:]}"
+    return text
+
+
+def error_line(message: object) -> str:
+    """The one line an operator error prints on stderr."""
+    return f"error: {message_line(message)}"
+
+
+def terminal_text(value: object) -> str:
+    """Stored text (names, handles, titles) safe to print in a Rich table: markup such as
+    ``[link=...]`` shown literally, control characters (ANSI escapes) shown as ``\\xNN``."""
+    from rich.markup import escape
+
+    text = "" if value is None else str(value)
+    return escape(_controls_escaped(text))
+
+
+def guard_prefect_server() -> None:
+    """Before a command's first flow: make sure no temporary Prefect server outlives it.
+
+    Without ``PREFECT_API_URL`` Prefect starts a temporary API server as a child process and
+    stops it from an ``atexit`` hook, which ``kill -9`` skips; ``server_guard`` stops it then.
+    """
+    from prefect.settings import PREFECT_API_URL
+
+    from creatorflow.cli.server_guard import start_guard
+
+    if not PREFECT_API_URL.value():
+        start_guard()
 
 
 @dataclass(frozen=True)

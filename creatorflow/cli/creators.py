@@ -6,7 +6,6 @@ missing column, bad settings), 2 the good rows were imported and some rows were 
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from datetime import UTC, datetime
@@ -17,10 +16,11 @@ from typing import Literal
 import typer
 from sqlalchemy import Engine, inspect
 
-from creatorflow.cli.app import creators_app, parse_choice
+from creatorflow.cli.app import creators_app, message_line, parse_choice, terminal_text
+from creatorflow.csv_output import csv_writer
 from creatorflow.domain.model import TIER_ORDER
 from creatorflow.errors import ConfigError
-from creatorflow.services.creators.csv_file import write_rejects
+from creatorflow.services.creators.csv_file import check_rejects_path, write_rejects
 from creatorflow.services.creators.importing import import_creators
 from creatorflow.services.creators.listing import LISTING_FIELDS, CreatorListing, list_creators
 from creatorflow.services.creators.tier_rules import load_default_tier_rules
@@ -55,6 +55,8 @@ def import_command(
 ) -> None:
     """Import creators from a CSV export; re-importing the same file changes nothing."""
     settings = get_settings()
+    if rejects is not None:  # before importing: a path that cannot be written stops everything
+        check_rejects_path(rejects)
     result = import_creators(
         engine=_engine(),
         path=file,
@@ -64,7 +66,7 @@ def import_command(
         actor="cli:creators import",
     )
     for row in result.rejected:
-        print(row.describe(), file=sys.stderr)
+        print(message_line(row.describe()), file=sys.stderr)
     if rejects is not None:
         write_rejects(rejects, result.header, result.rejected)
     typer.echo(
@@ -85,11 +87,11 @@ def list_command(
     if output is ListFormat.JSON:
         typer.echo(json.dumps([e.as_json() for e in entries], indent=2, ensure_ascii=False))
     elif output is ListFormat.CSV:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer = csv_writer(sys.stdout)
         writer.writerow(LISTING_FIELDS)
         for entry in entries:
             data = entry.as_json()
-            writer.writerow(["" if data[f] is None else data[f] for f in LISTING_FIELDS])
+            writer.writerow([data[f] for f in LISTING_FIELDS])
     else:
         _print_table(entries)
 
@@ -113,13 +115,18 @@ def _print_table(entries: list[CreatorListing]) -> None:
         table.add_column(name, justify=justify)
     for e in entries:
         table.add_row(
-            str(e.id),
-            e.platform,
-            e.handle,
-            e.name or "",
-            e.email or "",
-            f"{e.followers:,}" if e.followers is not None else "-",
-            e.tier or "-",
-            f"{e.engagement_rate * 100:.2f}%" if e.engagement_rate is not None else "-",
+            *map(
+                terminal_text,
+                (
+                    str(e.id),
+                    e.platform,
+                    e.handle,
+                    e.name or "",
+                    e.email or "",
+                    f"{e.followers:,}" if e.followers is not None else "-",
+                    e.tier or "-",
+                    f"{e.engagement_rate * 100:.2f}%" if e.engagement_rate is not None else "-",
+                ),
+            )
         )
     Console().print(table)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from creatorflow.cli.app import app
+from creatorflow.cli.app import app, guard_prefect_server
 
 prefect_app = typer.Typer(help="Prefect set-up: global concurrency limits.", no_args_is_help=True)
 app.add_typer(prefect_app, name="prefect")
@@ -36,6 +36,7 @@ def serve(
     """Serve every deployment with its schedule on this machine until interrupted."""
     from creatorflow.deployments import DEPLOYMENTS, serve_all
 
+    guard_prefect_server()
     _ensure_limits()
     for deployment in DEPLOYMENTS:
         when = f"cron {deployment.cron} {deployment.timezone}" if deployment.cron else "on demand"
@@ -51,10 +52,12 @@ def demo(
     creators: int = typer.Option(300, min=50, max=5000, help="Creators in the simulated world."),
 ) -> None:
     """The whole lifecycle against the sandbox, in a fresh directory, in about a minute."""
+    from creatorflow.cli.server_guard import TOKEN_VARIABLE, start_guard
     from creatorflow.demo.environment import demo_environment, prepare_directory
 
     target = prepare_directory(directory)
-    env = demo_environment(target, os.environ)
+    # the child and its Prefect server carry our guard's token: they stop when we do
+    env = {**demo_environment(target, os.environ), TOKEN_VARIABLE: start_guard()}
     # A child process: Prefect reads PREFECT_HOME and friends once, at import.
     result = subprocess.run(
         [sys.executable, "-m", "creatorflow.demo", str(target), "--creators", str(creators)],

@@ -13,12 +13,20 @@ def refresh(
     platform: str | None = typer.Option(None, "--platform", help="youtube, instagram or tiktok"),
     as_of: str | None = typer.Option(None, "--as-of", help="ISO date-time (default: now)"),
 ) -> None:
-    """Refresh followers, recent posts, engagement rate and tier of every known account."""
+    """Refresh followers, recent posts, engagement rate and tier of every known account.
+
+    Exit 0: done (accounts the platform would not show are named with the next step); 3: a
+    platform's work was deferred (throttle or quota), the next run resumes; 1: failed.
+    """
     from creatorflow.services.creators.refresh import refresh_creators
+    from creatorflow.services.creators.refresh_summary import EXIT_DEFERRED
 
     run = command("cli:creators refresh", as_of)
     summary = run(refresh_creators, platform=parse_choice("--platform", platform, Platform))
-    typer.echo(summary.line())
+    for line in summary.lines():
+        typer.echo(line)
+    if summary.deferred:
+        raise typer.Exit(EXIT_DEFERRED)
 
 
 @creators_app.command("discover")

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import typer
 
-from creatorflow.cli.app import campaign_app, command, parse_as_of
+from creatorflow.cli.app import (
+    campaign_app,
+    command,
+    guard_prefect_server,
+    parse_as_of,
+    terminal_text,
+)
 from creatorflow.errors import InputError
 from creatorflow.wiring import wire
 
@@ -16,16 +23,29 @@ def campaign_track(
     slug: str = typer.Argument(..., help="Campaign slug."),
     as_of: str | None = typer.Option(None, "--as-of", help="ISO date-time to run as (UTC)."),
 ) -> None:
-    """Read replies, send follow-ups and reminders, detect deliverables and poll engagement."""
+    """Read replies, send follow-ups and reminders, detect deliverables and poll engagement.
+
+    Exit 0: done (creators whose account cannot be read are named with the next step); 3: a
+    platform's work was deferred (quota or throttle), the next run resumes; 1: failed.
+    """
+    from creatorflow.domain.inbound import describe_inbox
+    from creatorflow.services.creators.refresh_summary import EXIT_DEFERRED
+    from creatorflow.services.tracking.run_summary import inbox_steps
     from flows.tracking import track_campaigns
 
     moment = parse_as_of(as_of)
+    guard_prefect_server()
     summary = track_campaigns(campaign_slug=slug, as_of=moment)
     detection = summary.get("detection", {})
     polling = summary.get("polling", {})
     reminders = summary.get("reminders", {}).get(slug, {})
     typer.echo(f"tracked {slug} as of {moment.isoformat()}")
+    inbox = summary.get("inbox") or {}
+    typer.echo(f"  inbox: {inbox.get('fetched', 0)} read, {describe_inbox(inbox)}")
+    for step in inbox_steps(inbox):
+        typer.echo(f"  warning: {step.removeprefix('- ')}")
     typer.echo(f"  reminders: {reminders.get('sent', 0)} sent, {reminders.get('planned', 0)} due")
+    _print_sending(summary, slug)
     typer.echo(
         f"  deliverables: {detection.get('new', 0)} new "
         f"({detection.get('undisclosed', 0)} without ad disclosure)"
@@ -35,7 +55,14 @@ def campaign_track(
         f"{polling.get('requests', 0)} API calls"
     )
     for platform in polling.get("quota_exhausted", []):
-        typer.echo(f"  {platform}: quota spent; the next run resumes polling")
+        typer.echo(f"  {platform}: quota spent or throttled; the next run resumes polling")
+    attention = summary.get("attention") or {}
+    for item in attention.get("accounts") or []:
+        typer.echo(f"  needs attention: {item['account']} ({item['status']}): {item['reason']}")
+    for line in attention.get("deferred") or []:
+        typer.echo(f"  deferred {line}; the next run resumes")
+    if polling.get("quota_exhausted") or detection.get("quota_exhausted"):
+        raise typer.Exit(EXIT_DEFERRED)
 
 
 @campaign_app.command("deliverable")
@@ -71,7 +98,10 @@ def campaign_status(
 
     if format not in {"table", "json"}:
         raise InputError(f"--format: {format!r} is not one of table, json")
-    status = campaign_status(engine=wire().engine, campaign_slug=slug)
+    wiring = wire()
+    status = campaign_status(
+        engine=wiring.engine, campaign_slug=slug, sender=wiring.settings.sender
+    )
     if format == "json":
         typer.echo(json.dumps(status.as_json(), indent=2, sort_keys=True))
         return
@@ -79,7 +109,7 @@ def campaign_status(
     from rich.table import Table
 
     console = Console(width=120)
-    funnel = Table(title=f"{status.campaign}: {status.name} ({status.status})")
+    funnel = Table(title=terminal_text(f"{status.campaign}: {status.name} ({status.status})"))
     for name in FUNNEL:
         funnel.add_column(name, justify="right")
     funnel.add_row(*(str(status.funnel[name]) for name in FUNNEL))
@@ -89,12 +119,52 @@ def campaign_status(
         creators.add_column(column)
     for c in status.creators:
         creators.add_row(
-            c.platform,
-            c.handle,
-            c.tier or "-",
-            c.stage,
-            (c.due_at or "-")[:10],
-            str(c.deliverables),
-            str(c.gone),
+            *map(
+                terminal_text,
+                (
+                    c.platform,
+                    c.handle,
+                    c.tier or "-",
+                    c.stage,
+                    (c.due_at or "-")[:10],
+                    str(c.deliverables),
+                    str(c.gone),
+                ),
+            )
         )
     console.print(creators)
+    for c in status.creators:  # in full, never cut by the table's width
+        if c.problem:
+            typer.echo(
+                f"needs attention: {c.platform}:{c.handle} ({c.account_status}): {c.problem}"
+            )
+    _print_outbox_problems(status.send_problems, status.sending_paused)
+
+
+def _print_sending(summary: dict[str, Any], slug: str) -> None:
+    """Follow-ups, then every send problem by creator and the guard's lines, in full."""
+    from creatorflow.cli.outreach import print_send_problems
+
+    follow_ups = summary.get("follow_ups", {}).get(slug, {})
+    shown = ", ".join(f"{n} {status}" for status, n in follow_ups.items() if n)
+    typer.echo(f"  follow-ups: {shown or 'none due'}")
+    print_send_problems(
+        list(summary.get("send_problems") or []) + list(summary.get("send_waiting") or []), slug
+    )
+    for line in summary.get("sending_paused") or []:
+        typer.echo(f"  {line}")
+    for line in summary.get("sending_warnings") or []:
+        typer.echo(f"  warning: {line}")
+
+
+def _print_outbox_problems(problems: list[dict[str, Any]], paused: list[dict[str, str]]) -> None:
+    """Messages that did not surely arrive, one full line each (a table would cut them)."""
+    for row in problems:
+        typer.echo(
+            terminal_text(
+                f"outbox {row['status']}: {row['creator']} {row['step']} at {row['at']} "
+                f"Message-ID {row['message_id']}: {row['reason']}"
+            )
+        )
+    for pause in paused:
+        typer.echo(terminal_text(pause["line"]))

@@ -10,16 +10,26 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from croniter import CroniterBadDateError, croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from creatorflow.domain.as_of import AS_OF_MAX, AS_OF_MIN
 from creatorflow.domain.matching import CampaignTerms
 from creatorflow.domain.model import Platform, Tier
+from creatorflow.domain.numbers import MONEY_MAX, parse_rate
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
-TEMPLATE_SET = re.compile(r"^[A-Za-z0-9_-]+$")
+TEMPLATE_SET = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+#: Longest span in days any campaign setting may name (ten years): a larger one only ever
+#: overflows date arithmetic, far from the field that caused it.
+DAYS_MAX = 3650
+#: The most messages per day a cap may allow.
+CAP_MAX = 1_000_000
+Days = Annotated[int, Field(ge=0, le=DAYS_MAX)]
+Money = Annotated[Decimal, Field(ge=0, le=MONEY_MAX)]
 
 
 class _Strict(BaseModel):
@@ -39,6 +49,13 @@ class Window(_Strict):
 
     start: date
     end: date
+
+    @field_validator("start", "end")
+    @classmethod
+    def _in_range(cls, value: date) -> date:
+        if not AS_OF_MIN.date() <= value < AS_OF_MAX.date():
+            raise ValueError(f"must lie in {AS_OF_MIN:%Y-%m-%d} .. {AS_OF_MAX:%Y-%m-%d}")
+        return value
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
@@ -64,6 +81,10 @@ class Selection(_Strict):
     min_engagement_rate: Decimal | None = Field(default=None, ge=0, le=1)
     min_followers: int | None = Field(default=None, ge=0)
     exclude_active_elsewhere: bool = True
+    #: Whether a creator whose engagement rate is unknown (every recent post hides its likes,
+    #: or the profile is not refreshed yet) passes ``min_engagement_rate``: ``exclude`` or
+    #: ``include`` (ranked after every known rate).
+    unknown_engagement: Literal["exclude", "include"] = "exclude"
 
     @field_validator("countries")
     @classmethod
@@ -78,15 +99,21 @@ class Selection(_Strict):
     def _lower_niches(cls, value: list[str]) -> list[str]:
         return [n.strip().lower() for n in value]
 
+    @field_validator("min_engagement_rate", mode="before")
+    @classmethod
+    def _rate(cls, value: object) -> object:
+        """``0.02`` as a number, or written ``"2%"``: read by the one rate parser."""
+        return parse_rate(value) if isinstance(value, str) else value
+
 
 class Deliverables(_Strict):
     """What each accepted creator owes, by when, and when they are reminded of it."""
 
-    count: int = Field(default=1, ge=1)
-    days_after_acceptance: int = Field(default=14, ge=1)
+    count: int = Field(default=1, ge=1, le=1000)
+    days_after_acceptance: int = Field(default=14, ge=1, le=DAYS_MAX)
     #: Reminders before the due date (days before it) and once overdue (days after it).
-    reminder_days_before: list[Annotated[int, Field(ge=0)]] = Field(default_factory=lambda: [2])
-    reminder_days_overdue: list[Annotated[int, Field(ge=0)]] = Field(default_factory=lambda: [1])
+    reminder_days_before: list[Days] = Field(default_factory=lambda: [2])
+    reminder_days_overdue: list[Days] = Field(default_factory=lambda: [1])
 
 
 class SendWindow(_Strict):
@@ -113,17 +140,19 @@ class SendWindow(_Strict):
 
 class Outreach(_Strict):
     template_set: str = "default"
-    follow_up_days: list[Annotated[int, Field(ge=1)]] = Field(default_factory=lambda: [3, 7])
-    finish_after_days: int | None = Field(default=None, ge=1)
-    daily_cap: int | None = Field(default=None, ge=1)
-    per_domain_cap: int = Field(default=20, ge=1)
+    follow_up_days: list[Annotated[int, Field(ge=1, le=DAYS_MAX)]] = Field(
+        default_factory=lambda: [3, 7], max_length=20
+    )
+    finish_after_days: int | None = Field(default=None, ge=1, le=DAYS_MAX)
+    daily_cap: int | None = Field(default=None, ge=1, le=CAP_MAX)
+    per_domain_cap: int = Field(default=20, ge=1, le=CAP_MAX)
     send_window: SendWindow = Field(default_factory=SendWindow)
 
     @field_validator("template_set")
     @classmethod
     def _plain_name(cls, value: str) -> str:
         if not TEMPLATE_SET.fullmatch(value):
-            raise ValueError("must be a folder name (letters, digits, - and _)")
+            raise ValueError("must be a folder name (letters, digits, - and _, at most 64)")
         return value
 
     @field_validator("follow_up_days")
@@ -143,7 +172,33 @@ class Outreach(_Strict):
 class Tracking(_Strict):
     """How long posts are polled after the window closes."""
 
-    days_after_window_end: int = Field(default=14, ge=0)
+    days_after_window_end: int = Field(default=14, ge=0, le=DAYS_MAX)
+
+
+def check_cron(value: str) -> str:
+    """``value`` when it is a five-field cron expression Prefect's schedules accept, that fires.
+
+    Prefect parses schedules with croniter (vendored in Prefect 3) and refuses its random and
+    hashed ``R``/``H`` fields; the ``W`` (nearest weekday) day is newer than Prefect's copy.
+    Counting the fields is not enough: ``61 25 * * 8`` has five.
+    """
+    fields = value.split()
+    if len(fields) != 5:
+        raise ValueError(f"{value!r} must be a five-field cron expression (e.g. '0 8 * * 1')")
+    if (
+        not croniter.is_valid(value)
+        or any(f.casefold() in ("r", "h") for f in fields)
+        or "w" in fields[2].casefold()
+    ):
+        raise ValueError(
+            f"{value!r} is not a valid cron expression (minute 0-59, hour 0-23, day 1-31, "
+            "month 1-12, weekday 0-7)"
+        )
+    try:
+        croniter(value, AS_OF_MIN).get_next(datetime)
+    except CroniterBadDateError:
+        raise ValueError(f"{value!r} never fires (no such date)") from None
+    return value
 
 
 class ReportSpec(_Strict):
@@ -166,26 +221,24 @@ class ReportSpec(_Strict):
 
     @field_validator("cron")
     @classmethod
-    def _five_fields(cls, value: str) -> str:
-        if len(value.split()) != 5:
-            raise ValueError("must be a five-field cron expression")
-        return value
+    def _valid_cron(cls, value: str) -> str:
+        return check_cron(value)
 
 
 class CampaignSpec(_Strict):
     """One campaign file."""
 
     slug: str
-    name: str = Field(min_length=1)
-    brand: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
+    brand: str = Field(min_length=1, max_length=200)
     platforms: list[Platform] = Field(min_length=1)
     window: Window
     hashtags: list[str] = Field(default_factory=list)
     mentions: list[str] = Field(default_factory=list)
-    budget: Decimal = Field(ge=0)
+    budget: Money
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     selection: Selection
-    offer: dict[Tier, Annotated[Decimal, Field(ge=0)]]
+    offer: dict[Tier, Money]
     deliverables: Deliverables = Field(default_factory=Deliverables)
     outreach: Outreach = Field(default_factory=Outreach)
     landing_url: str | None = None

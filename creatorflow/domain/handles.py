@@ -8,9 +8,9 @@ replies). Every function is pure and raises ``ValueError`` with a message naming
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from creatorflow.domain.model import Platform
+from creatorflow.domain.numbers import NumberError, parse_count
 
 #: YouTube channel ids: "UC" + 22 URL-safe base64 characters; case matters, so they are kept as is.
 YOUTUBE_CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
@@ -30,11 +30,6 @@ _EMAIL_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _EMAIL_FAST = re.compile(
     r"^[a-z0-9_+-]+(\.[a-z0-9_+-]+)*@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 )
-
-_FOLLOWER_SUFFIXES = {"k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
-_PLAIN_COUNT = re.compile(r"^\d+$")
-_GROUPED_COUNT = re.compile(r"^\d{1,3}(,\d{3})+$")
-_SCALED_COUNT = re.compile(r"^(\d+(?:\.\d+)?)([kmb])$")
 
 
 def is_youtube_channel_id(value: str) -> bool:
@@ -108,26 +103,12 @@ def normalise_email(raw: str) -> str:
 def parse_followers(raw: str) -> int | None:
     """A follower count as discovery tools export it: ``12500``, ``12,500``, ``12.5k``, ``1.2M``.
 
-    An empty cell is an unknown count (``None``), never zero.
+    An empty cell is an unknown count (``None``), never zero; the rules are ``parse_count``'s.
     """
-    value = raw.strip().lower().replace(" ", "")
-    if value.isdigit() and value.isascii():
+    value = raw.strip()
+    if value.isdigit() and value.isascii() and len(value) < 13:  # the common case, fast
         return int(value)
-    if not value:
-        return None
-    if value.startswith("-"):
-        raise ValueError(f"followers {raw.strip()!r} must not be negative")
-    if _PLAIN_COUNT.match(value):
-        return int(value)
-    if _GROUPED_COUNT.match(value):
-        return int(value.replace(",", ""))
-    scaled = _SCALED_COUNT.match(value)
-    if scaled:
-        try:
-            number = Decimal(scaled.group(1)) * _FOLLOWER_SUFFIXES[scaled.group(2)]
-        except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-            raise ValueError(f"followers {raw.strip()!r} is not a number") from None
-        return int(number.to_integral_value(rounding=ROUND_HALF_UP))
-    raise ValueError(
-        f"followers {raw.strip()!r} is not a count (expected e.g. 12500, 12,500, 12.5k or 1.2M)"
-    )
+    try:
+        return parse_count(raw, scaled=True)
+    except NumberError as exc:
+        raise ValueError(f"followers {exc}") from None

@@ -15,7 +15,8 @@ has every move):
         v
     replied ── accepted ──> accepted ── deliverable_found ──> posted
         └───── declined ──> declined
-    opt_out, bounce, address_rejected ──> opted_out, bounced: from the stages before acceptance
+    opt_out, complaint, bounce, address_rejected ──> opted_out, bounced: from the stages before
+    acceptance (a complaint is a spam report from the person's mailbox provider: an opt-out)
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class Cause(StrEnum):
     BOUNCE = "bounce"  # a delivery status report came back
     ADDRESS_REJECTED = "address_rejected"  # the SMTP server refused the address as we sent
     OPT_OUT = "opt_out"  # by mail or through the one-click unsubscribe link
+    COMPLAINT = "complaint"  # marked as spam: a feedback-loop report from their provider
     ACCEPTED = "accepted"  # the operator recorded the creator's acceptance
     DECLINED = "declined"  # the operator recorded the creator's refusal
     DELIVERABLE_FOUND = "deliverable_found"  # a campaign post detected or submitted
@@ -125,6 +127,7 @@ TRANSITIONS: Final[tuple[Transition, ...]] = (
         Stage.BOUNCED,
     ),
     _row(Cause.OPT_OUT, BEFORE_ACCEPTANCE, Stage.OPTED_OUT),
+    _row(Cause.COMPLAINT, BEFORE_ACCEPTANCE, Stage.OPTED_OUT),
     _row(
         Cause.ACCEPTED,
         {Stage.CONTACTED, Stage.REPLIED, Stage.FINISHED, Stage.DECLINED},
@@ -190,13 +193,15 @@ def check_move(current: Stage, cause: Cause) -> Stage:
 
 _CAUSE_OF_MAIL: Final[Mapping[Kind, Cause]] = {
     Kind.REPLY: Cause.REPLY,
-    Kind.BOUNCE: Cause.BOUNCE,
+    Kind.HARD_BOUNCE: Cause.BOUNCE,
     Kind.UNSUBSCRIBE: Cause.OPT_OUT,
+    Kind.COMPLAINT: Cause.COMPLAINT,
 }
 
 
 def cause_of_mail(kind: Kind) -> Cause | None:
-    """What an inbound message of ``kind`` may cause (auto-replies and the rest: nothing)."""
+    """What an inbound message of ``kind`` may cause (auto-replies, soft bounces, refusals and
+    unrelated mail: nothing; a soft bounce counts towards ``soft_bounce_limit`` instead)."""
     return _CAUSE_OF_MAIL.get(kind)
 
 

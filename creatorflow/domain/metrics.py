@@ -16,9 +16,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
+from creatorflow.domain.engagement import SHOWN, post_engagement
 from creatorflow.domain.lifecycle import AGREED, REACHED_CONTACT, REACHED_REPLY, Stage
 
-DEFINITIONS_VERSION = "cf-metrics-2027.1"
+DEFINITIONS_VERSION = "cf-metrics-2027.2"
 """Bump when any formula below changes meaning; reports name the version they used."""
 
 PRICE_KEYS: tuple[str, ...] = ("view", "like", "comment", "share", "save", "click")
@@ -38,11 +39,24 @@ class PriceTable:
 
 
 def engagement(
-    likes: int | None, comments: int | None, shares: int | None, saves: int | None
+    likes: int | None,
+    comments: int | None,
+    shares: int | None,
+    saves: int | None,
+    *,
+    shown: tuple[str, ...] = SHOWN,
 ) -> int | None:
-    """Likes + comments + shares + saves over the counts the platform exposes; None if none are."""
-    known = [c for c in (likes, comments, shares, saves) if c is not None]
-    return sum(known) if known else None
+    """Likes + comments + shares + saves over the counts the platform exposes (metrics.md).
+
+    Likes or comments missing where the platform shows them (``shown``, as its adapter
+    declares) means the owner hid them: the post's engagement is then unknown (None) and left
+    out of numerator and denominator alike. Shares and saves are added where the platform
+    exposes them (Instagram does not show them to other accounts, TikTok shows no saves).
+    """
+    base = post_engagement(likes, comments, shown=shown)
+    if base is None:
+        return None
+    return base + (shares or 0) + (saves or 0)
 
 
 def ratio(numerator: Decimal | int | None, denominator: Decimal | int | None) -> Decimal | None:

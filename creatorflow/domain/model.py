@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -149,10 +150,19 @@ class Stage(StrEnum):
 
 
 class MessageStatus(StrEnum):
-    """Outbox row status: claimed (sending) before SMTP, sent after; unknown needs an operator."""
+    """Outbox row status, in the order a message lives it.
 
+    ``queued``: claimed by a run, not attempted yet (a killed run's queued rows were never tried
+    and go out again); ``sending``: its SMTP conversation has begun (at most one per connection);
+    then ``sent``, ``deferred`` (nothing delivered: retried in a later run, with a limit),
+    ``failed`` (refused for good) or ``unknown`` (the connection was lost before the final reply:
+    an operator decides). ``bounced``: a bounce came back after it was sent.
+    """
+
+    QUEUED = "queued"
     SENDING = "sending"
     SENT = "sent"
+    DEFERRED = "deferred"
     FAILED = "failed"
     UNKNOWN = "unknown"
     BOUNCED = "bounced"
@@ -171,6 +181,46 @@ class DeliverableStatus(StrEnum):
 
 
 class AccountStatus(StrEnum):
+    """Whether the platform shows an account now; every status but ``active`` and
+    ``unverified`` is a problem an operator acts on (``ACCOUNT_PROBLEMS``)."""
+
     ACTIVE = "active"
-    NOT_FOUND = "not_found"  # platform says no such (professional) account
+    NOT_FOUND = "not_found"  # platform says no such account
     UNVERIFIED = "unverified"  # imported, never refreshed
+    NOT_BUSINESS = "not_business"  # Instagram: personal (not professional) account, or unknown
+    NOT_CONNECTED = "not_connected"  # TikTok: the creator has not connected (no token)
+    TOKEN_REVOKED = "token_revoked"  # the creator's own token is invalid, expired or revoked
+    SCOPE_MISSING = "scope_missing"  # the creator's token lacks a permission creatorflow needs
+
+
+#: Statuses that mean the platform will not show the account until someone acts.
+ACCOUNT_PROBLEMS: frozenset[AccountStatus] = frozenset(
+    {
+        AccountStatus.NOT_FOUND,
+        AccountStatus.NOT_BUSINESS,
+        AccountStatus.NOT_CONNECTED,
+        AccountStatus.TOKEN_REVOKED,
+        AccountStatus.SCOPE_MISSING,
+    }
+)
+
+_NEXT_STEPS: dict[AccountStatus, str] = {
+    AccountStatus.NOT_FOUND: "check the handle (or remove the account)",
+    AccountStatus.NOT_BUSINESS: (
+        "ask the creator to switch to a professional (business or creator) account, "
+        "or correct the handle"
+    ),
+    AccountStatus.NOT_CONNECTED: "ask the creator to connect their account",
+    AccountStatus.TOKEN_REVOKED: "ask the creator to reconnect",
+    AccountStatus.SCOPE_MISSING: "ask the creator to reconnect and allow it",
+}
+
+
+def account_problem(status: AccountStatus, what: str, *, seen: datetime) -> str:
+    """The reason an operator reads and acts on: what the platform said, when, what to do.
+
+    ``account_problem(TOKEN_REVOKED, "token revoked", seen=...)`` is "token revoked on
+    2027-03-12: ask the creator to reconnect".
+    """
+    step = _NEXT_STEPS.get(status, "check the account")
+    return f"{what} on {seen.date().isoformat()}: {step}"

@@ -2,8 +2,9 @@
 
 Every candidate account either becomes a pick or gets an exclusion with a reason an operator can
 read in the shortlist artifact. Within each tier, the best engagement rate goes first (then
-followers, then the oldest record, so the order is stable); a tier stops at its count, and the
-whole shortlist stops at the budget (offer x picks).
+followers, then the oldest record, so the order is stable; an unknown rate, where the campaign
+accepts it, comes after every known one); a tier stops at its count, and the whole shortlist
+stops at the budget (offer x picks).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from creatorflow.domain.campaign import Selection
+from creatorflow.domain.engagement import UnknownEngagement
 from creatorflow.domain.model import TIER_ORDER, Platform, Tier
 
 
@@ -34,6 +36,7 @@ class Candidate:
     suppressed: bool = False
     closed_elsewhere: str | None = None  # "declined in spring-2026" and the like
     active_elsewhere: str | None = None  # slug of another campaign in progress
+    engagement_unknown: str | None = None  # why the rate is unknown (``UnknownEngagement``)
 
     @property
     def label(self) -> str:
@@ -75,6 +78,20 @@ def _percent(rate: Decimal) -> str:
     return f"{rate * 100:.2f}%"
 
 
+_UNKNOWN_LABELS = {
+    UnknownEngagement.HIDDEN.value: "ER unknown (likes hidden)",
+    UnknownEngagement.NO_POSTS.value: "ER unknown (no recent posts)",
+    UnknownEngagement.NO_FOLLOWERS.value: "ER unknown (followers unknown)",
+}
+
+
+def engagement_label(rate: Decimal | None, unknown: str | None) -> str:
+    """The engagement rate as a shortlist shows it: ``3.45%``, or why it is unknown."""
+    if rate is not None:
+        return _percent(rate)
+    return _UNKNOWN_LABELS.get(unknown or "", "engagement rate unknown (refresh the profile)")
+
+
 def _rule_failure(c: Candidate, selection: Selection, platforms: set[str]) -> str | None:
     """The first selection rule ``c`` fails, or ``None``."""
     if c.platform not in platforms:
@@ -95,8 +112,9 @@ def _rule_failure(c: Candidate, selection: Selection, platforms: set[str]) -> st
         return f"followers {c.followers or 0:,} below the minimum {selection.min_followers:,}"
     if selection.min_engagement_rate is not None:
         if c.engagement_rate is None:
-            return "engagement rate unknown (refresh the profile)"
-        if c.engagement_rate < selection.min_engagement_rate:
+            if selection.unknown_engagement == "exclude":
+                return engagement_label(None, c.engagement_unknown)
+        elif c.engagement_rate < selection.min_engagement_rate:
             return (
                 f"engagement {_percent(c.engagement_rate)} below the minimum "
                 f"{_percent(selection.min_engagement_rate)}"

@@ -8,8 +8,10 @@ address or campaign invalidates the signature.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 
 
@@ -27,8 +29,24 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_B64URL = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Strict base64url without padding: the one spelling ``_b64`` produces, nothing else.
+
+    ``urlsafe_b64decode`` skips characters outside the alphabet and ignores the unused bits of
+    the last character, so ``YQ`` and ``YR`` both decode to ``a``; a token that differs from
+    its canonical spelling is an altered token.
+    """
+    if not _B64URL.match(text) or len(text) % 4 == 1:
+        raise ValueError("not base64url")
+    data = base64.b64decode(
+        text.replace("-", "+").replace("_", "/") + "=" * (-len(text) % 4), validate=True
+    )
+    if _b64(data) != text:
+        raise ValueError("not the canonical base64url spelling")
+    return data
 
 
 def _signature(key: bytes, payload: bytes) -> bytes:
@@ -47,7 +65,7 @@ def read_token(token: str, *, key: bytes) -> UnsubscribeRequest:
         payload_part, signature_part = token.split(".")
         payload = _unb64(payload_part)
         signature = _unb64(signature_part)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, binascii.Error) as exc:
         raise InvalidToken("malformed unsubscribe token") from exc
     if not hmac.compare_digest(signature, _signature(key, payload)):
         raise InvalidToken("unsubscribe token signature does not match")

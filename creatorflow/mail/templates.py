@@ -5,23 +5,20 @@ A template name such as ``outreach/default/initial`` means three files under the
 compliance footer (``outreach/_footer.txt.j2`` / ``_footer.html.j2``: postal address and opt-out)
 is appended to every body by the renderer, so no template set can forget it.
 
-Operators edit these files, so they render in a sandbox with ``StrictUndefined`` (a missing
-variable fails instead of rendering ``Hi !``) and autoescape for the HTML part only.
+Operators edit these files, so they render through ``creatorflow.templating``: the sandbox with
+``StrictUndefined``, autoescape for the HTML part only, and the render limits.
 """
 
 from __future__ import annotations
 
-import traceback
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import css_inline
-import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
-from creatorflow.mail.errors import TemplateError
+from creatorflow.templating import TemplateEnvironment, TemplateError
 
 FOOTER = "outreach/_footer"
 
@@ -33,14 +30,8 @@ class RenderedEmail:
     html: str
 
 
-def _template_location(exc: BaseException, fallback: str) -> str:
-    """``file:line`` of the template frame that failed (Jinja2 rewrites tracebacks to show it)."""
-    if isinstance(exc, jinja2.TemplateSyntaxError):
-        return f"{exc.filename or exc.name or fallback}:{exc.lineno}"
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename.endswith(".j2"):
-            return f"{frame.filename}:{frame.lineno}"
-    return fallback
+#: The three files of one email template, by suffix.
+PARTS = (".subject.j2", ".txt.j2", ".html.j2")
 
 
 class TemplateRenderer:
@@ -48,32 +39,16 @@ class TemplateRenderer:
 
     def __init__(self, templates_dir: Path) -> None:
         self.templates_dir = Path(templates_dir)
-        self._env = SandboxedEnvironment(
-            loader=jinja2.FileSystemLoader(str(self.templates_dir)),
-            undefined=jinja2.StrictUndefined,
-            autoescape=jinja2.select_autoescape(
-                enabled_extensions=("html", "html.j2"), default_for_string=False, default=False
-            ),
-            keep_trailing_newline=False,
-            auto_reload=False,
-        )
+        self._env = TemplateEnvironment(self.templates_dir, keep_trailing_newline=False)
         self._inliner = css_inline.CSSInliner(load_remote_stylesheets=False)
 
     def _render_file(self, name: str, context: Mapping[str, Any]) -> str:
-        path = self.templates_dir / name
-        try:
-            return self._env.get_template(name).render(context)
-        except jinja2.TemplateNotFound as exc:
-            raise TemplateError(f"template {path} not found (missing {exc.name})") from None
-        except jinja2.UndefinedError as exc:
-            where = _template_location(exc, str(path))
-            raise TemplateError(f"template {where}: undefined variable: {exc.message}") from None
-        except jinja2.TemplateSyntaxError as exc:
-            where = _template_location(exc, str(path))
-            raise TemplateError(f"template {where}: syntax error: {exc.message}") from None
-        except jinja2.TemplateError as exc:  # SecurityError and the rest
-            where = _template_location(exc, str(path))
-            raise TemplateError(f"template {where}: {type(exc).__name__}: {exc}") from None
+        return self._env.render_file(name, context)
+
+    def check(self, templates: Iterable[str]) -> None:
+        """Every file of ``templates`` (and the footer) exists and compiles, or TemplateError."""
+        names = [f"{template}{part}" for template in templates for part in PARTS]
+        self._env.check([*names, f"{FOOTER}.txt.j2", f"{FOOTER}.html.j2"])
 
     def render(self, template: str, context: Mapping[str, Any]) -> RenderedEmail:
         """Subject, text and HTML (footer appended, CSS inlined) or ``TemplateError``."""

@@ -1,9 +1,13 @@
 """Where mail goes: a Maildir folder (default, for demos and previews) or an SMTP server.
 
 A transport is a context manager holding one connection for a batch. ``send`` speaks the SMTP
-conversation step by step (MAIL, RCPT, DATA) so that a lost connection can be placed exactly:
-before DATA it is safe to reconnect and try again; once DATA began, the outcome is unknown and the
-caller must not resend. Errors name host and port, never the credentials.
+conversation step by step (MAIL, RCPT, DATA, the message, the final reply) and checks every
+reply, the final one included: ``SMTP.data`` returns a refusal after the message data instead of
+raising, and a caller that ignores it records a refused message as sent. A lost connection is
+placed exactly: until the end of the message data has been written nothing can have been
+delivered, so it is safe to reconnect and try again; between the end of the data and the final
+reply the outcome is unknown and the caller must not resend. Errors name host and port, never
+the credentials.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import mailbox
 import re
 import smtplib
 import ssl
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import getaddresses
 from pathlib import Path
@@ -24,15 +29,24 @@ from creatorflow.errors import ConfigError
 from creatorflow.mail.errors import (
     MailConnectionError,
     MailOutcomeUnknown,
-    PermanentMailError,
     TemporaryMailError,
 )
+from creatorflow.mail.smtp_replies import refusal, reply_text
 
 if TYPE_CHECKING:
     from creatorflow.settings import Settings
 
 DEFAULT_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
-_ENHANCED = re.compile(rb"^\s*([245])\.(\d{1,3})\.(\d{1,3})")
+_LINE_ENDS = re.compile(rb"\r\n|\r|\n")
+_LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """The server took the message: its final reply (250 and the queue id it names)."""
+
+    code: int
+    reply: str
 
 
 class Transport:
@@ -51,7 +65,7 @@ class Transport:
     ) -> None:
         self.close()
 
-    def send(self, msg: EmailMessage) -> None:  # pragma: no cover - interface
+    def send(self, msg: EmailMessage) -> Delivered:  # pragma: no cover - interface
         raise NotImplementedError
 
     def close(self) -> None:
@@ -66,27 +80,14 @@ class MaildirTransport(Transport):
         self.description = f"maildir {path}"
         self._box: mailbox.Maildir | None = None
 
-    def send(self, msg: EmailMessage) -> None:
+    def send(self, msg: EmailMessage) -> Delivered:
         if self._box is None:
             self._box = mailbox.Maildir(self.path, create=True)
-        self._box.add(msg)
+        key = self._box.add(msg)
+        return Delivered(250, f"written to {self.path} as {key}")
 
     def close(self) -> None:
         self._box = None
-
-
-def _classify(code: int, text: bytes, *, where: str, phase: str) -> Exception:
-    """A reply code as the error the caller acts on (4xx temporary, 5xx permanent)."""
-    reply = text.decode("utf-8", "replace")[:200]
-    message = f"{where}: {code} {reply}"
-    if 400 <= code < 500:
-        return TemporaryMailError(message, code=code)
-    enhanced = _ENHANCED.match(text)
-    if enhanced:
-        unknown = enhanced.group(1) == b"5" and enhanced.group(2) in (b"1", b"2")
-    else:
-        unknown = phase == "rcpt" and code in (550, 551, 553)
-    return PermanentMailError(message, code=code, address_unknown=unknown)
 
 
 class SMTPTransport(Transport):
@@ -164,48 +165,66 @@ class SMTPTransport(Transport):
             _close_quietly(self._conn)
         self._conn = None
 
-    def send(self, msg: EmailMessage) -> None:
+    def send(self, msg: EmailMessage) -> Delivered:
+        """Deliver ``msg`` to every recipient or raise what happened (``creatorflow.mail.errors``).
+
+        A connection lost before the end of the message data is retried once on a new
+        connection (nothing was delivered); a lost final reply is ``MailOutcomeUnknown``.
+        """
         sender = getaddresses([str(msg["From"])])[0][1]
         recipients = [a for _, a in getaddresses([str(v) for v in msg.get_all("To", [])]) if a]
         recipients += [a for _, a in getaddresses([str(v) for v in msg.get_all("Cc", [])]) if a]
-        data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+        data = _data_block(msg.as_bytes(policy=msg.policy.clone(linesep="\r\n")))
         for attempt in range(2):
             if self._conn is None:
                 self._conn = self._connect()
             conn = self._conn
             try:
                 self._envelope(conn, sender, recipients)
+                code, reply = conn.docmd("data")
+                if code != 354:
+                    self._reset(conn, closing=code == 421)
+                    raise refusal(code, reply, where=self._where, phase="data")
+                conn.send(data)  # nothing is delivered before its final CRLF.CRLF is written
                 break
             except (smtplib.SMTPServerDisconnected, OSError) as exc:
                 self._drop()
                 if attempt == 1:
                     raise TemporaryMailError(
-                        f"{self._where}: connection lost before DATA: {type(exc).__name__}"
+                        f"{self._where}: connection lost before the end of the message data "
+                        f"({type(exc).__name__}); nothing was delivered"
                     ) from None
         try:
-            code, reply = conn.data(data)
-        except smtplib.SMTPDataError as exc:
-            self._reset(conn)
-            raise _classify(
-                exc.smtp_code, _as_bytes(exc.smtp_error), where=self._where, phase="data"
-            ) from None
-        except (smtplib.SMTPServerDisconnected, OSError, smtplib.SMTPResponseException) as exc:
+            code, reply = conn.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
             raise MailOutcomeUnknown(
-                f"{self._where}: connection lost during DATA ({type(exc).__name__}); "
-                "the message may have been delivered"
+                f"{self._where}: connection lost after the message data, before the final reply "
+                f"({type(exc).__name__}); the message may have been delivered"
             ) from None
+        if code == 250:
+            return Delivered(code, reply_text(reply))
+        if code == 421:
+            self._drop()
+        raise refusal(code, reply, where=self._where, phase="end")
 
     def _envelope(self, conn: smtplib.SMTP, sender: str, recipients: list[str]) -> None:
+        """MAIL and one RCPT per recipient; a refusal resets the transaction and raises.
+
+        A refused sender concerns every message of the batch: the batch stops (nothing sent).
+        """
         code, reply = conn.mail(sender)
         if code != 250:
             self._reset(conn, closing=code == 421)
-            raise _classify(code, reply, where=self._where, phase="mail")
+            error = refusal(code, reply, where=self._where, phase="mail")
+            if code >= 500:
+                raise MailConnectionError(f"the server refuses the sender <{sender}>: {error}")
+            raise error
         for rcpt in recipients:
             code, reply = conn.rcpt(rcpt)
             if code not in (250, 251):
                 self._reset(conn, closing=code == 421)
-                raise _classify(code, reply, where=f"{self._where} <{rcpt}>", phase="rcpt")
+                raise refusal(code, reply, where=f"{self._where} <{rcpt}>", phase="rcpt")
 
     def _reset(self, conn: smtplib.SMTP, *, closing: bool = False) -> None:
         if closing:
@@ -224,8 +243,12 @@ class SMTPTransport(Transport):
         self._conn = None
 
 
-def _as_bytes(value: bytes | str) -> bytes:
-    return value if isinstance(value, bytes) else value.encode("utf-8", "replace")
+def _data_block(raw: bytes) -> bytes:
+    """The message as DATA carries it: CRLF line ends, leading dots doubled, a final dot line."""
+    body = _LEADING_DOT.sub(b"..", _LINE_ENDS.sub(b"\r\n", raw))
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    return body + b".\r\n"
 
 
 def _close_quietly(conn: smtplib.SMTP) -> None:

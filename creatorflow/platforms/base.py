@@ -1,8 +1,9 @@
 """What every platform adapter returns and declares: typed records, the port, its limits.
 
 A count the platform hides or does not expose is ``None`` (unknown), never 0. Adapters raise the
-errors in ``creatorflow.platforms.errors``; a per-account "no such (professional) account" is a
-result (``AccountNotFound``), not an exception, so one bad handle never stops a batch. Each
+errors in ``creatorflow.platforms.errors``; an account a lookup cannot read (no such account,
+not professional, not connected, token revoked) is a result (``AccountUnreadable``), not an
+exception, so one bad handle or token never stops a batch. Each
 adapter module declares one ``PlatformAdapter`` (how to connect, its ``PlatformLimits``, how a
 submitted post is proven to be a creator's), so services never name a platform.
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from creatorflow.domain.model import Platform
+from creatorflow.domain.model import AccountStatus, Platform
 from creatorflow.domain.post_urls import PostRef
 
 if TYPE_CHECKING:
@@ -59,15 +60,21 @@ class AccountProfile:
 
 
 @dataclass(frozen=True)
-class AccountNotFound:
-    """The platform says there is no such account, or it is not a professional account."""
+class AccountUnreadable:
+    """The platform will not show this account: ``status`` says how (no such account, not a
+    professional account, not connected, token revoked, scope missing), ``reason`` in a few
+    words ("token revoked"); the account is marked, the batch goes on."""
 
     platform: Platform
     handle: str
     reason: str
+    status: AccountStatus = AccountStatus.NOT_FOUND
 
 
-LookupResult = AccountProfile | AccountNotFound
+#: The usual case of an unreadable account: the platform knows no such account.
+AccountNotFound = AccountUnreadable
+
+LookupResult = AccountProfile | AccountUnreadable
 
 
 class PlatformClient(Protocol):
@@ -101,8 +108,9 @@ class PlatformClient(Protocol):
         platform allows; like ``post_metrics``, a post missing from the answer is gone."""
         ...
 
-    def discover(self, query: str, *, max_results: int) -> list[AccountProfile]:
-        """New accounts matching a keyword or hashtag."""
+    def discover(self, query: str, *, max_results: int) -> Sequence[LookupResult]:
+        """New accounts matching a keyword or hashtag (or named in it: an account the
+        platform would not show is an ``AccountUnreadable``)."""
         ...
 
 
@@ -129,6 +137,12 @@ class PlatformLimits:
     feed_read_calls: int  # calls one account's recent posts cost
     rate_limit: RateLimit
     lookup_by_id: bool = False  # refresh asks for accounts by external id once it is known
+    #: which of likes and comments the API shows for other accounts' posts: one of these
+    #: missing from an answer was hidden by the owner (unknown engagement, never 0)
+    engagement_counts: tuple[str, ...] = ("likes", "comments")
+    #: accounts refresh hands one ``lookup`` call; None: a whole batch (the adapter batches
+    #: itself). 1 where each account is its own read, so a throttle keeps every one before it.
+    accounts_per_lookup: int | None = None
     quota_budget_setting: str | None = None  # the Settings field holding a run's unit budget
 
 

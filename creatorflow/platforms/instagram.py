@@ -4,23 +4,26 @@ Other creators' public data is only readable through the brand's own IG user
 (``/{INSTAGRAM_USER_ID}?fields=business_discovery.username(x){...}``): one call per creator,
 media paged with ``media.after(cursor)``. Their media ids cannot be fetched directly, so
 ``post_metrics`` re-reads the owner's business discovery. A personal or unknown account (code 110,
-subcode 2207013) is an ``AccountNotFound`` result. Hashtag search is capped by Meta at 30 unique
-hashtags per 7 days per brand account; this client counts the ones it used and refuses the 31st.
+subcode 2207013) is an ``AccountUnreadable`` result of a lookup (status ``not_business``) and a
+``NotBusiness`` problem of a feed or metrics read. The brand's token is every read's token: a
+rejected token or permission stops Instagram altogether (``AuthError``, ``PermissionDenied``).
+Hashtag search is capped by Meta at 30 unique hashtags per 7 days per brand account; this client
+counts the ones it used and refuses the 31st.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
 from creatorflow.domain.handles import normalise_handle
-from creatorflow.domain.model import Platform
+from creatorflow.domain.model import AccountStatus, Platform
 from creatorflow.domain.post_urls import PostRef, instagram_shortcode
 from creatorflow.platforms.base import (
-    AccountNotFound,
     AccountProfile,
+    AccountUnreadable,
     LookupResult,
     Ownership,
     PlatformAdapter,
@@ -31,15 +34,20 @@ from creatorflow.platforms.base import (
     RateLimit,
 )
 from creatorflow.platforms.errors import (
+    AccountProblem,
     AuthError,
     HashtagLimitReached,
+    NotBusiness,
+    ObjectNotFound,
     PermanentPlatformError,
     PermissionDenied,
     PlatformError,
     RequestRejected,
+    Throttled,
     TransientPlatformError,
 )
 from creatorflow.platforms.http import PlatformHttp, Reply
+from creatorflow.platforms.instagram_brand import BrandEdges, media_post
 from creatorflow.platforms.parsing import Reader
 from creatorflow.settings import Settings
 
@@ -51,7 +59,6 @@ MEDIA_FIELDS = (
     "timestamp"
 )
 MEDIA_PAGE = 50
-HASHTAGS_PER_WEEK = 30
 
 
 class NotProfessional(Exception):
@@ -85,10 +92,17 @@ def classify(reply: Reply, account: str | None) -> PlatformError | None:
     message = f"{reply.path}: {error.get('message', '')} (code {code})"
     if code == 110 and subcode == 2207013:
         return _NotFound(NAME, message, account=account)
-    if code in THROTTLE_CODES or error.get("is_transient") is True or code in (1, 2):
+    if code in THROTTLE_CODES:
+        return Throttled(
+            NAME,
+            f"throttled: {message}",
+            account=account,
+            retry_after=regain_seconds(reply.headers),
+        )
+    if error.get("is_transient") is True or code in (1, 2):
         return TransientPlatformError(
             NAME,
-            f"throttled or unavailable: {message}",
+            f"temporarily unavailable: {message}",
             account=account,
             retry_after=regain_seconds(reply.headers),
         )
@@ -102,6 +116,8 @@ def classify(reply: Reply, account: str | None) -> PlatformError | None:
         return PermissionDenied(NAME, f"permission missing: {message}", account=account)
     if code == 24 and subcode == 2207034:
         return HashtagLimitReached(NAME, f"Meta refused a new hashtag: {message}", account=account)
+    if code == 100 and subcode == 33:
+        return ObjectNotFound(NAME, f"no such object: {message}", account=account)
     if reply.status >= 500:
         return TransientPlatformError(
             NAME, f"server error {reply.status}: {message}", account=account
@@ -110,11 +126,24 @@ def classify(reply: Reply, account: str | None) -> PlatformError | None:
 
 
 class _NotFound(PermanentPlatformError):
-    """110/2207013: turned into ``AccountNotFound`` by the client, never seen by callers."""
+    """110/2207013: turned into ``AccountUnreadable`` / ``NotBusiness`` by the client."""
 
 
-class InstagramClient:
-    """``PlatformClient`` for Instagram business discovery; one instance per run."""
+NOT_PROFESSIONAL = "no such Instagram account, or not a professional (business/creator) account"
+
+
+def _not_business(handle: str) -> NotBusiness:
+    return NotBusiness(
+        NAME,
+        f"business discovery cannot read @{handle}: {NOT_PROFESSIONAL}",
+        account=handle,
+        what=NOT_PROFESSIONAL,
+    )
+
+
+class InstagramClient(BrandEdges):
+    """``PlatformClient`` for Instagram business discovery (and, through ``BrandEdges``, the
+    brand account's own tags, mentions and hashtag search); one instance per run."""
 
     platform = Platform.INSTAGRAM
 
@@ -179,7 +208,8 @@ class InstagramClient:
             username, media_limit=min(MEDIA_PAGE, limit), after=None
         )
         posts = [_media(i, user) for i in items]
-        while cursor and len(posts) < limit and not (stop and stop(posts)):
+        # an empty page ends the media even if it names a cursor (nothing left to page through)
+        while cursor and items and len(posts) < limit and not (stop and stop(posts)):
             _, items, cursor = self._discover_page(
                 username, media_limit=min(MEDIA_PAGE, limit - len(posts)), after=cursor
             )
@@ -197,10 +227,8 @@ class InstagramClient:
                     else (self._discover_page(handle, media_limit=0, after=None)[0], [])
                 )
             except NotProfessional:
-                results[handle] = AccountNotFound(
-                    Platform.INSTAGRAM,
-                    handle,
-                    "no such account, or not a professional (business/creator) account",
+                results[handle] = AccountUnreadable(
+                    Platform.INSTAGRAM, handle, NOT_PROFESSIONAL, AccountStatus.NOT_BUSINESS
                 )
                 continue
             results[handle] = replace(_profile(user, handle), recent_posts=tuple(posts))
@@ -210,7 +238,27 @@ class InstagramClient:
         try:
             return self._media_of(account.handle, limit)[1]
         except NotProfessional:
-            return []
+            raise _not_business(account.handle) from None
+
+    def feed(
+        self, account: AccountProfile, *, limit: int, including: Collection[str] = ()
+    ) -> list[Post]:
+        """The ``limit`` most recent posts, then the posts ``including`` further down.
+
+        Detection and polling share this one read of the creator's business discovery: full
+        pages (one call each, whatever their size), paging on only until every post of
+        ``including`` was seen or the media end; a post of ``including`` not returned is gone.
+        """
+        wanted = set(including)
+
+        def enough(seen: list[Post]) -> bool:
+            return len(seen) >= limit and wanted <= {p.post_id for p in seen}
+
+        try:
+            _, posts = self._media_of(account.handle, 10_000, stop=enough)
+        except NotProfessional:
+            raise _not_business(account.handle) from None
+        return [p for n, p in enumerate(posts) if n < limit or p.post_id in wanted]
 
     def post_metrics(
         self, post_ids: Sequence[str], *, owners: dict[str, str] | None = None
@@ -236,7 +284,8 @@ class InstagramClient:
             try:
                 _, posts = self._media_of(owner, 10_000, stop=all_seen)
             except NotProfessional:
-                continue  # the account is gone or private: so are its posts
+                # personal now, or renamed: its posts may well be there, we cannot see them
+                raise _not_business(owner) from None
             found.update({p.post_id: p for p in posts if p.post_id in wanted})
         return found
 
@@ -247,51 +296,7 @@ class InstagramClient:
         found = self.post_metrics(post_ids, owners=owners)
         return {post_id: post.metrics for post_id, post in found.items()}
 
-    # -- hashtags -----------------------------------------------------------------------------
-    def hashtag_posts(self, hashtag: str, *, limit: int = 50) -> list[Post]:
-        """Public posts of the last 24 h with ``hashtag`` (no usernames: Meta withholds them).
-
-        Counts the unique hashtags this client searched; Meta allows 30 per 7 days per brand
-        account, so the 31st raises ``HashtagLimitReached`` without calling the API.
-        """
-        name = hashtag.lstrip("#").strip().lower()
-        if name not in self.hashtags_used and len(self.hashtags_used) >= HASHTAGS_PER_WEEK:
-            raise HashtagLimitReached(
-                NAME,
-                f"refusing #{name}: this run already searched {len(self.hashtags_used)} "
-                "unique hashtags and Meta allows 30 per 7 days per account",
-            )
-        self.hashtags_used.add(name)
-        found = self._get(
-            "ig_hashtag_search", {"user_id": self._user_id, "q": name}, label="ig_hashtag_search"
-        )
-        ids = found.objects("data")
-        if not ids:
-            return []
-        hashtag_id = ids[0].req_str("id")
-        posts: list[Post] = []
-        after: str | None = None
-        while len(posts) < limit:
-            params = {
-                "user_id": self._user_id,
-                "limit": min(50, limit - len(posts)),
-                "fields": "id,caption,like_count,comments_count,media_type,"
-                "media_product_type,permalink,timestamp",
-            }
-            if after:
-                params["after"] = after
-            page = self._get(f"{hashtag_id}/recent_media", params, label="recent_media")
-            items = page.objects("data", required=False)
-            posts.extend(_media(i, None) for i in items)
-            paging = page.obj("paging", required=False)
-            if not items or paging is None or not paging.has("next"):
-                break
-            cursors = paging.obj("cursors")
-            assert cursors is not None
-            after = cursors.req_str("after")
-        return posts[:limit]
-
-    def discover(self, query: str, *, max_results: int) -> list[AccountProfile]:
+    def discover(self, query: str, *, max_results: int) -> list[LookupResult]:
         """Look up usernames (``@a @b`` or ``a,b``) through business discovery.
 
         A hashtag query cannot name creators: Meta's hashtag search returns media without
@@ -305,8 +310,7 @@ class InstagramClient:
             )
         names = [n for n in query.replace(",", " ").split() if n]
         handles = [normalise_handle(Platform.INSTAGRAM, n) for n in names][:max_results]
-        results = self.lookup(handles)
-        return [r for r in results.values() if isinstance(r, AccountProfile)]
+        return list(self.lookup(handles).values())
 
 
 def _profile(user: Reader, handle: str) -> AccountProfile:
@@ -321,34 +325,27 @@ def _profile(user: Reader, handle: str) -> AccountProfile:
 
 
 def _media(item: Reader, owner: Reader | None) -> Post:
-    caption = item.text("caption", required=False)
-    return Post(
-        platform=Platform.INSTAGRAM,
-        post_id=item.req_str("id"),
-        author_id=owner.text("id", required=False) if owner else None,
-        url=item.text("permalink", required=False),
-        title=None,
-        text=caption,
-        published_at=item.timestamp("timestamp"),
-        metrics=PostMetrics(
-            views=item.count("view_count"),
-            likes=item.count("like_count"),
-            comments=item.count("comments_count"),
-        ),
-        media_type=item.text("media_product_type", required=False)
-        or item.text("media_type", required=False),
-    )
+    return media_post(item, owner.text("id", required=False) if owner else None)
 
 
 def owned_among_media(
     client: PlatformClient, ref: PostRef, candidates: Sequence[AccountProfile]
 ) -> Ownership:
     """Media cannot be read by id or shortcode: the shortcode is looked for among each
-    candidate's recent media permalinks."""
+    candidate's recent media permalinks. A candidate business discovery cannot read is passed
+    over; when no candidate can be read at all, the first one's problem is raised."""
+    problems: list[AccountProblem] = []
     for candidate in candidates:
-        for post in client.recent_posts(candidate, limit=MEDIA_PAGE):
+        try:
+            posts = client.recent_posts(candidate, limit=MEDIA_PAGE)
+        except AccountProblem as problem:
+            problems.append(problem)
+            continue
+        for post in posts:
             if instagram_shortcode(post.url) == ref.shortcode:
                 return Ownership(post, candidate)
+    if problems and len(problems) == len(candidates):
+        raise problems[0]
     return Ownership()
 
 
@@ -360,5 +357,6 @@ LIMITS = PlatformLimits(
     posts_per_batch=50,
     feed_read_calls=1,
     rate_limit=RateLimit("instagram-api", limit=50, per_second=5.0),
+    accounts_per_lookup=1,  # one business-discovery read per creator (no batch form)
 )
 ADAPTER = PlatformAdapter(NAME, InstagramClient, LIMITS, owned_among_media)

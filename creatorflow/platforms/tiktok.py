@@ -2,9 +2,11 @@
 
 The Display API reads only the data of the user who owns the token, so a creator is readable only
 after connecting their account. ``CREATORFLOW_TIKTOK_ACCESS_TOKEN`` holds one token, or several
-as ``handle=token`` pairs separated by commas; a creator without a token is an
-``AccountNotFound`` ("not connected"). Every answer carries an ``error`` object, checked for
-``code != "ok"`` even on HTTP 200.
+as ``handle=token`` pairs separated by commas. Every token is one creator's own, so a creator
+without a token (``NotConnected``), with a revoked token (``TokenRevoked``) or a token missing a
+scope (``ScopeMissing``) concerns that creator only: a lookup returns ``AccountUnreadable`` for
+them, and a feed or metrics read raises the ``AccountProblem``. Every answer carries an
+``error`` object, checked for ``code != "ok"`` even on HTTP 200.
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from creatorflow.domain.model import Platform
+from creatorflow.domain.model import AccountStatus, Platform
 from creatorflow.domain.post_urls import PostRef
 from creatorflow.platforms.base import (
-    AccountNotFound,
     AccountProfile,
+    AccountUnreadable,
     LookupResult,
     Ownership,
     PlatformAdapter,
@@ -28,12 +30,15 @@ from creatorflow.platforms.base import (
     RateLimit,
 )
 from creatorflow.platforms.errors import (
-    AuthError,
+    AccountProblem,
     MalformedResponse,
+    NotConnected,
     PermanentPlatformError,
-    PermissionDenied,
     PlatformError,
     RequestRejected,
+    ScopeMissing,
+    Throttled,
+    TokenRevoked,
     TransientPlatformError,
 )
 from creatorflow.platforms.http import PlatformHttp, Reply
@@ -66,19 +71,36 @@ def classify(reply: Reply, account: str | None) -> PlatformError | None:
         return None
     message = f"{reply.path}: {code}: {error.get('message', '')}"
     if code == "rate_limit_exceeded" or reply.status == 429:
-        return TransientPlatformError(NAME, message, account=account)
+        # a one-minute sliding window per endpoint, no Retry-After (platform_apis.md 3.1)
+        return Throttled(NAME, f"rate limited: {message}", account=account)
     if code == "internal_error" or reply.status >= 500:
         return TransientPlatformError(NAME, message, account=account)
+    # every token is one creator's own: a refused token or scope concerns that creator only
     if code == "access_token_invalid":
-        return AuthError(
+        return TokenRevoked(
             NAME,
-            f"the creator's access token is invalid or expired ({message}); "
+            f"the creator's access token is invalid, expired or revoked ({message}); "
             "the creator must reconnect",
             account=account,
+            what="TikTok token revoked or expired",
         )
     if code in ("scope_not_authorized", "scope_permission_missed"):
-        return PermissionDenied(NAME, f"scope missing ({message})", account=account)
+        scope = _SCOPES.get(reply.path, "a scope creatorflow needs")
+        return ScopeMissing(
+            NAME,
+            f"scope missing ({message})",
+            account=account,
+            what=f"TikTok token without {scope}",
+        )
     return RequestRejected(NAME, message, account=account)
+
+
+#: The scope an endpoint needs (reference 3.1), named when a token lacks it.
+_SCOPES = {
+    "/v2/user/info/": "the user.info.basic, user.info.profile and user.info.stats scopes",
+    "/v2/video/list/": "the video.list scope",
+    "/v2/video/query/": "the video.list scope",
+}
 
 
 def parse_tokens(raw: str) -> tuple[dict[str, str], str | None]:
@@ -135,45 +157,56 @@ class TikTokClient:
         return data
 
     def lookup(self, handles: Sequence[str], *, with_posts: int = 0) -> dict[str, LookupResult]:
+        """Each creator with their own token; a creator not connected, or whose token is
+        revoked or lacks a scope, is an ``AccountUnreadable`` result and the others go on."""
         results: dict[str, LookupResult] = {}
         for handle in handles:
-            token = self._token(handle)
-            if token is None:
-                results[handle] = AccountNotFound(
-                    Platform.TIKTOK,
-                    handle,
-                    "not connected: no TikTok access token for this "
-                    "creator (the Display API reads only connected accounts)",
+            try:
+                results[handle] = self._lookup_one(handle, with_posts)
+            except AccountProblem as problem:
+                results[handle] = AccountUnreadable(
+                    Platform.TIKTOK, handle, problem.what, problem.status
                 )
-                continue
-            data = self._call(
-                "GET", "/v2/user/info/", handle=handle, token=token, fields=USER_FIELDS
-            )
-            user = data.obj("user")
-            assert user is not None
-            username = (user.text("username", required=False) or "").lower()
-            if username and username != handle:
-                results[handle] = AccountNotFound(
-                    Platform.TIKTOK, handle, f"not connected: the token belongs to @{username}"
-                )
-                continue
-            profile = AccountProfile(
-                platform=Platform.TIKTOK,
-                handle=handle,
-                external_id=user.req_str("open_id"),
-                name=user.text("display_name", required=False),
-                followers=user.count("follower_count"),
-                media_count=user.count("video_count"),
-            )
-            if with_posts:
-                profile = replace(
-                    profile,
-                    recent_posts=tuple(
-                        self._video_list(handle, token, profile.external_id, with_posts)
-                    ),
-                )
-            results[handle] = profile
         return results
+
+    def _lookup_one(self, handle: str, with_posts: int) -> LookupResult:
+        token = self._connected_token(handle)
+        data = self._call("GET", "/v2/user/info/", handle=handle, token=token, fields=USER_FIELDS)
+        user = data.obj("user")
+        assert user is not None
+        username = (user.text("username", required=False) or "").lower()
+        if username and username != handle:
+            return AccountUnreadable(
+                Platform.TIKTOK,
+                handle,
+                f"TikTok token of @{username} given for this creator",
+                AccountStatus.NOT_CONNECTED,
+            )
+        profile = AccountProfile(
+            platform=Platform.TIKTOK,
+            handle=handle,
+            external_id=user.req_str("open_id"),
+            name=user.text("display_name", required=False),
+            followers=user.count("follower_count"),
+            media_count=user.count("video_count"),
+        )
+        if with_posts:
+            posts = self._video_list(handle, token, profile.external_id, with_posts)
+            profile = replace(profile, recent_posts=tuple(posts))
+        return profile
+
+    def _connected_token(self, handle: str) -> str:
+        """The creator's token; ``NotConnected`` when there is none (the Display API reads
+        only accounts whose owner connected them)."""
+        token = self._token(handle) if handle else self._default
+        if token is None:
+            raise NotConnected(
+                NAME,
+                "no TikTok access token for this creator; the creator must connect",
+                account=handle or None,
+                what="TikTok account not connected",
+            )
+        return token
 
     def _video_list(self, handle: str, token: str, open_id: str | None, limit: int) -> list[Post]:
         posts: list[Post] = []
@@ -190,18 +223,22 @@ class TikTokClient:
                 fields=VIDEO_FIELDS,
                 body=body,
             )
-            posts.extend(_video(v, open_id) for v in data.objects("videos", required=False))
+            # a page may be short, even empty, while has_more is true (videos turned private
+            # are dropped after TikTok cuts the page): only has_more and the cursor decide
+            known = {p.post_id for p in posts}
+            videos = [_video(v, open_id) for v in data.objects("videos", required=False)]
+            posts.extend(v for v in videos if v.post_id not in known)
             if data.flag("has_more") is not True:
                 break
-            cursor = data.count("cursor")
+            previous, cursor = cursor, data.count("cursor")
             if cursor is None:
                 raise data.error("has_more without a cursor", "cursor")
+            if previous is not None and cursor >= previous:
+                break  # the cursor no longer moves back in time: asking again would loop
         return posts[:limit]
 
     def recent_posts(self, account: AccountProfile, *, limit: int) -> list[Post]:
-        token = self._token(account.handle)
-        if token is None:
-            return []
+        token = self._connected_token(account.handle)
         return self._video_list(account.handle, token, account.external_id, limit)
 
     def post_metrics(
@@ -214,13 +251,7 @@ class TikTokClient:
             by_owner.setdefault(owner, []).append(post_id)
         found: dict[str, Post] = {}
         for owner, ids in by_owner.items():
-            token = self._token(owner) if owner else self._default
-            if token is None:
-                raise PermanentPlatformError(
-                    NAME,
-                    "no access token to read these videos; the creator must connect",
-                    account=owner or None,
-                )
+            token = self._connected_token(owner)
             for start in range(0, len(ids), MAX_QUERY):
                 batch = ids[start : start + MAX_QUERY]
                 data = self._call(
@@ -288,5 +319,6 @@ LIMITS = PlatformLimits(
     posts_per_batch=20 * MAX_QUERY,
     feed_read_calls=1,
     rate_limit=RateLimit("tiktok-api", limit=50, per_second=9.0),
+    accounts_per_lookup=1,  # each creator is their own read (their own token)
 )
 ADAPTER = PlatformAdapter(NAME, TikTokClient, LIMITS, owned_by_token_owner)

@@ -3,7 +3,8 @@
 Recent uploads come from the uploads playlist (``playlistItems.list``, 1 unit a page), never from
 ``search.list`` (100 units); statistics from ``videos.list`` in batches of 50 ids shared across
 accounts. Every call is charged against a per-run ``QuotaBudget`` before it is sent, so a run
-stops cleanly (``QuotaExhausted``) instead of failing half-way on the platform's 403.
+stops cleanly (``BudgetSpent``, a ``QuotaExhausted``) instead of failing half-way on the
+platform's 403.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from creatorflow.platforms.base import (
     PostMetrics,
     RateLimit,
 )
-from creatorflow.platforms.errors import QuotaExhausted, next_pacific_midnight
+from creatorflow.platforms.errors import BudgetSpent, ObjectNotFound, next_pacific_midnight
 from creatorflow.platforms.http import PlatformHttp
 from creatorflow.platforms.parsing import Reader
 from creatorflow.platforms.youtube_answers import NAME, classify, statistics, video
@@ -48,12 +49,13 @@ class QuotaBudget:
 
     def charge(self, units: int, what: str) -> None:
         if self.used + units > self.limit:
-            raise QuotaExhausted(
+            raise BudgetSpent(
                 NAME,
                 f"this run's quota budget of {self.limit} units is spent ({self.used} used; "
                 f"{what} needs {units}); raise CREATORFLOW_YOUTUBE_QUOTA_BUDGET or run again "
                 "after the daily reset (midnight Pacific time)",
                 resets_at=next_pacific_midnight(self._now()),
+                resets=next_pacific_midnight,
             )
         self.used += units
 
@@ -215,7 +217,12 @@ class YouTubeClient:
         """Newest ``limit`` uploads per channel; statistics 50 ids a call across channels."""
         wanted: dict[str, list[str]] = {}
         for profile in profiles:
-            wanted[profile.external_id or ""] = self._playlist_video_ids(profile, limit)
+            try:
+                wanted[profile.external_id or ""] = self._playlist_video_ids(profile, limit)
+            except ObjectNotFound:
+                if len(profiles) == 1:
+                    raise
+                wanted[profile.external_id or ""] = []  # no uploads list: one channel only
         videos = self.post_metrics([v for ids in wanted.values() for v in ids])
         return {channel: [videos[v] for v in ids if v in videos] for channel, ids in wanted.items()}
 

@@ -13,11 +13,12 @@ from creatorflow.domain.model import Platform
 from creatorflow.platforms.base import Post, PostMetrics
 from creatorflow.platforms.errors import (
     AuthError,
-    PermanentPlatformError,
+    ObjectNotFound,
     PermissionDenied,
     PlatformError,
     QuotaExhausted,
     RequestRejected,
+    Throttled,
     TransientPlatformError,
     next_pacific_midnight,
 )
@@ -47,9 +48,10 @@ def classify(
             "the project's daily quota is exhausted (quotaExceeded); no more calls today",
             account=account,
             resets_at=next_pacific_midnight(now()),
+            resets=next_pacific_midnight,
         )
     if reply.status == 429 or reasons & {"rateLimitExceeded", "userRateLimitExceeded"}:
-        return TransientPlatformError(NAME, f"rate limited: {where}", account=account)
+        return Throttled(NAME, f"rate limited: {where}", account=account)
     if reply.status >= 500 or reasons & {"backendError", "internalError"}:
         return TransientPlatformError(
             NAME, f"server error {reply.status}: {where}", account=account
@@ -67,7 +69,7 @@ def classify(
     if reply.status == 403:
         return PermissionDenied(NAME, f"permission denied: {where}", account=account)
     if reply.status == 404:
-        return PermanentPlatformError(NAME, f"not found: {where}", account=account)
+        return ObjectNotFound(NAME, f"not found: {where}", account=account)
     return RequestRejected(
         NAME, f"request rejected ({', '.join(sorted(reasons))}): {where}", account=account
     )

@@ -28,7 +28,9 @@ Usage::
         world.grow_metrics(video.post_id, 1.5)              # every known count x1.5
         world.update_post(video.post_id, likes=None)        # likes hidden from now on
         world.update_account("youtube", "glowwithmia", followers=51_000)
-        world.add_post("instagram", "mia.glow", text="#glow2027 @brand", likes=10)
+        world.add_post("instagram", "mia.glow", text="#glow2027 @lumenskincare", likes=10)
+        world.add_post("instagram", "mia.glow", tagged=("lumenskincare",))  # the brand's tags
+        world.update_account("tiktok", "miaglow", scopes=frozenset({"user.info.basic"}))
         world.delete_post(video.post_id)                    # gone: dropped from videos.list
 
         # faults, consumed in order (times=None: until clear_faults()); path= limits them:
@@ -37,6 +39,8 @@ Usage::
         sandbox.instagram.fail("rate_limit", code=17)       # Meta throttle code 17
         sandbox.tiktok.fail("server_error", times=2)        # two 500 internal_error
         sandbox.tiktok.fail("expired")                      # 401 access_token_invalid
+        sandbox.tiktok.fail("expired", token="act.sandbox.miaglow")  # that creator only
+        sandbox.instagram.fail("rate_limit", account="mia.glow")  # her discovery calls only
         sandbox.youtube.fail("html")                        # 502 HTML error page
         sandbox.youtube.fail("malformed")                   # 200 with broken JSON
         sandbox.youtube.fail("slow", delay=0.5)             # answer after 0.5 s
@@ -60,16 +64,18 @@ from typing import Any
 from creatorflow.domain.model import Platform
 from creatorflow.sandbox.instagram import (
     SANDBOX_BRAND_IG_USER_ID,
+    SANDBOX_BRAND_USERNAME,
     SANDBOX_INSTAGRAM_TOKEN,
     InstagramServer,
 )
 from creatorflow.sandbox.server import ApiServer, Fault, LoggedRequest
 from creatorflow.sandbox.tiktok import TikTokServer
-from creatorflow.sandbox.world import SandboxAccount, SandboxPost, World
+from creatorflow.sandbox.world import TIKTOK_SCOPES, SandboxAccount, SandboxPost, World
 from creatorflow.sandbox.youtube import SANDBOX_YOUTUBE_KEY, YouTubeServer
 
 __all__ = [
     "SANDBOX_BRAND_IG_USER_ID",
+    "SANDBOX_BRAND_USERNAME",
     "SANDBOX_INSTAGRAM_TOKEN",
     "SANDBOX_YOUTUBE_KEY",
     "ApiServer",
@@ -80,6 +86,7 @@ __all__ = [
     "SandboxPost",
     "SandboxServers",
     "SandboxURLs",
+    "TIKTOK_SCOPES",
     "TikTokServer",
     "World",
     "YouTubeServer",

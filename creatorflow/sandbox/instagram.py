@@ -1,31 +1,43 @@
-"""A local Instagram Graph API: business discovery and hashtag search, with Meta's envelopes.
+"""A local Instagram Graph API: business discovery, the brand's tags and mentions, hashtag search.
 
-Shapes follow reference/platform_apis.md section 2: ``fields`` is parsed with nesting and
-modifiers (``business_discovery.username(x){followers_count,media.after(c).limit(n){...}}``),
-only requested fields (plus ``id``) come back, business-discovery media paging carries only
-``cursors.after``, personal or unknown accounts are 400 code 110 / subcode 2207013, hashtag search
-is limited to 30 unique hashtags per 7 days (world clock) and ``recent_media`` to the last 24 h
-with no ``username`` field. Every answer carries ``X-App-Usage`` / ``X-Business-Use-Case-Usage``;
-with ``usage_limit`` set, calls beyond it get the code-4 throttle body.
+Shapes follow reference/platform_apis.md section 2 and, where they disagree, the recorded payloads:
+``fields`` is parsed with nesting and modifiers
+(``business_discovery.username(x){followers_count,media.after(c).limit(n){...}}``), only requested
+fields (plus ``id``) come back, business-discovery media paging carries ``cursors.after`` (and
+``before`` after the first page) but never a ``next`` URL, an account without media has no
+``media`` key, ``view_count`` is answered for reels only, captions keep the ``@`` of mentions,
+personal or unknown accounts are 400 code 110 / subcode 2207013. The brand's ``/tags`` edge and
+its ``mentioned_media.media_id(x)`` field show media that tag or @mention the brand's username.
+Hashtag search is limited to 30 unique hashtags per 7 days (world clock); ``recent_media`` covers
+the last 24 h, at most 50 a page, in no particular order, without a ``username`` field. Paging
+``next`` URLs carry the caller's real access token, and an unknown token is echoed back
+("Malformed access token <token>"), as Meta does. Every answer carries ``X-App-Usage`` /
+``X-Business-Use-Case-Usage``; with ``usage_limit`` set, calls beyond it get the code-4 throttle
+body.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from creatorflow.domain.model import Platform
-from creatorflow.sandbox.server import ApiServer, Fault, Request, Response
+from creatorflow.sandbox.server import ApiServer, Fault, Request, Response, request_token
 from creatorflow.sandbox.world import SandboxAccount, SandboxPost, World
 
 SANDBOX_INSTAGRAM_TOKEN = "sandbox-instagram-token"
 SANDBOX_BRAND_IG_USER_ID = "17841405309211844"
+#: The brand account's username: the example campaign's mention (config/campaigns/spring-glow.yaml).
+SANDBOX_BRAND_USERNAME = "lumenskincare"
 
 _VERSION = re.compile(r"^/v\d+\.\d+")
+_DISCOVERED = re.compile(r"business_discovery\.username\(([^()]*)\)")
 _THROTTLE_MESSAGES = {
     4: "(#4) Application request limit reached",
     17: "(#17) User request limit reached",
@@ -131,17 +143,24 @@ class InstagramServer(ApiServer):
         *,
         access_token: str = SANDBOX_INSTAGRAM_TOKEN,
         brand_user_id: str = SANDBOX_BRAND_IG_USER_ID,
+        brand_username: str = SANDBOX_BRAND_USERNAME,
         usage_limit: int | None = None,
         hashtag_limit: int = 30,
     ) -> None:
         super().__init__(world)
         self.access_token = access_token
         self.brand_user_id = brand_user_id
+        self.brand_username = brand_username
         self.usage_limit = usage_limit
         self.hashtag_limit = hashtag_limit
         self.searched_hashtags: dict[str, datetime] = {}  # name -> first search in the window
         self._calls = 0
         self._hashtag_positions: dict[str, int] = {}
+
+    def account_of(self, request: Request) -> str | None:
+        """The username a business-discovery request reads."""
+        found = _DISCOVERED.search(request.params.get("fields", ""))
+        return found.group(1).lower() if found else None
 
     def _hashtag_id(self, name: str) -> str:
         return "178438" + "".join(str(ord(c) % 10) for c in (name * 11)[:11])
@@ -208,8 +227,8 @@ class InstagramServer(ApiServer):
                 2500,
                 "An active access token must be used to query information about the current user.",
             )
-        if token != self.access_token:
-            return _error(400, 190, "Invalid OAuth access token - Cannot parse access token")
+        if token != self.access_token:  # Meta echoes the token it could not parse
+            return _error(400, 190, f"Malformed access token {token}")
         with self._lock:
             self._calls += 1
             calls = self._calls
@@ -231,6 +250,8 @@ class InstagramServer(ApiServer):
             return self._recent_media(segments[0], request)
         if len(segments) == 1 and segments[0] == self.brand_user_id:
             return self._brand_user(request)
+        if segments == [self.brand_user_id, "tags"]:
+            return self._tags_edge(request)
         if len(segments) == 1 and segments[0].startswith("178438"):
             return self._hashtag_info(segments[0], request)
         target = segments[-1] if segments else ""
@@ -271,9 +292,75 @@ class InstagramServer(ApiServer):
                     return rendered
                 body["business_discovery"] = rendered
             elif spec.name == "username":
-                body["username"] = "brand"
+                body["username"] = self.brand_username
+            elif spec.name == "tags":
+                body["tags"] = self._tags_page(
+                    spec.children or [FieldSpec("id")],
+                    limit=spec.modifiers.get("limit"),
+                    after=spec.modifiers.get("after"),
+                    request=request,
+                )
+            elif spec.name == "mentioned_media":
+                mentioned = self._mentioned(spec.modifiers.get("media_id", ""))
+                if mentioned is None:
+                    return _unknown_object(spec.modifiers.get("media_id", ""))
+                body["mentioned_media"] = self._media(mentioned, spec.children or [])
         body["id"] = self.brand_user_id
         return Response(200, body)
+
+    # -- the brand's tags and mentions ----------------------------------------------------------
+    def _mentions_brand(self, post: SandboxPost) -> bool:
+        pattern = rf"(?<![\w@.])@{re.escape(self.brand_username)}(?![\w])(?!\.[\w])"
+        return re.search(pattern, post.text, re.IGNORECASE) is not None
+
+    def _mentioned(self, media_id: str) -> SandboxPost | None:
+        """A media whose caption @mentions the brand (what the mentions webhook announces)."""
+        post = self.world.post(media_id)
+        if post is None or post.private or post.platform is not Platform.INSTAGRAM:
+            return None
+        return post if self._mentions_brand(post) else None
+
+    def _tags_edge(self, request: Request) -> Response:
+        try:
+            specs = parse_fields(request.params.get("fields", "id"))
+        except FieldSyntaxError as exc:
+            return _error(400, 100, f'Syntax error "{exc}" in fields')
+        page = self._tags_page(
+            specs,
+            limit=request.params.get("limit"),
+            after=request.params.get("after"),
+            request=request,
+        )
+        return Response(200, page)
+
+    def _tags_page(
+        self, specs: list[FieldSpec], *, limit: str | None, after: str | None, request: Request
+    ) -> dict[str, Any]:
+        """Media in which the brand is photo-tagged, newest first; paged like an own-media edge
+        (``cursors.before/after`` and a ``next`` URL holding the caller's token)."""
+        tagged = [
+            p
+            for p in self.world.all_posts(Platform.INSTAGRAM)
+            if self.brand_username in (t.lower() for t in p.tagged)
+        ]
+        size = min(100, int(limit or 25))
+        offset = (_read_cursor(after) or 0) if after else 0
+        chosen = tagged[offset : offset + size]
+        page: dict[str, Any] = {"data": [self._media(p, specs) for p in chosen]}
+        if chosen:
+            cursors = {"before": _cursor(offset), "after": _cursor(offset + len(chosen))}
+            page["paging"] = {"cursors": cursors}
+            if offset + size < len(tagged):
+                query = {
+                    "access_token": request_token(request) or "",
+                    "fields": ",".join(_render(s) for s in specs),
+                    "limit": size,
+                    "after": cursors["after"],
+                }
+                page["paging"]["next"] = (
+                    f"{self.url}/v25.0/{self.brand_user_id}/tags?{urlencode(query)}"
+                )
+        return page
 
     def _discovered_user(
         self, account: SandboxAccount, specs: list[FieldSpec]
@@ -296,7 +383,8 @@ class InstagramServer(ApiServer):
                 page = self._media_page(posts, spec)
                 if isinstance(page, Response):
                     return page
-                out["media"] = page
+                if page["data"]:  # an account without media has no ``media`` key at all
+                    out["media"] = page
             elif spec.name in values and values[spec.name] is not None:
                 out[spec.name] = values[spec.name]
             elif spec.name not in values and spec.name != "id":
@@ -326,8 +414,13 @@ class InstagramServer(ApiServer):
         chosen = posts[offset : offset + limit]
         data = [self._media(p, spec.children or [FieldSpec("id")]) for p in chosen]
         page: dict[str, Any] = {"data": data}
+        cursors: dict[str, str] = {}
+        if offset:  # pages after the first carry ``before`` too (discovery__medias_p2.json)
+            cursors["before"] = _cursor(offset)
         if offset + limit < len(posts):
-            page["paging"] = {"cursors": {"after": _cursor(offset + limit)}}
+            cursors["after"] = _cursor(offset + limit)
+        if cursors:
+            page["paging"] = {"cursors": cursors}
         return page
 
     def _media(
@@ -337,7 +430,8 @@ class InstagramServer(ApiServer):
             "caption": post.text,
             "comments_count": post.comments,
             "like_count": post.likes,
-            "view_count": post.views,
+            # reels only: Meta answers no view_count for images, carousels and feed videos
+            "view_count": post.views if post.media_product_type == "REELS" else None,
             "media_type": post.media_type,
             "media_product_type": post.media_product_type,
             "media_url": f"https://scontent.sandbox/{post.post_id}.jpg",
@@ -417,6 +511,7 @@ class InstagramServer(ApiServer):
             and now - p.published_at <= timedelta(hours=24)
             and p.media_product_type != "STORY"
         ]
+        posts.sort(key=lambda p: _scrambled(p.post_id))  # Meta's order is not chronological
         # The same ``after`` value comes back on every page (documented); the position lives
         # on the server, as it does at Meta.
         cursor = base64.urlsafe_b64encode(f"QVFIUtag{hashtag_id}".encode()).decode()
@@ -432,10 +527,16 @@ class InstagramServer(ApiServer):
         }
         if offset + limit < len(posts):
             self._hashtag_positions[cursor] = offset + limit
+            query = {
+                "access_token": request_token(request) or "",  # the real token, as Meta sends it
+                "fields": request.params.get("fields", "id"),
+                "user_id": self.brand_user_id,
+                "limit": limit,
+                "after": cursor,
+            }
             body["paging"] = {
                 "cursors": {"after": cursor},
-                "next": f"{self.url}/v25.0/{hashtag_id}/recent_media?access_token=***&"
-                f"user_id={self.brand_user_id}&limit={limit}&after={cursor}",
+                "next": f"{self.url}/v25.0/{hashtag_id}/recent_media?{urlencode(query)}",
             }
         return Response(200, body)
 
@@ -449,3 +550,16 @@ def _unknown_object(object_id: str) -> Response:
         subcode=33,
         kind="GraphMethodException",
     )
+
+
+def _scrambled(post_id: str) -> str:
+    """A stable order that has nothing to do with publication time."""
+    return hashlib.sha256(post_id.encode()).hexdigest()
+
+
+def _render(spec: FieldSpec) -> str:
+    """``spec`` back in Graph ``fields`` syntax (for ``next`` URLs)."""
+    text = spec.name + "".join(f".{k}({v})" for k, v in spec.modifiers.items())
+    if spec.children:
+        text += "{" + ",".join(_render(c) for c in spec.children) + "}"
+    return text

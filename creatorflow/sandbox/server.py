@@ -40,7 +40,10 @@ class Fault:
       ``malformed``   200 with broken JSON            ``body``       ``status`` + ``body`` verbatim
     ``retry_after`` adds a Retry-After header; ``code`` picks a Meta error code for ``rate_limit``
     (4, 17, 32, 613, 80002) and ``delay`` its regain time in minutes; ``path`` limits the
-    fault to paths containing that text.
+    fault to paths containing that text, ``token`` to requests made with that token (a TikTok
+    creator's own token) and ``account`` to requests about that account (the Instagram
+    business-discovery username, the TikTok token owner's handle): a platform fault usually
+    hits one creator, not every call.
     """
 
     kind: str
@@ -51,6 +54,25 @@ class Fault:
     code: int | None = None
     status: int | None = None
     body: Any = None
+    token: str | None = None
+    account: str | None = None
+
+    def hits(self, server: ApiServer, request: Request) -> bool:
+        """Whether this fault applies to ``request``."""
+        if self.path is not None and self.path not in request.path:
+            return False
+        if self.token is not None and request_token(request) != self.token:
+            return False
+        return self.account is None or server.account_of(request) == self.account
+
+
+@dataclass
+class _Periodic:
+    """A fault hitting every ``every``-th request it matches (``ApiServer.fail_every``)."""
+
+    every: int
+    fault: Fault
+    seen: int = 0
 
 
 @dataclass
@@ -92,6 +114,7 @@ class ApiServer:
         self.world = world
         self.log: list[LoggedRequest] = []
         self._faults: list[Fault] = []
+        self._periodic: list[_Periodic] = []  # ``fail_every``
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -141,6 +164,26 @@ class ApiServer:
     def clear_faults(self) -> None:
         with self._lock:
             self._faults.clear()
+            self._periodic.clear()
+
+    def fail_every(self, every: int, kind: str, **options: Any) -> Fault:
+        """Inject a fault into every ``every``-th matching request (``every=20``: 5 % of the
+        calls), until cleared: a platform that throttles now and then, not all the time."""
+        if every < 1:
+            raise ValueError("every must be at least 1")
+        fault = Fault(kind=kind, times=None, **options)
+        with self._lock:
+            self._periodic.append(_Periodic(every, fault))
+        return fault
+
+    def _take_periodic_fault(self, request: Request) -> Fault | None:
+        with self._lock:
+            for periodic in self._periodic:
+                if periodic.fault.hits(self, request):
+                    periodic.seen += 1
+                    if periodic.seen % periodic.every == 0:
+                        return periodic.fault
+        return None
 
     def calls(self, path_contains: str = "") -> int:
         """How many requests reached the server (whose path contains the text)."""
@@ -151,10 +194,10 @@ class ApiServer:
         with self._lock:
             self.log.clear()
 
-    def _take_fault(self, path: str) -> Fault | None:
+    def _take_fault(self, request: Request) -> Fault | None:
         with self._lock:
             for fault in self._faults:
-                if fault.path is None or fault.path in path:
+                if fault.hits(self, request):
                     if fault.times is not None:
                         fault.times -= 1
                         if fault.times <= 0:
@@ -183,9 +226,13 @@ class ApiServer:
         """Quota units a request costs (YouTube only)."""
         return 0
 
+    def account_of(self, request: Request) -> str | None:
+        """The account a request is about (``Fault.account``); None when it names none."""
+        return None
+
     # -- dispatch -----------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
-        fault = self._take_fault(request.path)
+        fault = self._take_fault(request) or self._take_periodic_fault(request)
         units = self.units_for(request)
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay)
@@ -259,3 +306,8 @@ def bearer_token(request: Request) -> str | None:
     if value and value.lower().startswith("bearer "):
         return value[7:].strip()
     return None
+
+
+def request_token(request: Request) -> str | None:
+    """The token a request carries: a Bearer header or the ``access_token`` parameter."""
+    return bearer_token(request) or request.params.get("access_token")

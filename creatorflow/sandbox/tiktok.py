@@ -2,14 +2,19 @@
 
 Shapes follow reference/platform_apis.md section 3: every answer has an ``error`` object (``"ok"``
 on success, ``data`` ``{}`` on failure), ``fields`` is required, the token is the creator's own
-Bearer token (``SandboxAccount.tiktok_token``) and identifies the user, ``video/list`` pages by a
-millisecond ``cursor`` with ``max_count`` <= 20, ``video/query`` takes <= 20 ids and silently
-omits videos the token's user does not own, and more than ``rate_limit_per_minute`` calls to one
-endpoint within a minute get 429 ``rate_limit_exceeded``.
+Bearer token (``SandboxAccount.tiktok_token``) and identifies the user, scopes are checked per
+requested field (``user.info.profile`` for ``username``, ``user.info.stats`` for the counts,
+``video.list`` for the video endpoints: 401 ``scope_not_authorized``), ``video/list`` pages by a
+millisecond ``cursor`` with ``max_count`` <= 20 and may answer short pages with ``has_more`` true
+(videos that turned private are dropped after the page is cut, as TikTok does), ``video/query``
+takes <= 20 ids, answers in no particular order and silently omits videos the token's user does
+not own, and more than ``rate_limit_per_minute`` calls to one endpoint within a minute get 429
+``rate_limit_exceeded``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import deque
 from typing import Any
@@ -37,6 +42,19 @@ USER_FIELDS = frozenset(
         "video_count",
     ]
 )
+#: The scope each user field needs (platform_apis.md 3.1: basic, profile and stats).
+USER_FIELD_SCOPES = {
+    **dict.fromkeys(
+        ["open_id", "union_id", "avatar_url", "avatar_url_100", "avatar_large_url", "display_name"],
+        "user.info.basic",
+    ),
+    **dict.fromkeys(
+        ["bio_description", "profile_deep_link", "is_verified", "username"], "user.info.profile"
+    ),
+    **dict.fromkeys(
+        ["follower_count", "following_count", "likes_count", "video_count"], "user.info.stats"
+    ),
+}
 VIDEO_FIELDS = frozenset(
     [
         "id",
@@ -61,6 +79,15 @@ VIDEO_FIELDS = frozenset(
 def _error(status: int, code: str, message: str) -> Response:
     return Response(
         status, {"data": {}, "error": {"code": code, "message": message, "log_id": _LOG_ID}}
+    )
+
+
+def _scope_missing() -> Response:
+    """401 ``scope_not_authorized``; like TikTok's, the message does not name the scope."""
+    return _error(
+        401,
+        "scope_not_authorized",
+        "The user did not authorize the scope required for completing this request.",
     )
 
 
@@ -101,6 +128,11 @@ class TikTokServer(ApiServer):
         return _error(
             fault.status or 500, "internal_error", "Something went wrong. Please try again later."
         )
+
+    def account_of(self, request: Request) -> str | None:
+        """The handle of the token's owner: TikTok reads only the token owner's data."""
+        user = self._user(request)
+        return user.handle if user else None
 
     def _user(self, request: Request) -> SandboxAccount | None:
         token = bearer_token(request)
@@ -155,6 +187,9 @@ class TikTokServer(ApiServer):
         unknown = [f for f in fields if f not in USER_FIELDS]
         if unknown:
             return _error(400, "invalid_params", f"Invalid fields: {','.join(unknown)}")
+        for name in fields:  # each field needs its own scope
+            if USER_FIELD_SCOPES[name] not in user.scopes:
+                return _scope_missing()
         posts = self.world.posts_of(Platform.TIKTOK, user.handle)
         values: dict[str, Any] = {
             "open_id": user.external_id,
@@ -203,7 +238,7 @@ class TikTokServer(ApiServer):
         return None
 
     def _video_list(self, user: SandboxAccount, fields: list[str], request: Request) -> Response:
-        problem = self._check_video_fields(fields)
+        problem = self._check_video_fields(fields) or self._check_video_scope(user)
         if problem:
             return problem
         body = request.body if isinstance(request.body, dict) else {}
@@ -213,21 +248,26 @@ class TikTokServer(ApiServer):
         cursor = body.get("cursor")
         if cursor is not None and not isinstance(cursor, int):
             return _error(400, "invalid_params", "Invalid cursor: must be an int64 timestamp")
-        posts = self.world.posts_of(Platform.TIKTOK, user.handle)
+        # the page is cut among every video, then the ones that turned private are dropped:
+        # a short (even empty) page with has_more true, as the docs warn
+        posts = self.world.posts_of(Platform.TIKTOK, user.handle, include_private=True)
         if cursor is not None:
             posts = [p for p in posts if int(p.published_at.timestamp() * 1000) < cursor]
         page = posts[:max_count]
         next_cursor = int(page[-1].published_at.timestamp() * 1000) if page else (cursor or 0)
         return _ok(
             {
-                "videos": [self._video(p, fields) for p in page],
+                "videos": [self._video(p, fields) for p in page if not p.private],
                 "cursor": next_cursor,
                 "has_more": len(posts) > max_count,
             }
         )
 
+    def _check_video_scope(self, user: SandboxAccount) -> Response | None:
+        return None if "video.list" in user.scopes else _scope_missing()
+
     def _video_query(self, user: SandboxAccount, fields: list[str], request: Request) -> Response:
-        problem = self._check_video_fields(fields)
+        problem = self._check_video_fields(fields) or self._check_video_scope(user)
         if problem:
             return problem
         body = request.body if isinstance(request.body, dict) else {}
@@ -237,7 +277,8 @@ class TikTokServer(ApiServer):
         if len(ids) > 20:
             return _error(400, "invalid_params", "Invalid video_ids: at most 20 ids")
         videos = []
-        for video_id in ids:
+        # no particular order: not the order asked, not by time
+        for video_id in sorted(ids, key=lambda i: hashlib.sha256(str(i).encode()).hexdigest()):
             post = self.world.post(str(video_id))
             if (
                 post

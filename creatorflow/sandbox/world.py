@@ -17,6 +17,9 @@ from datetime import UTC, datetime, timedelta
 
 from creatorflow.domain.model import Platform
 
+#: Every TikTok Display API scope a creator can grant (platform_apis.md 3.1).
+TIKTOK_SCOPES = frozenset({"user.info.basic", "user.info.profile", "user.info.stats", "video.list"})
+
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
@@ -52,6 +55,7 @@ class SandboxPost:
     media_product_type: str = "FEED"  # Instagram FEED|REELS|STORY|AD
     private: bool = False  # private/deleted-looking: dropped from every answer
     duration: int = 30  # seconds (TikTok) ; YouTube renders PT..S
+    tagged: tuple[str, ...] = ()  # Instagram usernames tagged in the media (the brand's tags edge)
 
     @property
     def url(self) -> str:
@@ -76,6 +80,7 @@ class SandboxAccount:
     hidden_followers: bool = False  # YouTube hiddenSubscriberCount
     professional: bool = True  # Instagram: personal accounts are invisible to business discovery
     connected: bool = True  # TikTok: the creator authorised the app (has a token)
+    scopes: frozenset[str] = TIKTOK_SCOPES  # TikTok: the scopes the creator granted
     country: str | None = None
     biography: str = ""
     website: str | None = None
@@ -210,13 +215,18 @@ class World:
         with self._lock:
             return self._posts.get(post_id)
 
-    def posts_of(self, platform: Platform | str, handle: str) -> list[SandboxPost]:
-        """The account's visible posts, newest first (as every platform lists them)."""
+    def posts_of(
+        self, platform: Platform | str, handle: str, *, include_private: bool = False
+    ) -> list[SandboxPost]:
+        """The account's visible posts (with the private ones if asked), newest first (as every
+        platform lists them)."""
         with self._lock:
             posts = [
                 p
                 for p in self._posts.values()
-                if p.platform == platform and p.owner == handle and not p.private
+                if p.platform == platform
+                and p.owner == handle
+                and (include_private or not p.private)
             ]
         return sorted(posts, key=lambda p: (p.published_at, p.post_id), reverse=True)
 

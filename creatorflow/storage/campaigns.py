@@ -154,43 +154,51 @@ def register_campaign(
     *, engine: Engine, spec: CampaignSpec, now: datetime, actor: str
 ) -> StoredCampaign:
     """Store ``spec`` (idempotent). A draft may change; a launched campaign's file may not."""
-    digest = spec_digest(spec)
     with session_scope(engine) as session:
-        inserted = (
-            session.execute(
-                insert_ignore(
-                    session,
-                    Base.metadata.tables["campaigns"],
-                    {
-                        "slug": spec.slug,
-                        "name": spec.name,
-                        "brand": spec.brand,
-                        "spec": spec.model_dump(mode="json"),
-                        "spec_sha256": digest,
-                        "status": "draft",
-                        "created_at": now,
-                    },
-                    conflict_columns=["slug"],
-                ).returning(Base.metadata.tables["campaigns"].c.id)
-            ).scalar_one_or_none()
-            is not None
-        )
-        row = campaign_row(session, spec.slug)
-        detail = {"slug": spec.slug, "spec_sha256": digest}
-        if inserted:
-            _campaign_event(session, row, "campaign_registered", detail, actor=actor, now=now)
-        elif row.spec_sha256 != digest:
-            if row.status != "draft":
-                raise InputError(
-                    f"campaign {spec.slug!r} was launched from a different file "
-                    f"(sha256 {row.spec_sha256[:12]}); a launched campaign cannot change: "
-                    "use a new slug"
-                )
-            row.spec, row.spec_sha256 = spec.model_dump(mode="json"), digest
-            row.name, row.brand = spec.name, spec.brand
-            _campaign_event(session, row, "campaign_updated", detail, actor=actor, now=now)
-            return replace(_stored(row), changed=True)
-        return _stored(row)
+        return store_campaign(session, spec=spec, now=now, actor=actor)
+
+
+def store_campaign(
+    session: Session, *, spec: CampaignSpec, now: datetime, actor: str
+) -> StoredCampaign:
+    """``register_campaign`` inside the caller's transaction (a launch stores its shortlist in
+    the same one, so a failure leaves neither)."""
+    digest = spec_digest(spec)
+    inserted = (
+        session.execute(
+            insert_ignore(
+                session,
+                Base.metadata.tables["campaigns"],
+                {
+                    "slug": spec.slug,
+                    "name": spec.name,
+                    "brand": spec.brand,
+                    "spec": spec.model_dump(mode="json"),
+                    "spec_sha256": digest,
+                    "status": "draft",
+                    "created_at": now,
+                },
+                conflict_columns=["slug"],
+            ).returning(Base.metadata.tables["campaigns"].c.id)
+        ).scalar_one_or_none()
+        is not None
+    )
+    row = campaign_row(session, spec.slug)
+    detail = {"slug": spec.slug, "spec_sha256": digest}
+    if inserted:
+        _campaign_event(session, row, "campaign_registered", detail, actor=actor, now=now)
+    elif row.spec_sha256 != digest:
+        if row.status != "draft":
+            raise InputError(
+                f"campaign {spec.slug!r} was launched from a different file "
+                f"(sha256 {row.spec_sha256[:12]}); a launched campaign cannot change: "
+                "use a new slug"
+            )
+        row.spec, row.spec_sha256 = spec.model_dump(mode="json"), digest
+        row.name, row.brand = spec.name, spec.brand
+        _campaign_event(session, row, "campaign_updated", detail, actor=actor, now=now)
+        return replace(_stored(row), changed=True)
+    return _stored(row)
 
 
 def mark_launched(*, session: Session, campaign_id: int, now: datetime, actor: str) -> None:

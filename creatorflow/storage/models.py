@@ -15,7 +15,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -24,45 +23,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC in and out, on SQLite (which drops tzinfo) and PostgreSQL alike."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: timestamps must be timezone-aware")
-        from datetime import UTC
-
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        from datetime import UTC
-
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-Money = Numeric(14, 2)
+from creatorflow.storage.columns import NAMING as NAMING
+from creatorflow.storage.columns import Money as Money
+from creatorflow.storage.columns import UTCDateTime as UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -101,6 +68,7 @@ class Account(Base):
     external_id: Mapped[str | None] = mapped_column(String(200))  # channel id, IG user id, open_id
     followers: Mapped[int | None] = mapped_column(BigInteger)
     engagement_rate: Mapped[Decimal | None] = mapped_column(Numeric(12, 8))
+    engagement_unknown: Mapped[str | None] = mapped_column(String(32))  # why the rate is unknown
     tier: Mapped[str | None] = mapped_column(String(16), index=True)
     status: Mapped[str] = mapped_column(String(16), default="unverified")
     status_detail: Mapped[str | None] = mapped_column(Text)
@@ -173,11 +141,17 @@ class Enrollment(Base):
 
 
 class OutreachMessage(Base):
-    """The outbox and ledger: claimed before the SMTP conversation, one row per step."""
+    """The outbox and ledger: claimed before the SMTP conversation, one row per step.
+
+    ``attempts`` counts the runs whose try ended deferred; ``smtp_code``, ``smtp_status`` (RFC 3463)
+    and ``failure`` (address, policy, message, mailbox_full, temporary) keep the last refusal;
+    ``claim_token`` is the run that holds the claim (``queued`` or ``sending``).
+    """
 
     __tablename__ = "outreach_messages"
     __table_args__ = (
         UniqueConstraint("enrollment_id", "step", name="uq_outreach_messages_enrollment_step"),
+        Index("ix_outreach_messages_from_claimed", "from_address", "claimed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -193,6 +167,30 @@ class OutreachMessage(Base):
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    from_address: Mapped[str | None] = mapped_column(String(320))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    smtp_code: Mapped[int | None] = mapped_column(Integer)
+    smtp_status: Mapped[str | None] = mapped_column(String(16))
+    failure: Mapped[str | None] = mapped_column(String(16))
+    deferred_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+
+
+class SendingPause(Base):
+    """The deliverability guard stopped a mailbox's or a campaign's sending until resumed."""
+
+    __tablename__ = "sending_pauses"
+    __table_args__ = (Index("ix_sending_pauses_scope_key", "scope", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))  # mailbox or campaign
+    key: Mapped[str] = mapped_column(String(320))  # the sender address, or the campaign slug
+    reason: Mapped[str] = mapped_column(Text)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    paused_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    paused_by: Mapped[str] = mapped_column(String(200))
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resumed_by: Mapped[str | None] = mapped_column(String(200))
 
 
 class Suppression(Base):
@@ -326,11 +324,48 @@ class Report(Base):
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
 
 
+class PlatformAccess(Base):
+    """When a platform lets creatorflow in again after a throttle or a spent quota, and where a
+    deferred refresh resumes: one row per platform (``storage/platform_access.py``)."""
+
+    __tablename__ = "platform_access"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    returns_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: the next run
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # runs leave it alone
+    refresh_pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+
+
+#: The rows of ``ix_events_stage_history``: enrollments' stage changes (storage.enrollments).
+EVENT_STAGE_CHANGES = "entity = 'enrollment' AND kind = 'stage_changed'"
+
+
 class Event(Base):
     """Append-only log of every state change: what, for whom, when, and which run or command."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_events_entity", "entity", "entity_id"),
+        # an enrollment's stage at a past moment (reporting.stage_history): one backward step
+        Index(
+            "ix_events_stage_history",
+            "entity_id",
+            "occurred_at",
+            "id",
+            sqlite_where=text(EVENT_STAGE_CHANGES),
+            postgresql_where=text(EVENT_STAGE_CHANGES),
+        ),
+        # most events (an import's thousands) name no campaign: they stay out of this index
+        Index(
+            "ix_events_campaign_id",
+            "campaign_id",
+            sqlite_where=text("campaign_id IS NOT NULL"),
+            postgresql_where=text("campaign_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -338,6 +373,6 @@ class Event(Base):
     entity: Mapped[str] = mapped_column(String(32))  # creator, enrollment, message, suppression...
     entity_id: Mapped[int | None] = mapped_column(Integer)
     creator_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    campaign_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    campaign_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
     actor: Mapped[str] = mapped_column(String(200))  # "flow-run:<id>" or "cli:<command>"

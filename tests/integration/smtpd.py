@@ -2,7 +2,13 @@
 
 ``RecordingHandler`` keeps every accepted message and can misbehave on purpose: refuse
 addresses (5xx), defer them (4xx), drop the connection before DATA (at random, seeded) or drop
-it after the message was received but before the reply (the "outcome unknown" case).
+it after the message was received but before the reply (the "outcome unknown" case). It can
+also answer the end of the message data with a refusal (``final_replies``: 451, 550, 552...,
+the message is then not received), drop the connection after DATA but before its 354
+(``drop_before_354``), and inject every fault at random (``fault_rates``, seeded), counting each
+one it fired in ``faults``: ``mail``, ``rcpt``, ``before_354`` (drops: nothing delivered),
+``after_data`` (a drop after the message was received: the client cannot know) and
+``defer_data`` (451 after the message data: not received).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 from tests.support.servers import free_port
 
@@ -46,14 +52,50 @@ class RecordingHandler:
     block_in_data: threading.Event | None = None  # DATA waits on it (a client killed mid-DATA)
     seed: int = 7
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: address -> replies to the end of its message data, one per try ("550 5.1.1 ...")
+    final_replies: dict[str, list[str]] = field(default_factory=dict)
+    drop_before_354: Counter[str] = field(default_factory=Counter)  # address -> times to drop
+    #: fault -> probability per message: mail, rcpt, before_354, after_data, defer_data
+    fault_rates: dict[str, float] = field(default_factory=dict)
+    faults: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
+
+    def _fault(self, name: str) -> bool:
+        rate = self.fault_rates.get(name, 0.0)
+        with self.lock:
+            fired = bool(rate) and self._random.random() < rate
+            if fired:
+                self.faults[name] += 1
+        return fired
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if self._fault("mail"):
+            server.transport.close()
+            return "421 4.3.0 dropping the connection (test fault)"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    def before_354(self, envelope: Any) -> bool:
+        """Whether to drop the connection after DATA, before its 354 (``FaultySMTP`` asks)."""
+        with self.lock:
+            for rcpt in envelope.rcpt_tos:
+                if self.drop_before_354[rcpt] > 0:
+                    self.drop_before_354[rcpt] -= 1
+                    return True
+        return self._fault("before_354")
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
         if self.drop_rcpt_rate and self._random.random() < self.drop_rcpt_rate:
+            server.transport.close()
+            return "421 4.3.0 dropping the connection (test fault)"
+        if self._fault("rcpt"):
             server.transport.close()
             return "421 4.3.0 dropping the connection (test fault)"
         if address in self.refuse:
@@ -66,9 +108,19 @@ class RecordingHandler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
+            for rcpt in envelope.rcpt_tos:
+                replies = self.final_replies.get(rcpt)
+                if replies:
+                    return replies.pop(0)  # refused at the end of the data: not received
+        if self._fault("defer_data"):
+            return "451 4.7.1 greylisted, try again later (test fault)"
+        with self.lock:
             self.received.append(
                 Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
             )
+        if self._fault("after_data"):
+            server.transport.close()
+            return "421 4.3.0 dropped after DATA (test fault)"
         if self.block_in_data is not None:
             import asyncio
 
@@ -149,8 +201,26 @@ def server_tls(cert: Path, key: Path) -> ssl.SSLContext:
     return context
 
 
+class FaultySMTP(SMTP):
+    """aiosmtpd's server, able to drop the connection between DATA and its 354 reply."""
+
+    async def smtp_DATA(self, arg: str) -> None:
+        ask = getattr(self.event_handler, "before_354", None)
+        envelope = self.envelope
+        if callable(ask) and envelope is not None and envelope.rcpt_tos and ask(envelope):
+            assert self.transport is not None
+            self.transport.close()
+            return
+        await super().smtp_DATA(arg)
+
+
+class FaultyController(Controller):
+    def factory(self) -> SMTP:
+        return FaultySMTP(self.handler, **self.SMTP_kwargs)
+
+
 def start_smtpd(handler: RecordingHandler, **kwargs: Any) -> Controller:
     """Start on a free loopback port; ``controller.port`` says which. Stop with ``.stop()``."""
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
+    controller = FaultyController(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
     controller.start()
     return controller

@@ -94,7 +94,7 @@ def test_a_bad_row_names_file_line_and_column_and_stores_nothing(
 ) -> None:
     bad = EXPORT.replace("2027-02-21,ben,,30,0,0,\n", "2027-02-21,ben,,thirty,0,0,\n", 1)
     path = _write(tmp_path, bad)
-    with pytest.raises(InputError, match=r"shop\.csv:4: clicks: 'thirty' is not a whole"):
+    with pytest.raises(InputError, match=r"shop\.csv:4: clicks: 'thirty' is not a count"):
         import_conversions(engine=shop, slug="spring-glow", path=path, now=AS_OF, actor="test")
     assert _totals(shop)[0] == 0
 
@@ -107,7 +107,7 @@ def test_a_bad_row_names_file_line_and_column_and_stores_nothing(
         ("utm_content,visits\nana,1\n", r":1: unknown column\(s\) visits"),
         ("utm_content,clicks\nana,1,2\n", r":2: expected 2 fields, found 3"),
         ("utm_content,date\nana,20/02/2027\n", r":2: date: '20/02/2027' is not an ISO date"),
-        ("utm_content,revenue\nana,-3\n", r":2: revenue: '-3' must be a non-negative amount"),
+        ("utm_content,revenue\nana,-3\n", r":2: revenue: '-3' must be zero or more"),
     ],
 )
 def test_malformed_exports_are_rejected_with_the_place(

@@ -5,19 +5,11 @@ The ledger that matters is the SMTP server's: every test counts what it received
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import Engine, select
 
 from creatorflow.services.outreach.launch import send_initial_emails, shortlist_campaign
@@ -30,9 +22,10 @@ from tests.integration.smtpd import RecordingHandler, start_smtpd
 from tests.support.builders import add_creators
 from tests.support.campaigns import make_spec
 from tests.support.concurrency import run_together
+from tests.support.send_runs import smtp_settings as smtp
+from tests.support.send_runs import start_sending, wait_until
 
 ACTOR = "test:exactly-once"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -45,12 +38,6 @@ def smtp_port(handler: RecordingHandler) -> Iterator[int]:
     controller = start_smtpd(handler)
     yield controller.port
     controller.stop()
-
-
-def smtp(settings: Settings, port: int, **changes: object) -> Settings:
-    return settings.model_copy(
-        update={"mail_url": SecretStr(f"smtp://127.0.0.1:{port}"), **changes}
-    )
 
 
 def statuses(engine: Engine) -> dict[str, int]:
@@ -91,8 +78,9 @@ def test_random_connection_drops_before_data_still_deliver_each_email_once(
     sent, runs = 0, 0
     while sent < 30 and runs < 10:
         runs += 1
+        at = now + timedelta(hours=runs - 1)  # a deferred message waits for a later run
         report = send_emails(
-            engine=engine, settings=config, emails=emails, now=now, actor=ACTOR, retry_delays=(0.0,)
+            engine=engine, settings=config, emails=emails, now=at, actor=ACTOR, retry_delays=(0.0,)
         )
         sent += len(report.sent)
         assert not report.failed and not report.unknown
@@ -160,59 +148,35 @@ def test_crash_after_sending_marks_unknown_and_a_rerun_sends_only_the_rest(
     assert statuses(engine) == {"sent": 2, "unknown": 1}
 
 
-KILLED_RUN = """
-import json, sys
-from datetime import datetime
-from creatorflow.services.outreach.launch import send_initial_emails
-from creatorflow.settings import Settings
-from creatorflow.storage.db import engine_for
-config = Settings(_env_file=None, **json.loads(sys.argv[1]))
-send_initial_emails(engine=engine_for(config.database_url), settings=config,
-                    campaign_slug="spring-glow", now=datetime.fromisoformat(sys.argv[2]),
-                    actor="test:killed")
-"""
-
-
-def test_run_killed_mid_data_leaves_unknown_not_a_resend(
+def test_run_killed_mid_data_leaves_one_unknown_and_its_untried_claims_go_out_again(
     settings: Settings, handler: RecordingHandler, smtp_port: int, now: datetime
 ) -> None:
     config = smtp(settings, smtp_port)
     engine = prepare(config, now, 2)
     handler.block_in_data = threading.Event()
-    fields = {
-        "database_url": config.database_url,
-        "mail_url": f"smtp://127.0.0.1:{smtp_port}",
-        "sender": config.sender,
-        "postal_address": config.postal_address,
-        "templates_dir": str(config.templates_dir),
-    }
-    child = subprocess.Popen(
-        [sys.executable, "-c", KILLED_RUN, json.dumps(fields), now.isoformat()],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    child = start_sending(config, now, "test:killed")
     try:
-        deadline = time.monotonic() + 60
-        while not handler.received and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert handler.received, "the child never reached DATA"
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
+        wait_until(lambda: bool(handler.received), what="the child to reach DATA")
+        child.kill()
+        assert child.wait(timeout=30) is None
     finally:
-        if child.poll() is None:
+        if child.process.poll() is None:
             child.kill()
             child.wait()
         handler.block_in_data.set()
-    # Both messages were claimed in one chunk before the first SMTP byte: both stay claimed.
-    assert statuses(engine) == {"sending": 2}
+    # Both were claimed in one chunk; only the one in flight had started.
+    assert statuses(engine) == {"sending": 1, "queued": 1}
     handler.block_in_data = None
     report = send_initial(engine, config, now + timedelta(hours=1))
-    assert [o.reason for o in report.unknown] == [
-        "stale claim from a crashed run: needs an operator"
-    ] * 2
-    assert report.sent == [] and len(report.skipped) == 2
-    assert_each_received_once(handler, 1)  # the one in DATA arrived; nothing was resent
-    assert statuses(engine) == {"unknown": 2}
+    [unknown] = report.unknown
+    assert unknown.reason == "stale claim from a crashed run: needs an operator"
+    assert unknown.to == "creator0000@mail.example" and unknown.message_id and unknown.at == now
+    assert [o.to for o in report.sent] == ["creator0001@mail.example"]  # never tried: sent now
+    assert [o.reason for o in report.skipped] == [
+        "outcome unknown from an earlier run: needs an operator"
+    ]
+    assert_each_received_once(handler, 2)  # the one in DATA arrived; nothing was resent
+    assert statuses(engine) == {"unknown": 1, "sent": 1}
 
 
 @pytest.mark.postgres
@@ -230,8 +194,8 @@ def test_overlapping_runs_on_postgresql_send_each_step_once(
     assert not errors, [repr(e) for e in errors]
     sent = sum(len(r.sent) for r in reports)
     assert sent > 0 and len(reports) == 3
-    for _ in range(5):  # re-runs pick up what a dropped connection deferred, nothing else
-        rerun = send_initial(engine, config, now)
+    for hours in range(1, 6):  # later runs pick up what a dropped connection deferred
+        rerun = send_initial(engine, config, now + timedelta(hours=hours))
         sent += len(rerun.sent)
         if not rerun.deferred:
             break

@@ -85,7 +85,7 @@ def test_reply_auto_reply_and_bounce_are_classified_and_applied(
     report = read(now)
 
     assert report.fetched == 4 and report.recorded == 4
-    assert dict(report.counts) == {"auto_reply": 1, "reply": 1, "bounce": 1, "unrelated": 1}
+    assert dict(report.counts) == {"auto_reply": 1, "reply": 1, "hard_bounce": 1, "unrelated": 1}
     assert _stage(engine, anna.enrollment_id) == "replied"
     assert _stage(engine, ben.enrollment_id) == "contacted"  # an out-of-office is no answer
     assert _stage(engine, gone.enrollment_id) == "bounced"
@@ -98,13 +98,13 @@ def test_reply_auto_reply_and_bounce_are_classified_and_applied(
         kinds = {
             row.message_key: row.classification for row in session.scalars(select(InboundMessage))
         }
-        assert kinds["<dsn-1@mx.brand.example>"] == "bounce"
+        assert kinds["<dsn-1@mx.brand.example>"] == "hard_bounce"
         events = [e.kind for e in session.scalars(select(Event).order_by(Event.id))]
         assert events.count("stage_changed") == 2
         assert {
             "reply_received",
             "auto_reply_received",
-            "bounce_received",
+            "hard_bounce_received",
             "message_bounced",
             "suppressed",
             "unrelated_received",

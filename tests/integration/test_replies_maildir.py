@@ -48,7 +48,11 @@ def test_maildir_replies_and_bounces_are_applied_once(
         events = session.scalar(select(func.count()).select_from(Event))
     again = read_inbox(engine=engine, settings=settings, now=now + timedelta(hours=1), actor="test")
 
-    assert first.recorded == 3 and dict(first.counts) == {"reply": 1, "bounce": 1, "auto_reply": 1}
+    assert first.recorded == 3 and dict(first.counts) == {
+        "reply": 1,
+        "hard_bounce": 1,
+        "auto_reply": 1,
+    }
     assert again.fetched == 3 and again.recorded == 0
     with session_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(Event)) == events
@@ -91,4 +95,4 @@ def test_overlapping_reads_on_postgresql_apply_each_message_once(
         kinds = [e.kind for e in session.scalars(select(Event))]
         assert kinds.count("stage_changed") == 12
         assert kinds.count("suppressed") == 4 and kinds.count("message_bounced") == 4
-        assert kinds.count("reply_received") == 8 and kinds.count("bounce_received") == 4
+        assert kinds.count("reply_received") == 8 and kinds.count("hard_bounce_received") == 4

@@ -112,6 +112,8 @@ def test_status_shows_the_cumulative_funnel_and_each_creator(
         "deliverables",
         "live",
         "gone",
+        "account_status",
+        "problem",
     }
 
 

@@ -156,9 +156,12 @@ LISTED |= {"followers": 20_000, "tier": "micro", "engagement_rate": "0.05"}
 LISTED |= {"country": "US", "niche": "skincare"}
 
 
-def add_creator(engine: Engine, now: datetime, *, handle: str, **values: Any) -> int:
+def add_creator(
+    engine: Engine, now: datetime, *, handle: str, session: Session | None = None, **values: Any
+) -> int:
     """A creator the shortlist can pick (``values`` change ``LISTED``); returns the creator id.
-    The name defaults to the handle in title case, the engagement rate is a decimal string."""
+    The name defaults to the handle in title case, the engagement rate is a decimal string.
+    Written in ``session`` when given, else in a transaction of its own."""
     if unknown := set(values) - set(LISTED):
         raise TypeError(f"add_creator() got unknown fields {sorted(unknown)}")
     given = LISTED | values
@@ -166,19 +169,26 @@ def add_creator(engine: Engine, now: datetime, *, handle: str, **values: Any) ->
     person = {"name": name} | {key: given[key] for key in ("email", "country", "niche", "timezone")}
     rate = Decimal(given["engagement_rate"]) if given["engagement_rate"] else None
     size = {"tier": given["tier"], "followers": given["followers"], "engagement_rate": rate}
-    with session_scope(engine) as session:
+    if session is not None:
         account = add_account(
             session, platform=given["platform"], handle=handle, now=now, creator=person, **size
         )
         return account.creator_id
+    with session_scope(engine) as own:
+        return add_creator(engine, now, handle=handle, session=own, **values)
 
 
 def add_creators(
     engine: Engine, now: datetime, count: int, *, domain: str = "mail.example", **kwargs: Any
 ) -> list[int]:
-    """``count`` creators creator0000, creator0001, ... with addresses at ``domain``."""
+    """``count`` creators creator0000, creator0001, ... with addresses at ``domain`` (one
+    transaction)."""
     handles = [f"creator{i:04d}" for i in range(count)]
-    return [add_creator(engine, now, handle=h, email=f"{h}@{domain}", **kwargs) for h in handles]
+    with session_scope(engine) as session:
+        return [
+            add_creator(engine, now, handle=h, email=f"{h}@{domain}", session=session, **kwargs)
+            for h in handles
+        ]
 
 
 # -- creators already contacted: for reply, answer and unsubscribe tests -------------------------
@@ -272,3 +282,27 @@ def record_world_posts(engine: Engine, world: World, now: datetime) -> None:
                 fields = {name: getattr(post, name) for name in copied}
                 seen = Post(author_id=None, metrics=PostMetrics(), **fields)
                 record_deliverable(session, post=seen, now=now, **campaign, **detected)
+
+
+def enroll_again(
+    engine: Engine,
+    campaign_id: int,
+    *,
+    platform: Platform | str,
+    handle: str,
+    now: datetime,
+    stage: str = "accepted",
+) -> int:
+    """The creator already holding the account ``platform:handle`` enrolled in one more
+    campaign, at ``stage``. Returns the new enrollment's id."""
+    with session_scope(engine) as session:
+        account = session.scalars(
+            select(Account)
+            .where(Account.platform == Platform(platform).value)
+            .where(Account.handle == handle)
+        ).one()
+        agreed = stage in {"accepted", "posted"}
+        dates = {"accepted_at": now if agreed else None, "due_at": now if agreed else None}
+        return add_enrollment(
+            session, account, campaign_id=campaign_id, now=now, stage=stage, **dates
+        ).id

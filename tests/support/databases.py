@@ -5,6 +5,20 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
+
+
+def postgres_problem(admin_url: str) -> str | None:
+    """None when PostgreSQL answers at ``admin_url``, else why not (for a skip or an error)."""
+    engine = sa.create_engine(admin_url, poolclass=NullPool, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("select 1"))
+        return None
+    except Exception as exc:  # any failure to connect means "not reachable"
+        return f"PostgreSQL not reachable at {admin_url}: {type(exc).__name__}"
+    finally:
+        engine.dispose()
 
 
 def create_database(admin_url: str, prefix: str) -> str:

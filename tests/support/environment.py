@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
+
+import pytest
 
 from creatorflow.settings import Settings
 
@@ -27,3 +30,23 @@ def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+def cli_in_process(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., tuple[int, str, str]]:
+    """``creatorflow *args`` through the real entry point in this process: (exit code, out,
+    err). The environment is the test's (set it first, e.g. with ``app_env``)."""
+    from creatorflow.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr("sys.argv", ["creatorflow", *args])
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run

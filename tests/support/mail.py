@@ -63,8 +63,10 @@ def bounce(
     action: str = "failed",
     returned: str = "headers",
     when: datetime | None = None,
+    diagnostic: str | None = None,
 ) -> bytes:
-    """A Postfix-style RFC 3464 delivery status notification for one recipient."""
+    """A Postfix-style RFC 3464 delivery status notification for one recipient; the remote
+    server's words are ``diagnostic`` (default: a 5.1.1 user unknown)."""
     original = (
         "From: Glow Team <team@brand.example>\r\n"
         f"To: {recipient}\r\n"
@@ -78,7 +80,7 @@ def bounce(
         returned_part = (
             "Content-Type: message/rfc822\r\n\r\n" + original + "\r\nHello, we love your work.\r\n"
         )
-    diagnostic = f"550 5.1.1 <{recipient}>: Recipient address rejected: User unknown"
+    diagnostic = diagnostic or f"550 5.1.1 <{recipient}>: Recipient address rejected: User unknown"
     return (
         "Return-Path: <>\r\n"
         "From: MAILER-DAEMON@mx.brand.example (Mail Delivery System)\r\n"
@@ -135,3 +137,68 @@ def bounce_of(person: Contacted, message_id: str, *, step: str = "initial", **kw
     """The mail server's report that the ``step`` email to ``person`` could not be delivered."""
     sent = person.message_ids[step]
     return bounce(recipient=person.email, original_message_id=sent, message_id=message_id, **kw)
+
+
+def qmail_bounce(
+    *, recipient: str, original_message_id: str, message_id: str, remote_said: str
+) -> bytes:
+    """qmail's plain-text notice (no MIME report): the failed address and the remote server's
+    reply in the text, a copy of our message below the line."""
+    return (
+        "Return-Path: <>\r\n"
+        "From: MAILER-DAEMON@mx.brand.example\r\n"
+        "To: team@brand.example\r\n"
+        "Subject: failure notice\r\n"
+        f"Date: {_date(None)}\r\n"
+        f"Message-ID: {message_id}\r\n"
+        "\r\n"
+        "Hi. This is the qmail-send program at mx.brand.example.\r\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\r\n"
+        "This is a permanent error; I've given up. Sorry it didn't work out.\r\n"
+        "\r\n"
+        f"<{recipient}>:\r\n"
+        f"192.0.2.25 does not like recipient.\r\nRemote host said: {remote_said}\r\n"
+        "Giving up on 192.0.2.25.\r\n"
+        "\r\n"
+        "--- Below this line is a copy of the message.\r\n"
+        "\r\n"
+        "Return-Path: <team@brand.example>\r\n"
+        "From: Glow Team <team@brand.example>\r\n"
+        f"To: {recipient}\r\n"
+        "Subject: Spring Glow x you?\r\n"
+        f"Message-ID: {original_message_id}\r\n"
+        "\r\n"
+        'Hello, we love your work. Reply with "unsubscribe" and we will never write again.\r\n'
+    ).encode()
+
+
+def arf_complaint(*, recipient: str | None, original_message_id: str, message_id: str) -> bytes:
+    """A feedback-loop spam complaint (RFC 5965); ``recipient=None``: the provider redacted the
+    person (as AOL does), only our returned Message-ID names them."""
+    rcpt = f"Original-Rcpt-To: {recipient}\r\n" if recipient else "Redacted-Address: redacted\r\n"
+    to = recipient or "redacted@provider.example"
+    return (
+        "From: Feedback Loop <fbl@provider.example>\r\n"
+        "To: abuse@brand.example\r\n"
+        "Subject: Email Feedback Report for IP 192.0.2.10\r\n"
+        f"Date: {_date(None)}\r\n"
+        f"Message-ID: {message_id}\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=feedback-report; boundary="ARF"\r\n'
+        "\r\n--ARF\r\n"
+        "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+        "This is an email abuse report for an email message received from IP 192.0.2.10.\r\n"
+        "\r\n--ARF\r\n"
+        "Content-Type: message/feedback-report\r\n\r\n"
+        "Feedback-Type: abuse\r\nUser-Agent: ProviderFBL/1.0\r\nVersion: 1\r\n"
+        "Original-Mail-From: <team@brand.example>\r\n"
+        f"{rcpt}"
+        "\r\n--ARF\r\n"
+        "Content-Type: message/rfc822\r\n\r\n"
+        "From: Glow Team <team@brand.example>\r\n"
+        f"To: {to}\r\n"
+        "Subject: Spring Glow x you?\r\n"
+        f"Message-ID: {original_message_id}\r\n"
+        "\r\nHello, we love your work.\r\n"
+        "\r\n--ARF--\r\n"
+    ).encode()

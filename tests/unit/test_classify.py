@@ -65,7 +65,7 @@ def test_auto_submitted_no_is_a_person() -> None:
 def test_permanent_bounce_names_recipient_status_and_our_message(returned: str) -> None:
     raw = _bounce_of_ours("Gone@Creator.example", "<b1@mx>", returned=returned)
     c = _classify(raw)
-    assert c.kind is Kind.BOUNCE
+    assert c.kind is Kind.HARD_BOUNCE
     assert c.referenced_ids[0] == OURS
     assert [(r.recipient, r.action, r.status) for r in c.recipients] == [
         ("gone@creator.example", "failed", "5.1.1")
@@ -73,10 +73,10 @@ def test_permanent_bounce_names_recipient_status_and_our_message(returned: str) 
     assert c.failed_permanently == c.recipients
 
 
-def test_delayed_report_is_a_bounce_but_not_permanent() -> None:
+def test_delayed_report_is_a_soft_bounce_not_a_permanent_one() -> None:
     raw = _bounce_of_ours("slow@creator.example", "<b2@mx>", status="4.4.1", action="delayed")
     c = _classify(raw)
-    assert c.kind is Kind.BOUNCE
+    assert c.kind is Kind.SOFT_BOUNCE
     assert c.failed_permanently == ()
 
 

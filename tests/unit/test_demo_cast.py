@@ -67,7 +67,7 @@ def test_people_answer_the_mail_they_received_as_their_fate_says(tmp_path: Path)
         [
             (Kind.REPLY, ("<m0@glow-brand.example>",)),
             (Kind.REPLY, ("<m1@glow-brand.example>",)),
-            (Kind.BOUNCE, ("<m2@glow-brand.example>",)),
+            (Kind.HARD_BOUNCE, ("<m2@glow-brand.example>",)),
             (Kind.AUTO_REPLY, ("<m3@glow-brand.example>",)),
         ]
     )

@@ -128,7 +128,7 @@ def test_mail_moves_stages_before_acceptance_only() -> None:
             assert stage_after_mail(kind, stage) is None
     assert stage_after_mail(Kind.AUTO_REPLY, Stage.CONTACTED) is None
     assert stage_after_mail(Kind.UNSUBSCRIBE, Stage.DECLINED) is Stage.OPTED_OUT
-    assert stage_after_mail(Kind.BOUNCE, Stage.DECLINED) is None
+    assert stage_after_mail(Kind.HARD_BOUNCE, Stage.DECLINED) is None
 
 
 def test_only_a_refusal_at_send_time_bounces_an_accepted_creator() -> None:

@@ -35,10 +35,11 @@ PRICES = PriceTable(
 )
 
 
-def test_engagement_sums_known_counts_and_is_unknown_when_none_is_known() -> None:
-    assert engagement(10, 2, None, 1) == 13
+def test_engagement_sums_exposed_counts_and_is_unknown_when_likes_or_comments_are_hidden() -> None:
+    assert engagement(10, 2, None, 1) == 13  # shares not exposed: left out
     assert engagement(None, None, None, None) is None
-    assert engagement(0, None, None, None) == 0
+    assert engagement(0, None, None, None) is None  # comments hidden
+    assert engagement(None, 7, 3, 1) is None  # likes hidden: not taken as 7 + 3 + 1
 
 
 def test_ratios_are_unknown_for_unknown_or_zero_denominators() -> None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from creatorflow.csv_output import csv_writer
 from creatorflow.domain.creator_rows import (
     REQUIRED_COLUMNS,
     CreatorRow,
@@ -78,6 +80,14 @@ def _header(path: Path, cells: list[str]) -> tuple[str, ...]:
     return header
 
 
+def _nul_column(header: tuple[str, ...], cells: list[str]) -> str | None:
+    """The first column whose cell holds a NUL byte (PostgreSQL refuses them in text)."""
+    for name, cell in zip(header, cells, strict=True):
+        if "\x00" in cell:
+            return name or "(unnamed column)"
+    return None
+
+
 def read_creator_csv(path: Path) -> ParsedFile:
     """Parse ``path`` completely before anything is written (so file errors write nothing)."""
     text = _decode(path)
@@ -89,10 +99,15 @@ def read_creator_csv(path: Path) -> ParsedFile:
     parsed = ParsedFile(path=path, header=header)
     width = len(header)
     parse = RowParser(header).parse
+    has_nul = "\x00" in text  # checked per row only when the file has one at all
     for line, cells in records:
         if len(cells) != width:
             hint = ' (an unquoted comma? quote values like "12,500")' if len(cells) > width else ""
             reason = f"{len(cells)} fields but the header has {width}{hint}"
+            parsed.rejected.append(RejectedRow(str(path), line, reason, tuple(cells)))
+            continue
+        if has_nul and (nul := _nul_column(header, cells)) is not None:
+            reason = f"{nul}: contains a NUL byte (\\x00), which no text column can store"
             parsed.rejected.append(RejectedRow(str(path), line, reason, tuple(cells)))
             continue
         try:
@@ -105,11 +120,22 @@ def read_creator_csv(path: Path) -> ParsedFile:
     return parsed
 
 
+def check_rejects_path(path: Path) -> None:
+    """Refuse a ``--rejects`` path that cannot be written before anything is imported."""
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; --rejects needs a file name")
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError(f"{path}: no folder {folder} to write the rejects file in")
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        raise InputError(f"{path}: cannot write the rejects file (permission denied)")
+
+
 def write_rejects(path: Path, header: Iterable[str], rejected: Iterable[RejectedRow]) -> None:
     """The rejected rows as CSV: the original columns plus line and reason, ready to fix."""
     try:
         with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = csv_writer(handle, lineterminator="\r\n")
             writer.writerow([*header, *REJECT_COLUMNS])
             for row in rejected:
                 writer.writerow([*row.raw, row.line, row.reason])

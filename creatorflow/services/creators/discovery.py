@@ -2,7 +2,9 @@
 
 The platform is asked first; every new creator and account is then written in one transaction,
 with an event each. Accounts already known (same platform and handle, or the same YouTube channel
-id) are counted and left untouched: a refresh updates them.
+id) are counted and left untouched: a refresh updates them. An account the platform would not show
+(an Instagram username that is not a professional account) is named and not added; a throttle
+outlasting a sensible wait is recorded, so that every run knows when access returns.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from creatorflow.domain.handles import normalise_handle
 from creatorflow.domain.model import AccountStatus, Platform
 from creatorflow.domain.tiers import assign_tier
 from creatorflow.errors import InputError
-from creatorflow.platforms.base import PlatformClient
+from creatorflow.platforms.base import AccountProfile, AccountUnreadable, PlatformClient
+from creatorflow.platforms.errors import PlatformError, Throttled, deferral
 from creatorflow.platforms.registry import client_for, close_client
 from creatorflow.services.creators.tier_rules import load_default_tier_rules
 from creatorflow.settings import Settings
+from creatorflow.storage import platform_access
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.events import record_event
 from creatorflow.storage.models import Account, Creator
@@ -30,13 +34,17 @@ class DiscoverSummary(BaseModel):
     found: int = 0
     added: list[str] = []
     already_known: list[str] = []
+    unreadable: list[str] = []  # "handle: reason" of accounts the platform would not show
 
     def line(self, platform: Platform) -> str:
         added = ", ".join(self.added) or "none"
-        return (
+        text = (
             f"{platform.value}: found {self.found}, added {len(self.added)} ({added}), "
             f"{len(self.already_known)} already known"
         )
+        if self.unreadable:
+            text += f"; not added: {'; '.join(self.unreadable)}"
+        return text
 
 
 def discover_creators(
@@ -56,14 +64,25 @@ def discover_creators(
     if not 1 <= max_results <= 500:
         raise InputError("--max: must be between 1 and 500")
     rules = load_default_tier_rules(settings.config_dir)
+    _refuse_while_throttled(engine, platform, now)
     own = client is None
     active = client or client_factory(platform, settings)
     try:
-        profiles = active.discover(query, max_results=max_results)
+        answers = active.discover(query, max_results=max_results)
+    except PlatformError as error:
+        stop = deferral(error, now=now)
+        if stop is not None:  # the next refresh and tracking runs know it too
+            with session_scope(engine) as session:
+                platform_access.record_deferral(session, stop, now=now, actor=actor)
+        raise
     finally:
         if own:
             close_client(active)
+    profiles = [a for a in answers if isinstance(a, AccountProfile)]
     summary = DiscoverSummary(found=len(profiles))
+    summary.unreadable = [
+        f"{a.handle} ({a.reason})" for a in answers if isinstance(a, AccountUnreadable)
+    ]
     with session_scope(engine) as session:
         seen: set[str] = set()
         for profile in profiles:
@@ -123,3 +142,11 @@ def discover_creators(
             )
             summary.added.append(handle)
     return summary
+
+
+def _refuse_while_throttled(engine: Engine, platform: Platform, now: datetime) -> None:
+    """A platform still throttled is not asked (asking again only prolongs a throttle)."""
+    with session_scope(engine) as session:
+        waiting = platform_access.blocked(session, platform.value, now=now)
+    if waiting is not None:
+        raise Throttled(platform.value, f"{waiting.line(now)}; try again then")

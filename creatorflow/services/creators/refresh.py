@@ -3,8 +3,13 @@
 Accounts are refreshed in batches of 50 (the YouTube ``channels.list`` maximum): the platform is
 asked first, then the whole batch is written in one transaction (a profile snapshot per account,
 the account's new figures, an event per change), so a malformed answer or a crash never leaves a
-batch half-written. A spent quota stops the run cleanly: what was written stays, the summary says
-when the quota resets.
+batch half-written.
+
+One account the platform will not show (no such account, not professional, not connected, a
+revoked token, a missing scope) is marked with the reason and the next step; the others are
+saved in the same run. A throttle or a quota that outlasts a sensible wait stops that
+platform's work for the run: what was fetched is saved, when access returns is recorded
+(``storage/platform_access``), and the next run resumes with the accounts not reached.
 """
 
 from __future__ import annotations
@@ -13,73 +18,63 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from creatorflow.domain.engagement import RECENT_POSTS, profile_engagement_rate
+from creatorflow.domain.engagement import RECENT_POSTS, profile_engagement
 from creatorflow.domain.model import AccountStatus, Platform
 from creatorflow.domain.tiers import TierRules, assign_tier
-from creatorflow.platforms.base import AccountNotFound, AccountProfile, LookupResult, PlatformClient
-from creatorflow.platforms.errors import QuotaExhausted
+from creatorflow.platforms.base import (
+    AccountProfile,
+    AccountUnreadable,
+    LookupResult,
+    PlatformClient,
+)
+from creatorflow.platforms.errors import AccountProblem, Deferral, PlatformError, deferral
 from creatorflow.platforms.registry import client_for, close_client, limits_of
+from creatorflow.services.creators.refresh_summary import PlatformDeferral, RefreshSummary
 from creatorflow.services.creators.tier_rules import load_default_tier_rules
 from creatorflow.settings import Settings, SettingsError
+from creatorflow.storage import platform_access
+from creatorflow.storage.account_status import mark_unreadable
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.events import record_event
 from creatorflow.storage.models import Account, ProfileSnapshot
 
+__all__ = ["BATCH_SIZE", "RefreshSummary", "plan_refresh", "refresh_batch", "refresh_creators"]
+
 BATCH_SIZE = 50
 
 
-class RefreshSummary(BaseModel):
-    """What a refresh did; ``stopped`` explains an early stop (quota), ``skipped`` platforms
-    that are not configured."""
-
-    refreshed: int = 0
-    not_found: int = 0
-    tier_changes: int = 0
-    api_calls: int = 0
-    quota_units: int = 0
-    batches: int = 0
-    stopped: str | None = None
-    skipped: list[str] = []
-
-    def add(self, other: RefreshSummary) -> RefreshSummary:
-        return RefreshSummary(
-            refreshed=self.refreshed + other.refreshed,
-            not_found=self.not_found + other.not_found,
-            tier_changes=self.tier_changes + other.tier_changes,
-            api_calls=self.api_calls + other.api_calls,
-            quota_units=self.quota_units + other.quota_units,
-            batches=self.batches + other.batches,
-            stopped=self.stopped or other.stopped,
-            skipped=self.skipped + other.skipped,
-        )
-
-    def line(self) -> str:
-        text = (
-            f"refreshed {self.refreshed} account(s), {self.not_found} not found, "
-            f"{self.tier_changes} tier change(s), {self.api_calls} API call(s)"
-        )
-        for reason in self.skipped:
-            text += f"; skipped {reason}"
-        if self.stopped:
-            text += f"; stopped early: {self.stopped}"
-        return text
-
-
 def plan_refresh(
-    *, engine: Engine, platform: Platform | None = None
+    *, engine: Engine, platform: Platform | None = None, now: datetime, actor: str
 ) -> list[tuple[str, list[int]]]:
-    """``(platform, account ids)`` batches of at most 50, in a stable order."""
+    """``(platform, account ids)`` batches of at most 50, in a stable order.
+
+    A platform whose last refresh was deferred resumes with the accounts that refresh did not
+    reach (refreshed before it started); once none is left, its refresh starts from the top.
+    """
     with session_scope(engine) as session:
-        query = select(Account.platform, Account.id).order_by(Account.platform, Account.id)
+        query = select(Account.platform, Account.id, Account.refreshed_at).order_by(
+            Account.platform, Account.id
+        )
         if platform is not None:
             query = query.where(Account.platform == platform.value)
         rows = session.execute(query).all()
+        pending = {
+            plat: since
+            for plat in {row[0] for row in rows}
+            if (since := platform_access.refresh_pending_since(session, plat)) is not None
+        }
+        for plat, since in list(pending.items()):
+            if not any(p == plat and (at is None or at < since) for p, _, at in rows):
+                platform_access.finish_refresh(session, plat, now=now, actor=actor)
+                del pending[plat]
     by_platform: dict[str, list[int]] = {}
-    for plat, account_id in rows:
+    for plat, account_id, refreshed_at in rows:
+        since = pending.get(plat)
+        if since is not None and refreshed_at is not None and refreshed_at >= since:
+            continue  # done by the deferred refresh
         by_platform.setdefault(plat, []).append(account_id)
     return [
         (plat, ids[start : start + BATCH_SIZE])
@@ -106,26 +101,77 @@ def refresh_batch(
     now: datetime,
     actor: str,
     recent_posts: int = RECENT_POSTS,
+    completes: bool = False,
 ) -> RefreshSummary:
-    """Ask the platform about up to 50 accounts, then write all of them in one transaction."""
+    """Ask the platform about up to 50 accounts, then write all of them in one transaction.
+
+    ``completes``: the platform's last batch of the run; when nothing was deferred, the
+    platform's refresh is complete and the next one starts from the top.
+    """
     with session_scope(engine) as session:
+        waiting = platform_access.blocked(session, platform.value, now=now)
         accounts = session.scalars(select(Account).where(Account.id.in_(list(account_ids)))).all()
         keys = {account.id: _lookup_key(account) for account in accounts}
+    if waiting is not None:  # asking a throttled platform again only prolongs the throttle
+        summary = RefreshSummary()
+        summary.defer(_deferral(platform.value, waiting.reason, waiting.blocked_until, len(keys)))
+        return summary
     calls_before = _calls(client)
-    results = client.lookup(list(dict.fromkeys(keys.values())), with_posts=recent_posts)
+    results, stop = _lookup(client, platform, list(dict.fromkeys(keys.values())), recent_posts, now)
     summary = RefreshSummary(batches=1, api_calls=_calls(client) - calls_before)
     with session_scope(engine) as session:
-        for account in session.scalars(select(Account).where(Account.id.in_(list(keys)))):
+        query = select(Account).where(Account.id.in_(list(keys))).order_by(Account.id)
+        for account in session.scalars(query):
             result = results.get(keys[account.id])
-            if result is None:
+            if result is None:  # not reached before the platform stopped us
                 continue
             changed_tier = _apply(session, account, result, rules=rules, now=now, actor=actor)
-            if isinstance(result, AccountNotFound):
-                summary.not_found += 1
+            if isinstance(result, AccountUnreadable):
+                label = f"{account.platform}:{account.handle}"
+                summary.note_problem(label, account.status, account.status_detail or "")
             else:
                 summary.refreshed += 1
                 summary.tier_changes += int(changed_tier)
+        if stop is not None:
+            access = platform_access.record_deferral(
+                session, stop, now=now, actor=actor, refresh_started=now
+            )
+            left = sum(1 for key in keys.values() if key not in results)
+            summary.defer(_deferral(access.platform, stop.reason, stop.until, left))
+        elif completes:
+            platform_access.finish_refresh(session, platform.value, now=now, actor=actor)
     return summary
+
+
+def _lookup(
+    client: PlatformClient,
+    platform: Platform,
+    keys: list[str],
+    recent_posts: int,
+    now: datetime,
+) -> tuple[dict[str, LookupResult], Deferral | None]:
+    """Look ``keys`` up as many at a time as the adapter's lookup covers, keeping every answer
+    until a throttle or a quota stops the platform (returned as the deferral)."""
+    step = limits_of(platform).accounts_per_lookup or max(1, len(keys))
+    results: dict[str, LookupResult] = {}
+    for start in range(0, len(keys), step):
+        chunk = keys[start : start + step]
+        try:
+            results.update(client.lookup(chunk, with_posts=recent_posts))
+        except AccountProblem as problem:  # an adapter that raises instead of answering
+            if len(chunk) != 1:
+                raise
+            results[chunk[0]] = AccountUnreadable(platform, chunk[0], problem.what, problem.status)
+        except PlatformError as error:
+            stop = deferral(error, now=now)
+            if stop is None:
+                raise
+            return results, stop
+    return results, None
+
+
+def _deferral(platform: str, reason: str, until: datetime | None, left: int) -> PlatformDeferral:
+    return PlatformDeferral(platform=platform, reason=reason, returns_at=until, left=left)
 
 
 def _apply(
@@ -137,33 +183,21 @@ def _apply(
     now: datetime,
     actor: str,
 ) -> bool:
-    """Store one account's result; True when its tier changed."""
-    if isinstance(result, AccountNotFound):
-        if account.status != AccountStatus.NOT_FOUND.value:
-            record_event(
-                session,
-                kind="account_not_found",
-                entity="account",
-                entity_id=account.id,
-                detail={
-                    "platform": account.platform,
-                    "handle": account.handle,
-                    "reason": result.reason,
-                    "previous_status": account.status,
-                },
-                actor=actor,
-                at=now,
-                creator_id=account.creator_id,
-            )
-        account.status = AccountStatus.NOT_FOUND.value
-        account.status_detail = result.reason
+    """Store one account's result; True when its tier changed. An unreadable account keeps
+    its last known figures and gets the problem (reason and next step) as its status."""
+    if isinstance(result, AccountUnreadable):
+        mark_unreadable(
+            session, account, status=result.status, what=result.reason, now=now, actor=actor
+        )
         account.refreshed_at = now
-        account.updated_at = now
         return False
     assert isinstance(result, AccountProfile)
-    rate, considered = profile_engagement_rate(
-        ((p.metrics.likes, p.metrics.comments) for p in result.recent_posts), result.followers
+    measured = profile_engagement(
+        ((p.metrics.likes, p.metrics.comments) for p in result.recent_posts),
+        result.followers,
+        shown=limits_of(account.platform).engagement_counts,
     )
+    rate, considered = measured.rate, measured.considered
     tier = assign_tier(result.followers, rules)
     old = {
         "followers": account.followers,
@@ -195,6 +229,7 @@ def _apply(
         account.followers = result.followers
         account.tier = tier.value if tier is not None else None
     account.engagement_rate = rate
+    account.engagement_unknown = measured.unknown.value if measured.unknown else None
     account.external_id = result.external_id or account.external_id
     account.status = AccountStatus.ACTIVE.value
     account.status_detail = None
@@ -218,6 +253,7 @@ def _apply(
                 "before": old,
                 "after": new,
                 "posts_considered": considered,
+                "posts_hidden": measured.hidden,
             },
             actor=actor,
             at=now,
@@ -271,14 +307,16 @@ def refresh_creators(
     """Refresh every known account (of ``platform``, or all) batch by batch.
 
     With ``platform`` unset, a platform whose key/token is not configured is skipped (and said
-    so); asked for explicitly, the missing setting is an error naming the variable.
+    so); asked for explicitly, the missing setting is an error naming the variable. A platform
+    that defers (a throttle or quota outlasting a sensible wait) stops; the others go on.
     """
     rules = load_default_tier_rules(settings.config_dir)
     summary = RefreshSummary()
-    batches = plan_refresh(engine=engine, platform=platform)
+    batches = plan_refresh(engine=engine, platform=platform, now=now, actor=actor)
     made: dict[Platform, PlatformClient] = {}
     try:
         for plat in dict.fromkeys(Platform(p) for p, _ in batches):
+            mine = [ids for p, ids in batches if p == plat.value]
             if clients and plat in clients:
                 client = clients[plat]
             else:
@@ -289,21 +327,20 @@ def refresh_creators(
                         raise
                     summary.skipped.append(f"{plat.value} ({exc})")
                     continue
-            for _, ids in (b for b in batches if b[0] == plat.value):
-                try:
-                    summary = summary.add(
-                        refresh_batch(
-                            engine=engine,
-                            platform=plat,
-                            account_ids=ids,
-                            client=client,
-                            rules=rules,
-                            now=now,
-                            actor=actor,
-                        )
-                    )
-                except QuotaExhausted as exc:
-                    summary.stopped = str(exc)
+            for number, ids in enumerate(mine):
+                result = refresh_batch(
+                    engine=engine,
+                    platform=plat,
+                    account_ids=ids,
+                    client=client,
+                    rules=rules,
+                    now=now,
+                    actor=actor,
+                    completes=number == len(mine) - 1,
+                )
+                summary = summary.add(result)
+                if result.deferred:  # the platform stopped us: its other batches wait too
+                    summary.add_left(plat.value, sum(len(rest) for rest in mine[number + 1 :]))
                     break
             summary.quota_units += quota_units(client)
     finally:

@@ -1,27 +1,26 @@
 """Claim, deliver, record: the exactly-once core of the outbox, a chunk of messages at a time.
 
-For each chunk (``claim_batch`` messages): one transaction checks suppression, caps and window
-and claims the outbox rows (``INSERT ... ON CONFLICT DO NOTHING RETURNING id``, status
-``sending``); the messages go out over the batch's connection; one transaction records every
-outcome (``sent`` / ``failed`` / ``unknown``, or the claim given back when the server deferred).
-Claims are durable before the first byte of SMTP, so a crash can never cause a resend: it leaves
-at most one chunk in ``sending``, which the next run turns into ``unknown`` for the operator.
-Two commits per chunk instead of two per message is what keeps the bookkeeping cheap.
+For each chunk (``claim_batch`` messages) one transaction checks suppression, caps, window and
+the deliverability guard, and claims the outbox rows as ``queued`` under this run's claim token:
+new steps with ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``, steps deferred earlier with a
+compare-and-set ``UPDATE`` (they keep their Message-ID). Then each message goes out over the
+batch's connection, its start and the previous message's outcome written in one transaction
+(``outcomes.Ledger``): a crash leaves at most one ``sending`` row, which the next run turns into
+``unknown`` for the operator, and ``queued`` rows that were never tried, which go out again.
 """
 
 from __future__ import annotations
 
 import time as clock
+import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from creatorflow.domain.lifecycle import Cause
 from creatorflow.domain.model import MessageStatus
 from creatorflow.domain.send_rules import normalize_address
 from creatorflow.mail.errors import (
@@ -31,22 +30,20 @@ from creatorflow.mail.errors import (
     TemporaryMailError,
 )
 from creatorflow.mail.transport import Transport
-from creatorflow.services.outreach.send_limits import SendLimits
+from creatorflow.services.outreach.deliverability import Guard
+from creatorflow.services.outreach.outcomes import (
+    MESSAGES,
+    Ledger,
+    Result,
+    RetryPolicy,
+    event_row,
+)
+from creatorflow.services.outreach.send_limits import SendLimits, existing_reason
 from creatorflow.services.outreach.send_results import Prepared, SendOutcome, SendReport
-from creatorflow.services.outreach.suppression import add_suppression, suppressed_among
-from creatorflow.storage.campaigns import mark_launched
+from creatorflow.services.outreach.suppression import suppressed_among
 from creatorflow.storage.db import session_scope
-from creatorflow.storage.enrollments import move_stages
-from creatorflow.storage.models import Base, Event, OutreachMessage
-
-
-@dataclass
-class _Result:
-    item: Prepared
-    status: str  # sent, failed, unknown, deferred ("not tried" when a crash stopped the chunk)
-    detail: str | None = None
-    address_unknown: bool = False
-    code: int | None = None
+from creatorflow.storage.events import record_events
+from creatorflow.storage.models import Base, OutreachMessage
 
 
 def dispatch(
@@ -55,50 +52,97 @@ def dispatch(
     engine: Engine,
     transport: Transport,
     limits: SendLimits,
+    guard: Guard,
     report: SendReport,
     now: datetime,
     actor: str,
     retry_delays: Sequence[float],
+    retry: RetryPolicy,
     claim_batch: int,
 ) -> None:
-    for start in range(0, len(prepared), claim_batch):
-        chunk = prepared[start : start + claim_batch]
-        claimed = _claim(chunk, engine=engine, limits=limits, report=report, now=now, actor=actor)
-        results: list[_Result] = []
+    """Send ``prepared`` in chunks; a connection failure or a crash stops the batch (raised)."""
+    with engine.connect() as connection:
+        ledger = Ledger(
+            connection=connection,
+            token=uuid.uuid4().hex,
+            now=now,
+            actor=actor,
+            limits=limits,
+            report=report,
+            retry=retry,
+        )
+        for start in range(0, len(prepared), claim_batch):
+            chunk = prepared[start : start + claim_batch]
+            _send_chunk(
+                chunk,
+                ledger=ledger,
+                guard=guard,
+                transport=transport,
+                engine=engine,
+                retry_delays=retry_delays,
+            )
+
+
+def _send_chunk(
+    chunk: Sequence[Prepared],
+    *,
+    ledger: Ledger,
+    guard: Guard,
+    transport: Transport,
+    engine: Engine,
+    retry_delays: Sequence[float],
+) -> None:
+    """Claim one chunk, then send its messages one after the other over ``transport``."""
+    claimed = _claim(chunk, engine=engine, ledger=ledger, guard=guard)
+    for index, item in enumerate(claimed):
         try:
-            for item in claimed:
-                results.append(_deliver(item, transport, retry_delays))
+            paused = guard.why_paused(item.recipient.campaign_slug)
+            if paused is not None:  # the guard paused this sending during the chunk
+                ledger.give_back(item, paused)
+                continue
+            if not ledger.start(item):
+                continue
+            result = _deliver(item, transport, retry_delays)
+            ledger.settle(result)
+            if result.failure in ("address", "policy"):  # the guard counts it at once
+                ledger.finish()
+                guard.reassess(engine=engine, now=ledger.now, actor=ledger.actor)
         except BaseException as exc:
-            # This message's fate is unknown unless the connection never came up; the rest of
-            # the chunk was never tried: give those claims back, then stop the batch.
-            current = claimed[len(results)]
-            if isinstance(exc, MailConnectionError):
-                results.append(_Result(current, "deferred", str(exc)))
-            else:
-                results.append(_Result(current, "unknown", f"interrupted: {type(exc).__name__}"))
-            results += [_Result(i, "deferred", "not tried") for i in claimed[len(results) :]]
-            _record(results, engine=engine, limits=limits, report=None, now=now, actor=actor)
+            # The message in flight: unknown, unless the connection never came up. The rest
+            # of the chunk was never tried: its claims are given back.
+            interrupted = None
+            if ledger.current is not None:
+                if isinstance(exc, MailConnectionError):
+                    interrupted = Result(item, "released", str(exc))
+                    ledger.report.add(
+                        SendOutcome.of(item.recipient, item.step, "deferred", str(exc))
+                    )
+                else:
+                    interrupted = Result(
+                        item,
+                        "unknown",
+                        f"interrupted: {type(exc).__name__}: the message may have left; "
+                        "check the mail server before any resend",
+                    )
+            # a failed start left this message queued: it is given back with the rest
+            untried = claimed[index + 1 :] if ledger.current is not None else claimed[index:]
+            ledger.abort(interrupted, untried)
             raise
-        _record(results, engine=engine, limits=limits, report=report, now=now, actor=actor)
+    ledger.finish()
 
 
 def _claim(
-    chunk: Sequence[Prepared],
-    *,
-    engine: Engine,
-    limits: SendLimits,
-    report: SendReport,
-    now: datetime,
-    actor: str,
+    chunk: Sequence[Prepared], *, engine: Engine, ledger: Ledger, guard: Guard
 ) -> list[Prepared]:
-    """Check the rules and claim what may go, in one transaction and one INSERT statement."""
+    """Check the rules and claim what may go, in one transaction."""
+    actor, now, limits, report = ledger.actor, ledger.now, ledger.limits, ledger.report
     run_id = actor.removeprefix("flow-run:")[:64] if actor.startswith("flow-run:") else None
     with session_scope(engine) as session:
         suppressed = suppressed_among(session, [i.recipient.email or "" for i in chunk])
         eligible: list[Prepared] = []
         for item in chunk:
             address = item.recipient.email or ""
-            reason = limits.why_not(
+            reason = guard.why_paused(item.recipient.campaign_slug) or limits.why_not(
                 item.recipient, suppressed=normalize_address(address) in suppressed, now=now
             )
             if reason is not None:
@@ -108,38 +152,72 @@ def _claim(
             eligible.append(item)
         if not eligible:
             return []
-        rows = [
-            {
-                "enrollment_id": item.enrollment_id,
-                "step": item.step,
-                "message_id": item.message_id,
-                "in_reply_to": item.in_reply_to,
-                "references": " ".join(item.references) or None,
-                "to_address": item.recipient.email or "",
-                "subject": item.subject,
-                "status": MessageStatus.SENDING.value,
-                "claimed_at": now,
-                "flow_run_id": run_id,
-            }
-            for item in eligible
-        ]
-        # RETURNING, not rowcount: rowcount is -1 for this statement on PostgreSQL.
-        inserted = {
-            (enrollment_id, step): row_id
-            for row_id, enrollment_id, step in session.execute(_claim_statement(session), rows)
+        claim = {
+            "status": MessageStatus.QUEUED.value,
+            "claimed_at": now,
+            "flow_run_id": run_id,
+            "claim_token": ledger.token,
+            "from_address": guard.sender,
         }
-        claimed = [i for i in eligible if (i.enrollment_id, i.step) in inserted]
-        taken = [i for i in eligible if (i.enrollment_id, i.step) not in inserted]
+        fresh = [i for i in eligible if i.retry_of is None]
+        ids = _insert_claims(session, fresh, claim)
+        ids.update(_reclaim(session, [i for i in eligible if i.retry_of is not None], claim, now))
+        claimed = [i for i in eligible if (i.enrollment_id, i.step) in ids]
+        taken = [i for i in eligible if (i.enrollment_id, i.step) not in ids]
         existing = _existing_rows(session, taken)
         for item in taken:
             limits.uncount(item.recipient)
             row = existing.get((item.enrollment_id, item.step))
-            reason = _existing_reason(row) if row else "in flight in another run"
+            reason = existing_reason(row) if row else "in flight in another run"
             report.add(SendOutcome.of(item.recipient, item.step, "skipped", reason))
         for item in claimed:
-            item.row_id = inserted[(item.enrollment_id, item.step)]
-        _insert_events(session, [_event_row("message_claimed", i, actor, now) for i in claimed])
+            item.row_id = ids[(item.enrollment_id, item.step)]
+        record_events(session, [event_row("message_claimed", i, actor, now) for i in claimed])
     return claimed
+
+
+def _insert_claims(
+    session: Session, items: Sequence[Prepared], claim: dict[str, Any]
+) -> dict[tuple[int, str], int]:
+    if not items:
+        return {}
+    rows = [
+        {
+            "enrollment_id": item.enrollment_id,
+            "step": item.step,
+            "message_id": item.message_id,
+            "in_reply_to": item.in_reply_to,
+            "references": " ".join(item.references) or None,
+            "to_address": item.recipient.email or "",
+            "subject": item.subject,
+            "attempts": 0,
+            **claim,
+        }
+        for item in items
+    ]
+    # RETURNING, not rowcount: rowcount is -1 for this statement on PostgreSQL.
+    return {
+        (enrollment_id, step): row_id
+        for row_id, enrollment_id, step in session.execute(_claim_statement(session), rows)
+    }
+
+
+def _reclaim(
+    session: Session, items: Sequence[Prepared], claim: dict[str, Any], now: datetime
+) -> dict[tuple[int, str], int]:
+    """Deferred rows that are due, claimed by compare-and-set: one run wins each."""
+    if not items:
+        return {}
+    by_id = {item.retry_of: item for item in items}
+    won = session.execute(
+        update(MESSAGES)
+        .where(MESSAGES.c.id.in_(list(by_id)))
+        .where(MESSAGES.c.status == MessageStatus.DEFERRED.value)
+        .where(or_(MESSAGES.c.deferred_until.is_(None), MESSAGES.c.deferred_until <= now))
+        .values(**claim)
+        .returning(MESSAGES.c.id)
+    ).scalars()
+    return {(by_id[i].enrollment_id, by_id[i].step): i for i in won}
 
 
 def _claim_statement(session: Session) -> Any:
@@ -169,130 +247,22 @@ def _existing_rows(
     return {(r.enrollment_id, r.step): r for r in rows}
 
 
-def _deliver(item: Prepared, transport: Transport, retry_delays: Sequence[float]) -> _Result:
-    """Send one message; connection-level failures and crashes propagate to ``dispatch``."""
+def _deliver(item: Prepared, transport: Transport, retry_delays: Sequence[float]) -> Result:
+    """Send one message; connection-level failures and crashes propagate to ``dispatch``.
+
+    A temporary refusal is tried again after each of ``retry_delays`` (a full mailbox is not:
+    seconds do not empty it), then deferred to a later run.
+    """
     for attempt in range(len(retry_delays) + 1):
         try:
             transport.send(item.msg)
-            return _Result(item, "sent")
+            return Result(item, "sent")
         except TemporaryMailError as exc:
-            if attempt == len(retry_delays):
-                return _Result(item, "deferred", str(exc), code=exc.code)
+            if exc.persistent or attempt == len(retry_delays):
+                return Result(item, "deferred", str(exc), exc.kind, exc.code, exc.status)
             clock.sleep(retry_delays[attempt])
         except PermanentMailError as exc:
-            return _Result(item, "failed", str(exc), exc.address_unknown, exc.code)
+            return Result(item, "failed", str(exc), exc.kind, exc.code, exc.status)
         except MailOutcomeUnknown as exc:
-            return _Result(item, "unknown", str(exc))
+            return Result(item, "unknown", str(exc))
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _record(
-    results: list[_Result],
-    *,
-    engine: Engine,
-    limits: SendLimits,
-    report: SendReport | None,
-    now: datetime,
-    actor: str,
-) -> None:
-    """Every outcome of a chunk in one transaction (deferred claims are given back)."""
-    events: list[dict[str, Any]] = []
-    with session_scope(engine) as session:
-        contacted = [
-            r.item.recipient for r in results if r.status == "sent" and r.item.step == "initial"
-        ]
-        move_stages(
-            session,
-            [r.enrollment_id for r in contacted],
-            cause=Cause.FIRST_EMAIL_SENT,
-            reason="initial email sent",
-            now=now,
-            actor=actor,
-        )
-        for campaign_id in sorted({r.campaign_id for r in contacted}):
-            mark_launched(session=session, campaign_id=campaign_id, now=now, actor=actor)
-        sent_ids = [r.item.row_id for r in results if r.status == "sent"]
-        if sent_ids:
-            session.execute(
-                update(OutreachMessage)
-                .where(OutreachMessage.id.in_(sent_ids))
-                .values(status=MessageStatus.SENT.value, sent_at=now, detail=None)
-            )
-        for r in results:
-            item = r.item
-            if r.status == "deferred":
-                session.execute(delete(OutreachMessage).where(OutreachMessage.id == item.row_id))
-                limits.uncount(item.recipient)
-                events.append(
-                    _event_row("message_deferred", item, actor, now, {"detail": r.detail})
-                )
-            elif r.status in ("failed", "unknown"):
-                session.execute(
-                    update(OutreachMessage)
-                    .where(OutreachMessage.id == item.row_id)
-                    .values(status=r.status, detail=r.detail)
-                )
-                events.append(
-                    _event_row(f"message_{r.status}", item, actor, now, {"detail": r.detail})
-                )
-                if r.address_unknown and item.recipient.email:
-                    _bounce(session, item, r, now=now, actor=actor)
-            else:
-                events.append(_event_row("message_sent", item, actor, now))
-            if report is not None and not (r.status == "deferred" and r.detail == "not tried"):
-                report.add(SendOutcome.of(item.recipient, item.step, r.status, r.detail))
-        _insert_events(session, events)
-
-
-def _bounce(session: Session, item: Prepared, r: _Result, *, now: datetime, actor: str) -> None:
-    add_suppression(
-        session,
-        email=item.recipient.email or "",
-        reason=f"hard bounce ({r.code})",
-        source="smtp",
-        now=now,
-        actor=actor,
-    )
-    move_stages(
-        session,
-        [item.enrollment_id],
-        cause=Cause.ADDRESS_REJECTED,
-        reason="address unknown at the SMTP server",
-        now=now,
-        actor=actor,
-    )
-
-
-def _existing_reason(row: OutreachMessage) -> str:
-    return {
-        MessageStatus.SENT.value: "already sent",
-        MessageStatus.SENDING.value: f"in flight (claimed {row.claimed_at:%Y-%m-%d %H:%M} UTC)",
-        MessageStatus.UNKNOWN.value: "outcome unknown from an earlier run: needs an operator",
-        MessageStatus.FAILED.value: f"failed earlier: {row.detail or ''}".strip(),
-    }.get(row.status, f"already {row.status}")
-
-
-def _event_row(
-    kind: str, item: Prepared, actor: str, now: datetime, detail: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """An ``events`` row (the same columns ``record_event`` writes), for one bulk INSERT."""
-    return {
-        "occurred_at": now,
-        "kind": kind,
-        "entity": "message",
-        "entity_id": item.row_id,
-        "creator_id": item.recipient.creator_id,
-        "campaign_id": item.recipient.campaign_id,
-        "detail": {
-            "step": item.step,
-            "enrollment_id": item.enrollment_id,
-            "message_id": item.message_id,
-            **(detail or {}),
-        },
-        "actor": actor,
-    }
-
-
-def _insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(Event), rows)

@@ -1,4 +1,4 @@
-"""Launching a campaign: store the file, build the shortlist, apply approval, send first emails.
+"""Launching a campaign: build the shortlist, store it with the file, approve, send first emails.
 
 The shortlist is computed once and stored as enrollments (stage ``shortlisted``); later runs of
 the same campaign reuse it, so a re-run after a crash only resumes sending. While the campaign is
@@ -19,14 +19,21 @@ from sqlalchemy.orm import Session
 
 from creatorflow.domain.campaign import CampaignSpec
 from creatorflow.domain.lifecycle import ACTIVE, CLOSED, Cause
-from creatorflow.domain.model import AccountStatus, Stage
+from creatorflow.domain.model import Stage
 from creatorflow.domain.send_rules import normalize_address
-from creatorflow.domain.shortlist import Candidate, build_shortlist
+from creatorflow.domain.shortlist import Candidate, Shortlist, build_shortlist, engagement_label
 from creatorflow.errors import InputError
+from creatorflow.services.outreach.preflight import FirstEmail, render_first_emails
 from creatorflow.services.outreach.sending import OutboundEmail, SendReport, send_emails
 from creatorflow.services.outreach.suppression import suppressed_among
 from creatorflow.settings import Settings
-from creatorflow.storage.campaigns import StoredCampaign, get_campaign, register_campaign
+from creatorflow.storage.account_status import PROBLEM_VALUES
+from creatorflow.storage.campaigns import (
+    StoredCampaign,
+    get_campaign,
+    spec_digest,
+    store_campaign,
+)
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.enrollments import enroll, move_stages
 from creatorflow.storage.events import record_event
@@ -59,20 +66,15 @@ class ShortlistResult:
         return text
 
 
-def _fmt_rate(rate: Decimal | None) -> str:
-    return "" if rate is None else f"{rate * 100:.2f}%"
-
-
-def _candidates(session: Session, spec: CampaignSpec, campaign_id: int) -> list[Candidate]:
+def _candidates(session: Session, spec: CampaignSpec, campaign_id: int | None) -> list[Candidate]:
+    """Accounts the rules may pick for a campaign with no enrollment yet (``campaign_id``: its
+    stored row, None before it is stored), with what other campaigns say about each creator."""
     platforms = [p.value for p in spec.platforms]
-    enrolled_here = set(
-        session.scalars(select(Enrollment.creator_id).where(Enrollment.campaign_id == campaign_id))
-    )
     elsewhere: dict[int, tuple[str | None, str | None]] = {}
     rows = session.execute(
         select(Enrollment.creator_id, Enrollment.stage, Campaign.slug, Campaign.status)
         .join(Campaign, Campaign.id == Enrollment.campaign_id)
-        .where(Enrollment.campaign_id != campaign_id)
+        .where(Enrollment.campaign_id != (campaign_id or 0))
     ).all()
     for creator_id, stage, slug, status in rows:
         closed, active = elsewhere.get(creator_id, (None, None))
@@ -85,14 +87,12 @@ def _candidates(session: Session, spec: CampaignSpec, campaign_id: int) -> list[
         select(Account, Creator)
         .join(Creator, Creator.id == Account.creator_id)
         .where(Account.platform.in_(platforms))
-        .where(Account.status != AccountStatus.NOT_FOUND.value)
+        .where(Account.status.not_in(PROBLEM_VALUES))  # named by the refresh that found it
         .order_by(Account.id)
     ).all()
     suppressed = suppressed_among(session, [c.email for _, c in accounts if c.email])
     out = []
     for account, creator in accounts:
-        if creator.id in enrolled_here:
-            continue
         closed, active = elsewhere.get(creator.id, (None, None))
         out.append(
             Candidate(
@@ -104,6 +104,7 @@ def _candidates(session: Session, spec: CampaignSpec, campaign_id: int) -> list[
                 tier=account.tier,
                 followers=account.followers,
                 engagement_rate=account.engagement_rate,
+                engagement_unknown=account.engagement_unknown,
                 country=creator.country,
                 niche=creator.niche,
                 has_email=bool(creator.email),
@@ -138,33 +139,94 @@ def _discard_draft_shortlist(
     )
 
 
+def _needs_shortlist(session: Session, spec: CampaignSpec) -> tuple[int | None, bool]:
+    """(stored id or None, whether storing ``spec`` will leave it without any enrollment)."""
+    row = session.scalars(select(Campaign).where(Campaign.slug == spec.slug)).one_or_none()
+    if row is None:
+        return None, True
+    kept = select(Enrollment.id).where(Enrollment.campaign_id == row.id)
+    if row.spec_sha256 != spec_digest(spec):  # a draft's discard keeps only messaged ones
+        kept = kept.where(exists().where(OutreachMessage.enrollment_id == Enrollment.id))
+    return row.id, session.scalars(kept.limit(1)).first() is None
+
+
+def _build_and_check(
+    session: Session, settings: Settings, spec: CampaignSpec, campaign_id: int | None
+) -> Shortlist:
+    """The shortlist, after every pick's first email has rendered (``TemplateError`` else)."""
+    shortlist = build_shortlist(
+        _candidates(session, spec, campaign_id),
+        selection=spec.selection,
+        offers=spec.offer,
+        budget=spec.budget,
+        platforms=spec.platforms,
+    )
+    ids = [pick.candidate.creator_id for pick in shortlist.picks]
+    contact: dict[int, tuple[str | None, str | None]] = {}
+    for start in range(0, len(ids), 500):
+        contact.update(
+            (creator_id, (email, timezone))
+            for creator_id, email, timezone in session.execute(
+                select(Creator.id, Creator.email, Creator.timezone).where(
+                    Creator.id.in_(ids[start : start + 500])
+                )
+            )
+        )
+    render_first_emails(
+        settings=settings,
+        spec=spec,
+        emails=[
+            FirstEmail(
+                creator_id=c.creator_id,
+                email=email,
+                name=c.name,
+                handle=c.handle,
+                platform=c.platform,
+                tier=pick.tier.value,
+                followers=c.followers,
+                timezone=timezone,
+                offer=pick.offer,
+            )
+            for pick in shortlist.picks
+            for c in [pick.candidate]
+            for email, timezone in [contact.get(c.creator_id, (None, None))]
+            if email
+        ],
+    )
+    return shortlist
+
+
 def shortlist_campaign(
     *, engine: Engine, settings: Settings, spec: CampaignSpec, now: datetime, actor: str
 ) -> ShortlistResult:
-    """Store ``spec``, then build and store its shortlist (or reuse the stored one)."""
-    campaign = register_campaign(engine=engine, spec=spec, now=now, actor=actor)
-    spec = campaign.spec
-    result = ShortlistResult(
-        slug=spec.slug,
-        campaign_id=campaign.id,
-        reused=False,
-        budget=spec.budget,
-        currency=spec.currency,
-    )
+    """Store ``spec`` and its shortlist (or reuse the stored one), in one transaction.
+
+    The shortlist is built and every first email rendered before the first write, so a
+    template that fails for any creator leaves nothing stored: no campaign, no enrollment, no
+    event.
+    """
     with session_scope(engine) as session:
+        stored_id, needs_shortlist = _needs_shortlist(session, spec)  # reads only
+        shortlist = (
+            _build_and_check(session, settings, spec, stored_id) if needs_shortlist else None
+        )
+        campaign = store_campaign(session, spec=spec, now=now, actor=actor)
+        spec = campaign.spec
+        result = ShortlistResult(
+            slug=spec.slug,
+            campaign_id=campaign.id,
+            reused=False,
+            budget=spec.budget,
+            currency=spec.currency,
+        )
         if campaign.changed:
             _discard_draft_shortlist(session, campaign, now, actor)
         existing = session.scalars(
             select(Enrollment.id).where(Enrollment.campaign_id == campaign.id).limit(1)
         ).first()
         if existing is None:
-            shortlist = build_shortlist(
-                _candidates(session, spec, campaign.id),
-                selection=spec.selection,
-                offers=spec.offer,
-                budget=spec.budget,
-                platforms=spec.platforms,
-            )
+            if shortlist is None:  # another run emptied it meanwhile: build it now
+                shortlist = _build_and_check(session, settings, spec, campaign.id)
             enroll(
                 session,
                 [
@@ -189,7 +251,9 @@ def shortlist_campaign(
                     "name": e.candidate.name or "",
                     "tier": e.candidate.tier or "",
                     "followers": e.candidate.followers,
-                    "engagement": _fmt_rate(e.candidate.engagement_rate),
+                    "engagement": engagement_label(
+                        e.candidate.engagement_rate, e.candidate.engagement_unknown
+                    ),
                     "reason": e.reason,
                 }
                 for e in shortlist.exclusions
@@ -219,7 +283,7 @@ def _shortlist_rows(session: Session, campaign_id: int) -> list[dict[str, Any]]:
             "name": c.name or "",
             "tier": e.tier or "",
             "followers": a.followers,
-            "engagement": _fmt_rate(a.engagement_rate),
+            "engagement": engagement_label(a.engagement_rate, a.engagement_unknown),
             "offer": str(e.offer) if e.offer is not None else "",
             "stage": e.stage,
             "enrollment_id": e.id,

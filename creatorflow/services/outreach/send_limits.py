@@ -1,9 +1,13 @@
 """Caps and windows applied at send time, and the recovery of claims left by crashed runs.
 
-Counts cover the last 24 hours of claims (``sending``, ``sent``, ``unknown``) from this database:
-every message leaves through the one sending mailbox. Two overlapping runs may each pass the cap
-check before the other's claims are counted, so a cap can be exceeded by at most one batch's
-in-flight messages; exactly-once never depends on it.
+Counts cover the last 24 hours of claims (``queued``, ``sending``, ``sent``, ``unknown``) from
+this database: every message leaves through the one sending mailbox. Two overlapping runs may
+each pass the cap check before the other's claims are counted, so a cap can be exceeded by at
+most one batch's in-flight messages; exactly-once never depends on it.
+
+A crashed run's claims are recovered once they are older than ``stale_after``: its one
+``sending`` row per connection becomes ``unknown`` (the message may have left: an operator
+decides), its ``queued`` rows were never tried and become ``deferred``, sent by the next run.
 """
 
 from __future__ import annotations
@@ -25,7 +29,12 @@ from creatorflow.storage.db import session_scope
 from creatorflow.storage.events import record_event
 from creatorflow.storage.models import Account, Enrollment, OutreachMessage
 
-COUNTED = (MessageStatus.SENDING.value, MessageStatus.SENT.value, MessageStatus.UNKNOWN.value)
+COUNTED = (
+    MessageStatus.QUEUED.value,
+    MessageStatus.SENDING.value,
+    MessageStatus.SENT.value,
+    MessageStatus.UNKNOWN.value,
+)
 
 
 def policy_for(spec: CampaignSpec, settings: Settings) -> SendPolicy:
@@ -91,10 +100,38 @@ class SendLimits:
 def recover_stale(
     *, engine: Engine, now: datetime, actor: str, older_than: timedelta
 ) -> list[SendOutcome]:
-    """``sending`` rows claimed before ``now - older_than`` become ``unknown`` (never resent)."""
+    """Claims taken before ``now - older_than`` by runs that never finished.
+
+    ``sending`` rows become ``unknown`` (never resent; the claim token stays, so a run that was
+    only slow still writes the outcome it saw); ``queued`` rows become ``deferred`` (never tried).
+    Returns the unknowns, named, for the operator.
+    """
     cutoff = now - older_than
     out: list[SendOutcome] = []
     with session_scope(engine) as session:
+        released = session.execute(
+            update(OutreachMessage)
+            .where(OutreachMessage.status == MessageStatus.QUEUED.value)
+            .where(OutreachMessage.claimed_at < cutoff)
+            .values(
+                status=MessageStatus.DEFERRED.value,
+                claim_token=None,
+                deferred_until=None,
+                detail="not attempted: the run that claimed it stopped",
+            )
+            .returning(OutreachMessage.id, OutreachMessage.enrollment_id, OutreachMessage.step)
+            .execution_options(synchronize_session=False)
+        ).all()
+        for row_id, enrollment_id, step in released:
+            record_event(
+                session,
+                kind="message_released",
+                entity="message",
+                entity_id=row_id,
+                detail={"step": step, "enrollment_id": enrollment_id, "detail": "stale claim"},
+                actor=actor,
+                at=now,
+            )
         rows = session.execute(
             select(OutreachMessage, Enrollment, Account)
             .join(Enrollment, Enrollment.id == OutreachMessage.enrollment_id)
@@ -112,6 +149,7 @@ def recover_stale(
                         status=MessageStatus.UNKNOWN.value,
                         detail="stale claim: the run that claimed it never finished",
                     )
+                    .execution_options(synchronize_session=False)
                 )
             )
             if not changed:
@@ -140,9 +178,26 @@ def recover_stale(
                     message.to_address,
                     "unknown",
                     "stale claim from a crashed run: needs an operator",
+                    message.message_id,
+                    message.claimed_at,
                 )
             )
     return out
+
+
+def existing_reason(row: OutreachMessage) -> str:
+    """Why a step that already has an outbox row is not sent again now."""
+    status = row.status
+    if status == MessageStatus.DEFERRED.value and row.deferred_until is not None:
+        return f"deferred until {row.deferred_until:%Y-%m-%d %H:%M} UTC: {row.detail or ''}".strip()
+    return {
+        MessageStatus.SENT.value: "already sent",
+        MessageStatus.QUEUED.value: f"in flight (claimed {row.claimed_at:%Y-%m-%d %H:%M} UTC)",
+        MessageStatus.SENDING.value: f"in flight (claimed {row.claimed_at:%Y-%m-%d %H:%M} UTC)",
+        MessageStatus.UNKNOWN.value: "outcome unknown from an earlier run: needs an operator",
+        MessageStatus.FAILED.value: f"failed earlier: {row.detail or ''}".strip(),
+        MessageStatus.DEFERRED.value: "deferred: claimed by another run",
+    }.get(status, f"already {status}")
 
 
 def _affected(result: Any) -> int:

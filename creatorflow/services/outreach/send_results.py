@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 from creatorflow.services.outreach.recipients import Recipient
 
-STATUSES = ("sent", "skipped", "failed", "unknown", "deferred", "preview")
+STATUSES = ("sent", "skipped", "waiting", "failed", "unknown", "deferred", "preview")
+#: Outcomes an operator must see by name: the message did not (surely) arrive.
+PROBLEMS = ("unknown", "failed", "deferred")
 
 
 @dataclass
@@ -25,6 +28,10 @@ class Prepared:
     in_reply_to: str | None
     references: list[str]
     row_id: int | None = None
+    #: the outbox row of an earlier try (deferred, or released by the operator): claimed again
+    #: under the same Message-ID, so a mailbox that already holds it drops the duplicate
+    retry_of: int | None = None
+    attempts: int = 0
 
 
 @dataclass(frozen=True)
@@ -35,23 +42,64 @@ class SendOutcome:
     to: str | None
     status: str  # one of STATUSES
     reason: str | None
+    message_id: str | None = None
+    at: datetime | None = None  # when the outbox row was claimed (the try's moment)
 
     @classmethod
-    def of(cls, recipient: Recipient, step: str, status: str, reason: str | None) -> SendOutcome:
-        return cls(recipient.enrollment_id, step, recipient.label, recipient.email, status, reason)
+    def of(
+        cls,
+        recipient: Recipient,
+        step: str,
+        status: str,
+        reason: str | None,
+        *,
+        message_id: str | None = None,
+        at: datetime | None = None,
+    ) -> SendOutcome:
+        return cls(
+            recipient.enrollment_id,
+            step,
+            recipient.label,
+            recipient.email,
+            status,
+            reason,
+            message_id,
+            at,
+        )
+
+    def as_problem(self) -> dict[str, Any]:
+        """The outcome as the operator reads it: who, which step, when, which Message-ID, why."""
+        return {
+            "creator": self.creator,
+            "to": self.to or "",
+            "step": self.step,
+            "status": self.status,
+            "at": self.at.isoformat() if self.at else "",
+            "message_id": self.message_id or "",
+            "reason": self.reason or "",
+        }
 
 
 @dataclass
 class SendReport:
-    """Outcomes by status. ``deferred``: a temporary (4xx) error; nothing claimed, retried later."""
+    """Outcomes by status.
+
+    ``deferred``: nothing was delivered (4xx, mailbox full, a connection lost before the end of
+    the data); the outbox retries it in a later run. ``waiting``: a follow-up held back until an
+    earlier step of its sequence is resolved. ``pauses``: the deliverability guard's lines (what
+    is paused, why, how to resume); ``warnings``: what the operator should watch.
+    """
 
     sent: list[SendOutcome] = field(default_factory=list)
     skipped: list[SendOutcome] = field(default_factory=list)
+    waiting: list[SendOutcome] = field(default_factory=list)
     failed: list[SendOutcome] = field(default_factory=list)
     unknown: list[SendOutcome] = field(default_factory=list)
     deferred: list[SendOutcome] = field(default_factory=list)
     preview: list[SendOutcome] = field(default_factory=list)
     preview_dir: Path | None = None
+    pauses: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, outcome: SendOutcome) -> None:
         getattr(self, outcome.status).append(outcome)
@@ -60,6 +108,8 @@ class SendReport:
         for status in STATUSES:
             getattr(self, status).extend(getattr(other, status))
         self.preview_dir = self.preview_dir or other.preview_dir
+        self.pauses += [line for line in other.pauses if line not in self.pauses]
+        self.warnings += [line for line in other.warnings if line not in self.warnings]
 
     def counts(self) -> dict[str, int]:
         return {status: len(getattr(self, status)) for status in STATUSES}
@@ -73,16 +123,27 @@ class SendReport:
                 "step": o.step,
                 "status": o.status,
                 "reason": o.reason or "",
+                "at": o.at.isoformat() if o.at else "",
+                "message_id": o.message_id or "",
             }
             for status in STATUSES
             for o in getattr(self, status)
         ]
 
+    def problems(self) -> list[dict[str, Any]]:
+        """Every unknown, failed and deferred message by name (``SendOutcome.as_problem``)."""
+        return [o.as_problem() for status in PROBLEMS for o in getattr(self, status)]
+
     def summary(self) -> str:
         parts = [f"{n} {status}" for status, n in self.counts().items() if n]
         text = ", ".join(parts) or "nothing to send"
         if self.unknown:
-            text += " (unknown outcomes need an operator: check the mailbox before any resend)"
+            text += (
+                " (unknown outcomes need an operator: check the mailbox, then "
+                "`creatorflow campaign resolve`)"
+            )
+        if self.pauses:
+            text += "; " + "; ".join(self.pauses)
         if self.preview_dir is not None:
             text += f"; previews in {self.preview_dir}"
         return text

@@ -1,12 +1,13 @@
 """Sending outreach exactly once: render all, then claim, send and record each message.
 
-``send_emails`` renders every email of a batch first (a template error stops the batch with
-nothing sent), turns stale claims of crashed runs into ``unknown``, then hands the messages to
-``dispatch``: suppression, caps and send window checked at send time, the outbox row
-``(enrollment, step)`` claimed with its Message-ID before the SMTP conversation, the outcome
-recorded after. A row that already exists means another run owns that step: skip. A ``sending``
-row older than ``stale_after`` belongs to a crashed run: it becomes ``unknown`` for the operator,
-never resent. Prefect caching is not the guard; this table is.
+``send_emails`` first recovers the stale claims of crashed runs (their one ``sending`` row per
+connection becomes ``unknown`` for the operator, never resent; their ``queued`` rows were never
+tried and go out again), then renders every email of the batch (a template error stops the batch
+with nothing sent) and hands the messages to ``dispatch``: the deliverability guard,
+suppression, caps and send window checked at send time, the outbox row ``(enrollment, step)``
+claimed with its Message-ID before the SMTP conversation, the outcome recorded after. A row that
+already exists means that step is settled or owned by another run: skip. A ``deferred`` row that
+is due is claimed again under its Message-ID. Prefect caching is not the guard; this table is.
 """
 
 from __future__ import annotations
@@ -17,13 +18,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, tuple_
+from sqlalchemy.orm import Session
 
+from creatorflow.domain.model import MessageStatus
 from creatorflow.errors import InputError
 from creatorflow.mail.message import Sender, build_message, new_message_id
 from creatorflow.mail.templates import TemplateRenderer
 from creatorflow.mail.transport import Transport, transport_for
+from creatorflow.services.outreach.deliverability import Guard
 from creatorflow.services.outreach.delivery import dispatch
+from creatorflow.services.outreach.outcomes import RetryPolicy, settle_contacted
 from creatorflow.services.outreach.recipients import (
     Recipient,
     load_recipients,
@@ -31,7 +36,7 @@ from creatorflow.services.outreach.recipients import (
     template_context,
     unsubscribe_links,
 )
-from creatorflow.services.outreach.send_limits import SendLimits, recover_stale
+from creatorflow.services.outreach.send_limits import SendLimits, existing_reason, recover_stale
 from creatorflow.services.outreach.send_results import (
     Prepared,
     SendOutcome,
@@ -40,12 +45,13 @@ from creatorflow.services.outreach.send_results import (
 )
 from creatorflow.settings import Settings
 from creatorflow.storage.db import session_scope
+from creatorflow.storage.models import OutreachMessage
 
 __all__ = ["OutboundEmail", "SendOutcome", "SendReport", "send_emails"]
 
 STALE_AFTER = timedelta(minutes=15)
 TEMPORARY_RETRY_DELAYS: tuple[float, ...] = (2.0, 8.0)
-#: Messages claimed per transaction: a crash leaves at most this many ``unknown`` rows.
+#: Messages claimed per transaction (as ``queued``; each starts in its own transaction).
 CLAIM_BATCH = 20
 
 
@@ -86,6 +92,7 @@ def _prepare(
     renderer: TemplateRenderer,
     thread: list[Any],
     now: datetime,
+    earlier: OutreachMessage | None = None,
 ) -> Prepared:
     assert recipient.email is not None
     links = unsubscribe_links(settings, sender, recipient.email, recipient.campaign_slug)
@@ -105,7 +112,8 @@ def _prepare(
         in_reply_to = thread[-1].message_id
     else:
         references = []
-    message_id = new_message_id(sender)
+    # a step tried before keeps its Message-ID: a mailbox that got it after all drops the copy
+    message_id = earlier.message_id if earlier is not None else new_message_id(sender)
     try:
         msg = build_message(
             sender=sender,
@@ -131,6 +139,33 @@ def _prepare(
         subject,
         in_reply_to,
         references,
+        retry_of=earlier.id if earlier is not None else None,
+        attempts=earlier.attempts if earlier is not None else 0,
+    )
+
+
+def _earlier_rows(
+    session: Session, emails: Sequence[OutboundEmail]
+) -> dict[tuple[int, str], OutreachMessage]:
+    """The outbox rows the batch's steps already have (one query per 500 steps)."""
+    keys = sorted({(e.enrollment_id, e.step) for e in emails})
+    found: dict[tuple[int, str], OutreachMessage] = {}
+    for start in range(0, len(keys), 500):
+        rows = session.scalars(
+            select(OutreachMessage).where(
+                tuple_(OutreachMessage.enrollment_id, OutreachMessage.step).in_(
+                    keys[start : start + 500]
+                )
+            )
+        )
+        found.update({(r.enrollment_id, r.step): r for r in rows})
+    return found
+
+
+def _due_again(row: OutreachMessage, now: datetime) -> bool:
+    """A deferred step whose next try has come (or that the operator released)."""
+    return row.status == MessageStatus.DEFERRED.value and (
+        row.deferred_until is None or row.deferred_until <= now
     )
 
 
@@ -155,15 +190,25 @@ def send_emails(
     sender = Sender.parse(settings.sender or "")
     renderer = TemplateRenderer(settings.templates_dir)
     report = SendReport()
+    if not dry_run:
+        report.unknown.extend(
+            recover_stale(engine=engine, now=now, actor=actor, older_than=stale_after)
+        )
+        settle_contacted(engine=engine, now=now, actor=actor)
     with session_scope(engine) as session:
         recipients = load_recipients(session, [e.enrollment_id for e in emails])
         threads = load_threads(session, recipients)
+        earlier = {} if dry_run else _earlier_rows(session, emails)
     missing = sorted({e.enrollment_id for e in emails} - set(recipients))
     if missing:
         raise InputError(f"no enrollment(s) {missing[:10]}")
     prepared: list[Prepared] = []
     for email in emails:  # render everything before the first send
         recipient = recipients[email.enrollment_id]
+        row = earlier.get((email.enrollment_id, email.step))
+        if row is not None and not _due_again(row, now):
+            report.add(SendOutcome.of(recipient, email.step, "skipped", existing_reason(row)))
+            continue
         problem = _address_problem(recipient.email)
         if problem:
             report.add(SendOutcome.of(recipient, email.step, "skipped", problem))
@@ -179,6 +224,7 @@ def send_emails(
                     renderer=renderer,
                     thread=thread,
                     now=now,
+                    earlier=row,
                 )
             )
         except _Unaddressable as exc:
@@ -191,10 +237,16 @@ def send_emails(
         report.preview_dir = target
         return report
 
-    stale = recover_stale(engine=engine, now=now, actor=actor, older_than=stale_after)
-    report.unknown.extend(stale)
     if not prepared:
         return report
+    guard = Guard.load(
+        engine=engine,
+        settings=settings,
+        sender=sender,
+        campaigns={p.recipient.campaign_id: p.recipient.campaign_slug for p in prepared},
+        now=now,
+        actor=actor,
+    )
     limits = SendLimits.load(engine=engine, settings=settings, now=now)
     owned = transport is None
     transport = transport or transport_for(settings)
@@ -204,13 +256,19 @@ def send_emails(
             engine=engine,
             transport=transport,
             limits=limits,
+            guard=guard,
             report=report,
             now=now,
             actor=actor,
             retry_delays=retry_delays,
+            retry=RetryPolicy(
+                settings.send_max_attempts, timedelta(minutes=settings.send_retry_minutes)
+            ),
             claim_batch=claim_batch,
         )
     finally:
+        report.pauses += [line for line in guard.pauses if line not in report.pauses]
+        report.warnings += [line for line in guard.warnings if line not in report.warnings]
         if owned:
             transport.close()
     return report

@@ -6,16 +6,20 @@ the outbox checks it for every message at send time, on normalised addresses.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from creatorflow.domain.handles import normalise_email
 from creatorflow.domain.send_rules import normalize_address
-from creatorflow.errors import InputError
+from creatorflow.errors import InputError, shown
 from creatorflow.storage.db import insert_ignore, session_scope
 from creatorflow.storage.events import record_event
 from creatorflow.storage.models import Base, Creator, Suppression
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def add_suppression(
@@ -63,11 +67,33 @@ def add_suppression(
 def suppress(
     *, engine: Engine, email: str, reason: str, source: str, now: datetime, actor: str
 ) -> bool:
-    """Suppress ``email`` in its own transaction (the ``creatorflow suppress`` command)."""
+    """Suppress ``email`` in its own transaction (the ``creatorflow suppress`` command).
+
+    An operator types or pastes the address, so it must be exactly one address: a pasted
+    ``a@x.example\r\nBcc: b@x.example`` stored whole would suppress nobody (the outbox compares
+    normalised single addresses) while saying "suppressed".
+    """
+    try:
+        address = normalise_email(email)
+    except ValueError as exc:
+        raise InputError(f"EMAIL: {shown(email)} is not one email address ({_why(exc)})") from None
+    if _CONTROL.search(reason) or len(reason) > 200:
+        raise InputError("--reason: one line of at most 200 characters, without control characters")
     with session_scope(engine) as session:
         return add_suppression(
-            session, email=email, reason=reason, source=source, now=now, actor=actor
+            session,
+            email=address,
+            reason=reason.strip() or "manual",
+            source=source,
+            now=now,
+            actor=actor,
         )
+
+
+def _why(exc: ValueError) -> str:
+    """The reason of a ``normalise_email`` error without the address it repeats."""
+    text = str(exc)
+    return text.rsplit("' ", 1)[-1] if "' " in text else text
 
 
 def is_suppressed(session: Session, email: str) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from creatorflow.domain.campaign import CampaignSpec
 from creatorflow.domain.handles import normalise_handle
 from creatorflow.domain.lifecycle import Cause, refuse_acceptance, refuse_decline
-from creatorflow.domain.model import Platform, Stage
+from creatorflow.domain.model import MessageStatus, Platform, Stage
+from creatorflow.domain.numbers import NumberError, parse_money
 from creatorflow.domain.tracking_links import promo_code, tracking_url
 from creatorflow.errors import InputError, NotFoundError, TransitionError
 from creatorflow.services.outreach.sending import OutboundEmail, SendReport, send_emails
@@ -82,16 +83,16 @@ class ResponseResult:
 
 
 def parse_fee(raw: str | None) -> Decimal | None:
-    """``--fee 450`` / ``450.00`` as Decimal; refuses negatives and non-numbers."""
+    """``--fee 450`` / ``450.00`` / ``1,250.50`` as Decimal (``domain.numbers.parse_money``)."""
     if raw is None:
         return None
     try:
-        fee = Decimal(raw.strip().replace(",", ""))
-    except InvalidOperation:
-        raise InputError(f"--fee: {raw!r} is not an amount") from None
-    if not fee.is_finite() or fee < 0:
-        raise InputError(f"--fee: {raw!r} must be zero or more")
-    return fee.quantize(Decimal("0.01"))
+        fee = parse_money(raw)
+    except NumberError as exc:
+        raise InputError(f"--fee: {exc}") from None
+    if fee is None:
+        raise InputError("--fee: is empty (give an amount, e.g. 450)")
+    return fee
 
 
 def respond(
@@ -200,9 +201,10 @@ def send_pending_briefs(
             select(Enrollment)
             .where(Enrollment.stage == Stage.ACCEPTED.value)
             .where(
-                ~exists().where(
+                ~exists().where(  # a deferred brief is tried again (the outbox knows when)
                     OutreachMessage.enrollment_id == Enrollment.id,
                     OutreachMessage.step == BRIEF_STEP,
+                    OutreachMessage.status != MessageStatus.DEFERRED.value,
                 )
             )
             .order_by(Enrollment.id)
@@ -372,6 +374,9 @@ def _brief_outcome(report: SendReport) -> str:
     for status in ("sent", "skipped", "deferred", "failed", "unknown"):
         outcomes = getattr(report, status)
         if outcomes:
-            reason = outcomes[0].reason
-            return f"{status}: {reason}" if reason else status
+            first = outcomes[0]
+            text = f"{status}: {first.reason}" if first.reason else status
+            if status in ("failed", "unknown") and first.message_id and first.at:  # named
+                text += f" (Message-ID {first.message_id}, at {first.at:%Y-%m-%d %H:%M} UTC)"
+            return text
     return "not sent"

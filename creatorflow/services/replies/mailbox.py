@@ -1,13 +1,18 @@
-"""Read the outreach mailbox and act on what came in: replies, auto-replies, bounces, opt-outs.
+"""Read the outreach mailbox and act on what came in.
 
-Each inbound message is recorded once (``inbound_messages.message_key`` is unique) and its effects
-are applied only by the transaction that recorded it, so reading the inbox again, or two runs
-reading it at once, changes nothing twice. The IMAP checkpoint is saved in that same transaction:
-a crash before commit means the next poll reads the same messages again, harmlessly.
+Each inbound message is recorded once (``inbound_messages.message_key`` is unique) with its class
+(``domain.inbound.Kind``: reply, auto_reply, hard_bounce, soft_bounce, blocked, complaint,
+unsubscribe, unrelated) and its effects are applied only by the transaction that recorded it, so
+reading the inbox again, or two runs reading it at once, changes nothing twice. The IMAP
+checkpoint is saved in that same transaction: a crash before commit means the next poll reads
+the same messages again, harmlessly.
 
-Matching: a message's In-Reply-To / References (or, for a bounce, the Message-ID in the returned
-headers) against our ``outreach_messages.message_id``; failing that, the sender's address (the
-failed recipient for a bounce) against the addresses we wrote to.
+Matching: a message's In-Reply-To / References (or, for a report, the Message-ID of our message
+returned inside it) against our ``outreach_messages.message_id``; failing that, the failed or
+complaining recipient, or the sender, against the addresses we wrote to. A message that answers
+nothing of ours is recorded as ``unrelated`` (a complaint or an unsubscribe request keeps its
+class: it is about our mail even when the provider hid who sent it). What each class does is in
+``inbound_effects``.
 """
 
 from __future__ import annotations
@@ -20,23 +25,25 @@ from email import policy
 from email.parser import BytesParser
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, Table, func, select
+from sqlalchemy import CursorResult, Engine, Table, select
 from sqlalchemy.orm import Session
 
 from creatorflow.domain.classify import Classification, Kind, classify
-from creatorflow.domain.lifecycle import Cause, cause_of_mail
-from creatorflow.domain.model import MessageStatus
+from creatorflow.domain.inbound import BOUNCES, describe_inbox
 from creatorflow.mail.inbox import Checkpoint, FetchedMessage, Inbox, open_inbox
-from creatorflow.services.replies.opt_outs import normalise_address, suppress_address
+from creatorflow.services.replies.inbound_effects import Effects, apply_effects, latest_to
 from creatorflow.settings import Settings
 from creatorflow.storage.db import insert_ignore, session_scope
-from creatorflow.storage.enrollments import move_stages
 from creatorflow.storage.events import record_event
 from creatorflow.storage.models import Enrollment, InboundMessage, InboxCheckpoint, OutreachMessage
 
 _KEY_CHUNK = 500
 _INBOUND = cast(Table, InboundMessage.__table__)
 _CHECKPOINTS = cast(Table, InboxCheckpoint.__table__)
+#: Classes kept when nothing of ours matches: they concern our sending even then.
+_KEPT_UNMATCHED = frozenset({Kind.COMPLAINT, Kind.UNSUBSCRIBE})
+#: Reports written by a mail system: their From is never the person.
+_REPORTS = BOUNCES | {Kind.COMPLAINT}
 
 
 @dataclass
@@ -46,15 +53,28 @@ class InboxReport:
     mailbox: str
     fetched: int = 0
     recorded: int = 0
-    counts: Counter[str] = field(default_factory=Counter)
-    replied: list[int] = field(default_factory=list)  # enrollment ids now `replied`
-    bounced: list[int] = field(default_factory=list)
-    opted_out: list[int] = field(default_factory=list)
-    suppressed: list[str] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)  # Kind value -> messages recorded
+    effects: Effects = field(default_factory=Effects)
+
+    @property
+    def replied(self) -> list[int]:
+        return self.effects.replied
+
+    @property
+    def bounced(self) -> list[int]:
+        return self.effects.bounced
+
+    @property
+    def opted_out(self) -> list[int]:
+        return self.effects.opted_out
+
+    @property
+    def suppressed(self) -> list[str]:
+        return self.effects.suppressed
 
     def summary(self) -> str:
-        kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.counts.items())) or "nothing new"
-        return f"{self.mailbox}: {self.fetched} read, {self.recorded} new ({kinds})"
+        """What was read, and what reading changed for creators (the CLI's inbox line)."""
+        return f"{self.mailbox}: {self.fetched} read, " + describe_inbox(self.as_json())
 
     def as_json(self) -> dict[str, Any]:
         """Counts only (no addresses), for a flow's return value and its run summary."""
@@ -62,11 +82,12 @@ class InboxReport:
             "mailbox": self.mailbox,
             "fetched": self.fetched,
             "recorded": self.recorded,
-            "by_kind": dict(self.counts),
-            "replied": len(self.replied),
-            "bounced": len(self.bounced),
-            "opted_out": len(self.opted_out),
-            "suppressed": len(self.suppressed),
+            "by_kind": {kind.value: self.counts.get(kind.value, 0) for kind in Kind},
+            "replied": len(self.effects.replied),
+            "bounced": len(self.effects.bounced),
+            "opted_out": len(self.effects.opted_out),
+            "suppressed": len(self.effects.suppressed),
+            "undeliverable": len(self.effects.undeliverable),
         }
 
 
@@ -91,7 +112,16 @@ def read_inbox(
             if classification.message_key in known:
                 continue
             known.add(classification.message_key)
-            _record(session, inbox.mailbox, fetched, classification, report, now=now, actor=actor)
+            _record(
+                session,
+                inbox.mailbox,
+                fetched,
+                classification,
+                report,
+                settings=settings,
+                now=now,
+                actor=actor,
+            )
         if batch.checkpoint is not None:
             _save_checkpoint(session, inbox.mailbox, batch.checkpoint, now=now)
     return report
@@ -114,13 +144,12 @@ def _record(
     c: Classification,
     report: InboxReport,
     *,
+    settings: Settings,
     now: datetime,
     actor: str,
 ) -> None:
     outreach = _match(session, c)
-    kind = c.kind
-    if kind is Kind.REPLY and outreach is None:
-        kind = Kind.UNRELATED
+    kind = c.kind if outreach is not None or c.kind in _KEPT_UNMATCHED else Kind.UNRELATED
     result = session.execute(
         insert_ignore(
             session,
@@ -147,112 +176,46 @@ def _record(
     inbound_id = session.scalars(
         select(InboundMessage.id).where(InboundMessage.message_key == c.message_key)
     ).one()
+    detail: dict[str, Any] = {
+        "message_key": c.message_key,
+        "from": c.from_address,
+        "outreach_message_id": outreach.id if outreach else None,
+        "recipients": [
+            {
+                "recipient": r.recipient,
+                "kind": r.kind.value,
+                "action": r.action,
+                "status": r.status,
+                "diagnostic": r.diagnostic,
+            }
+            for r in c.recipients
+        ],
+    }
+    if kind is not c.kind:
+        detail["looked_like"] = c.kind.value  # e.g. backscatter: a bounce of mail we never sent
     record_event(
         session,
         kind=f"{kind.value}_received",
         entity="inbound_message",
         entity_id=inbound_id,
-        detail={
-            "message_key": c.message_key,
-            "from": c.from_address,
-            "outreach_message_id": outreach.id if outreach else None,
-            "recipients": [
-                {"recipient": r.recipient, "action": r.action, "status": r.status}
-                for r in c.recipients
-            ],
-        },
+        detail=detail,
         actor=actor,
         at=now,
         creator_id=enrollment.creator_id if enrollment else None,
         campaign_id=enrollment.campaign_id if enrollment else None,
     )
-    if kind is Kind.BOUNCE:
-        _apply_bounce(session, c, outreach, report, now=now, actor=actor)
-        return
-    if kind is Kind.UNSUBSCRIBE:
-        addresses = {c.from_address} if c.from_address else set()
-        if outreach is not None:
-            addresses.add(normalise_address(outreach.to_address))
-        for address in sorted(a for a in addresses if a):
-            if suppress_address(
-                session,
-                email=address,
-                reason="asked by mail to unsubscribe",
-                source="reply",
-                now=now,
-                actor=actor,
-            ):
-                report.suppressed.append(address)
-    cause = cause_of_mail(kind)
-    if enrollment is not None and cause is not None:
-        moved = move_stages(
+    if kind is not Kind.UNRELATED:
+        apply_effects(
             session,
-            [enrollment.id],
-            cause=cause,
-            reason=f"{kind.value} received",
-            detail={"inbound_message_id": inbound_id},
+            c,
+            kind=kind,
+            matched=outreach,
+            inbound_id=inbound_id,
+            effects=report.effects,
+            settings=settings,
             now=now,
             actor=actor,
         )
-        if moved and cause is Cause.REPLY:
-            report.replied.append(enrollment.id)
-        elif moved and cause is Cause.OPT_OUT:
-            report.opted_out.append(enrollment.id)
-
-
-def _apply_bounce(
-    session: Session,
-    c: Classification,
-    matched: OutreachMessage | None,
-    report: InboxReport,
-    *,
-    now: datetime,
-    actor: str,
-) -> None:
-    """Permanent failures: message bounced, enrollment bounced, address suppressed."""
-    for recipient in c.failed_permanently:
-        message = matched
-        if message is None or normalise_address(message.to_address) != recipient.recipient:
-            message = _latest_to(session, recipient.recipient)
-        if message is None:  # never written to by us: backscatter, nothing to change
-            continue
-        enrollment = session.get(Enrollment, message.enrollment_id)
-        creator_id = enrollment.creator_id if enrollment else None
-        campaign_id = enrollment.campaign_id if enrollment else None
-        if message.status != MessageStatus.BOUNCED.value:
-            before = message.status
-            message.status = MessageStatus.BOUNCED.value
-            message.detail = f"bounced: {recipient.status} ({recipient.action})"
-            record_event(
-                session,
-                kind="message_bounced",
-                entity="message",
-                entity_id=message.id,
-                detail={"from": before, "status": recipient.status, "to": recipient.recipient},
-                actor=actor,
-                at=now,
-                creator_id=creator_id,
-                campaign_id=campaign_id,
-            )
-        if suppress_address(
-            session,
-            email=recipient.recipient,
-            reason=f"hard bounce {recipient.status}",
-            source="bounce",
-            now=now,
-            actor=actor,
-        ):
-            report.suppressed.append(recipient.recipient)
-        if enrollment is not None and move_stages(
-            session,
-            [enrollment.id],
-            cause=Cause.BOUNCE,
-            reason=f"hard bounce {recipient.status}",
-            detail={"status": recipient.status, "message_id": message.message_id},
-            now=now,
-            actor=actor,
-        ):
-            report.bounced.append(enrollment.id)
 
 
 def _match(session: Session, c: Classification) -> OutreachMessage | None:
@@ -267,22 +230,13 @@ def _match(session: Session, c: Classification) -> OutreachMessage | None:
         for ref in c.referenced_ids:
             if ref in rows:
                 return rows[ref]
-    if c.kind is Kind.BOUNCE:
+    if c.recipients or c.kind in _REPORTS:  # the recipients named, never the reporting system
         for recipient in c.recipients:
-            found = _latest_to(session, recipient.recipient)
+            found = latest_to(session, recipient.recipient)
             if found is not None:
                 return found
         return None
-    return _latest_to(session, c.from_address) if c.from_address else None
-
-
-def _latest_to(session: Session, address: str) -> OutreachMessage | None:
-    return session.scalars(
-        select(OutreachMessage)
-        .where(func.lower(OutreachMessage.to_address) == normalise_address(address))
-        .order_by(OutreachMessage.claimed_at.desc(), OutreachMessage.id.desc())
-        .limit(1)
-    ).first()
+    return latest_to(session, c.from_address) if c.from_address else None
 
 
 def _known_keys(session: Session, keys: list[str]) -> set[str]:

@@ -4,7 +4,8 @@ One statement sums every post's latest snapshot (as of the report time, one inde
 per creator and provenance, one lists the enrollments (each one's stage as of the report time,
 from the event log: ``stage_history``), one sums conversions, one gives the daily engagement
 changes for the chart. The number of statements does not grow with creators or posts. The SQL
-mirrors ``domain.metrics.engagement``: unknown (NULL) counts are counted, never added as 0.
+mirrors ``domain.metrics.engagement``: unknown (NULL) counts are counted, never added as 0, and a
+post whose owner hid its likes or comments has no engagement at all.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import Engine, and_, case, func, literal, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from creatorflow.domain.lifecycle import Stage
+from creatorflow.platforms.registry import limits_of, platforms
 from creatorflow.services.reporting.stage_history import stage_as_of
 from creatorflow.storage.models import (
     Account,
@@ -41,12 +43,22 @@ def _is_null_count(column: ColumnElement[Any]) -> ColumnElement[int]:
     return func.sum(case((column.is_(None), 1), else_=0))
 
 
-def _engagement_expr(table: Any) -> ColumnElement[Any]:
-    """SQL twin of ``domain.metrics.engagement``: sum of known counts, NULL when none known."""
-    parts = [table.c.likes, table.c.comments, table.c.shares, table.c.saves]
-    all_null = and_(*[p.is_(None) for p in parts])
-    total = sum((func.coalesce(p, 0) for p in parts[1:]), func.coalesce(parts[0], 0))
-    return case((all_null, None), else_=total)
+def _engagement_expr(table: Any, platform: ColumnElement[Any]) -> ColumnElement[Any]:
+    """SQL twin of ``domain.metrics.engagement``: NULL when the owner hid the likes or the
+    comments (missing where the post's platform shows them, as its adapter declares), else
+    the sum of the counts the platform exposes."""
+    shown = {p.value: limits_of(p).engagement_counts for p in platforms()}
+    likes_shown = sorted(name for name, counts in shown.items() if "likes" in counts)
+    comments_shown = sorted(name for name, counts in shown.items() if "comments" in counts)
+    likes, comments = table.c.likes, table.c.comments
+    hidden = or_(
+        and_(likes.is_(None), platform.in_(likes_shown)),
+        and_(comments.is_(None), platform.in_(comments_shown)),
+        and_(likes.is_(None), comments.is_(None)),
+    )
+    parts = [likes, comments, table.c.shares, table.c.saves]
+    total = sum((func.coalesce(c, 0) for c in parts[1:]), func.coalesce(parts[0], 0))
+    return case((hidden, None), else_=total)
 
 
 def _followers_as_of(moment: ColumnElement[Any] | datetime) -> ColumnElement[Any]:
@@ -86,7 +98,7 @@ def post_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
             func.coalesce(ms.c.provenance, dl.c.provenance).label("provenance"),
             case((live, 1), else_=0).label("live"),
             *[ms.c[name] for name in COUNTS],
-            _engagement_expr(ms).label("eng"),
+            _engagement_expr(ms, dl.c.platform).label("eng"),
             _followers_as_of(func.coalesce(dl.c.posted_at, dl.c.detected_at)).label("followers"),
         )
         .select_from(
@@ -177,7 +189,7 @@ def timeline_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any
         day = func.to_char(func.timezone("UTC", ms.c.taken_at), "YYYY-MM-DD")
     else:  # SQLite stores UTC text 'YYYY-MM-DD HH:MM:SS...'
         day = func.substr(ms.c.taken_at, 1, 10)
-    eng = _engagement_expr(ms)
+    eng = _engagement_expr(ms, dl.c.platform)
     known = (
         select(
             ms.c.deliverable_id,

@@ -40,7 +40,7 @@ def load_price_table(config_dir: Path, version: str) -> PriceTable:
             value = Decimal(str(raw))
         except InvalidOperation:
             raise ConfigError(f"{path}: prices.{key}: {raw!r} is not a number") from None
-        if value < 0 or not value.is_finite():
+        if not value.is_finite() or value < 0:  # NaN first: comparing it raises
             raise ConfigError(f"{path}: prices.{key}: must be a non-negative number")
         prices[key] = value
     currency = data.get("currency")

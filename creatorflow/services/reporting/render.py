@@ -1,23 +1,24 @@
 """Rendering the report: HTML (inline CSS), plain text, markdown summary and per-creator CSV.
 
-Jinja2 with autoescape for HTML and StrictUndefined everywhere: a creator named
-``<script>alert(1)</script>`` prints as text, and a template typo fails instead of printing
-blanks. Output contains no wall-clock time and uses a fixed order, so it is byte-identical for
-the same inputs.
+The templates render through ``creatorflow.templating`` (the sandbox, autoescape for HTML,
+StrictUndefined, the render limits): a creator named ``<script>alert(1)</script>`` prints as
+text, a template typo fails instead of printing blanks, and a planted template can neither run
+code nor hold the process; every failure is one line naming the template file. Output contains
+no wall-clock time and uses a fixed order, so it is byte-identical for the same inputs.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Mapping
 from pathlib import Path
 
 import css_inline
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from creatorflow.csv_output import csv_writer
 from creatorflow.services.reporting import numbers as fmt
 from creatorflow.services.reporting.figures import ReportFigures
+from creatorflow.templating import TemplateEnvironment
 
 CSV_COLUMNS = (
     "tier",
@@ -53,7 +54,6 @@ CSV_COLUMNS = (
     "revenue",
     "cost_per_lead",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def markdown_text(value: object) -> str:
@@ -74,36 +74,30 @@ def markdown_text(value: object) -> str:
     return " ".join(text.split())
 
 
-def environment(templates_dir: Path) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(templates_dir / "report")),
-        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
-        undefined=StrictUndefined,
+def environment(templates_dir: Path) -> TemplateEnvironment:
+    return TemplateEnvironment(
+        templates_dir / "report",
+        filters={"md": markdown_text},
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["md"] = markdown_text
-    return env
 
 
-def render_html(env: Environment, view: Mapping[str, object], images: Mapping[str, str]) -> str:
+def render_html(
+    env: TemplateEnvironment, view: Mapping[str, object], images: Mapping[str, str]
+) -> str:
     """The HTML report with its CSS inlined; ``images`` maps chart name to its ``src``."""
-    html = env.get_template("report.html.j2").render(view=view, images=images)
+    html = env.render_file("report.html.j2", {"view": view, "images": images})
     return css_inline.inline(html)
 
 
-def render_text(env: Environment, view: Mapping[str, object]) -> str:
-    return env.get_template("report.txt.j2").render(view=view)
+def render_text(env: TemplateEnvironment, view: Mapping[str, object]) -> str:
+    return env.render_file("report.txt.j2", {"view": view})
 
 
-def render_markdown(env: Environment, view: Mapping[str, object]) -> str:
-    return env.get_template("summary.md.j2").render(view=view)
-
-
-def _csv_safe(text: str) -> str:
-    """A spreadsheet must not run a creator's name as a formula."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+def render_markdown(env: TemplateEnvironment, view: Mapping[str, object]) -> str:
+    return env.render_file("summary.md.j2", {"view": view})
 
 
 def creator_records(figures: ReportFigures) -> list[dict[str, str]]:
@@ -114,8 +108,8 @@ def creator_records(figures: ReportFigures) -> list[dict[str, str]]:
         record = {
             "tier": c.tier,
             "platform": c.platform,
-            "handle": _csv_safe(c.handle),
-            "name": _csv_safe(c.name),
+            "handle": c.handle,
+            "name": c.name,
             "stage": c.stage,
             "followers": "" if c.followers is None else str(c.followers),
             "posts": str(i.posts),
@@ -144,7 +138,7 @@ def creator_records(figures: ReportFigures) -> list[dict[str, str]]:
 
 def render_csv(figures: ReportFigures) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(creator_records(figures))
+    writer = csv_writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows([record[name] for name in CSV_COLUMNS] for record in creator_records(figures))
     return buffer.getvalue()

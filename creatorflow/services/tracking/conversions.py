@@ -12,15 +12,17 @@ from __future__ import annotations
 import csv
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import Engine, Table, select
 
-from creatorflow.errors import InputError
+from creatorflow.domain.as_of import AsOfRangeError, as_utc
+from creatorflow.domain.numbers import NumberError, parse_count, parse_money
+from creatorflow.errors import InputError, shown
 from creatorflow.storage.campaigns import get_campaign
 from creatorflow.storage.db import insert_ignore, session_scope
 from creatorflow.storage.events import record_event
@@ -68,25 +70,17 @@ def _lookup_tables(engine: Engine, campaign_id: int) -> tuple[dict[str, set[int]
 
 
 def _count(raw: str, where: str) -> int:
-    text = raw.strip().replace(",", "")
-    if not text:
-        return 0
-    if not text.isdigit():
-        raise InputError(f"{where}: {raw!r} is not a whole non-negative number")
-    return int(text)
+    try:
+        return parse_count(raw) or 0
+    except NumberError as exc:
+        raise InputError(f"{where}: {exc}") from None
 
 
 def _revenue(raw: str, where: str) -> Decimal | None:
-    text = raw.strip().replace(",", "")
-    if not text:
-        return None
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise InputError(f"{where}: {raw!r} is not an amount") from None
-    if not value.is_finite() or value < 0:
-        raise InputError(f"{where}: {raw!r} must be a non-negative amount")
-    return value.quantize(Decimal("0.01"))
+        return parse_money(raw)
+    except NumberError as exc:
+        raise InputError(f"{where}: {exc}") from None
 
 
 def _date(raw: str, where: str) -> datetime | None:
@@ -95,11 +89,16 @@ def _date(raw: str, where: str) -> datetime | None:
         return None
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{where}: {raw!r} is not an ISO date (YYYY-MM-DD)") from None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+            parsed = datetime.combine(date.fromisoformat(text), datetime.min.time())
+        else:
+            parsed = datetime.fromisoformat(text)
+        return as_utc(parsed, now=parsed)
+    except ValueError as exc:
+        if isinstance(exc, AsOfRangeError):
+            raise InputError(f"{where}: {exc}") from None
+        raise InputError(f"{where}: {shown(text)} is not an ISO date (YYYY-MM-DD)") from None
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00 is before year 1 in UTC
+        raise InputError(f"{where}: {shown(text)} is out of range") from None
 
 
 def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
@@ -136,6 +135,9 @@ def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
                         f"{path}:{reader.line_num}: expected {len(names)} fields, "
                         f"found {len(values)}"
                     )
+                nul = next((n for n, v in zip(names, values, strict=True) if "\x00" in v), None)
+                if nul is not None:
+                    raise InputError(f"{path}:{reader.line_num}: {nul}: contains a NUL byte")
                 rows.append((reader.line_num, dict(zip(names, values, strict=True))))
         except csv.Error as exc:
             raise InputError(f"{path}:{reader.line_num}: {exc}") from None

@@ -10,12 +10,13 @@ can.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, model_validator
 from sqlalchemy import Engine, func, or_, select
+from sqlalchemy.orm import Session
 
 from creatorflow.domain.cadence import is_due
 from creatorflow.domain.model import DeliverableStatus, Platform, Provenance
@@ -46,7 +47,9 @@ class PollBatch(BaseModel):
 
 
 @dataclass(frozen=True)
-class _Due:
+class DueDeliverable:
+    """A deliverable to poll at a round's ``now``: what its claim and its call need."""
+
     deliverable_id: int
     platform: Platform
     post_id: str
@@ -80,39 +83,52 @@ def plan_polling(
     multiple of it (batches of even size, each at most the platform's ``posts_per_batch``) so
     that no worker idles while another finishes a long last batch.
     """
-    due: list[_Due] = []
     with session_scope(engine) as session:
         ends_of = {c.id: c.spec.tracking_ends() for c in tracked_campaigns(session, campaign_slug)}
-        if not ends_of:
-            return []
-        # Core rows (no ORM loading): a round reads every tracked deliverable
-        rows = (
-            session.connection()
-            .execute(
-                select(
-                    _D.id,
-                    _D.platform,
-                    _D.post_id,
-                    func.coalesce(_D.posted_at, _D.detected_at, type_=UTCDateTime()),
-                    _D.last_polled_at,
-                    _E.campaign_id,
-                    _A.handle,
-                )
-                .join(ENROLLMENTS, _E.id == _D.enrollment_id)
-                .join(ACCOUNTS, _A.id == _E.account_id)
-                .where(_E.campaign_id.in_(list(ends_of)))
-                .where(_D.status == DeliverableStatus.LIVE.value)
-                .where(_D.provenance == Provenance.API.value)
-                # a post polled at or after ``now`` cannot be due (replays of earlier instants)
-                .where(or_(_D.last_polled_at.is_(None), _D.last_polled_at < now))
-                .order_by(_D.platform, _A.handle, _D.id)
-            )
-            .all()
-        )
-    for d_id, platform, post_id, posted, last_polled, campaign_id, handle in rows:
-        if is_due(posted, last_polled, now=now, tracking_ends=ends_of[campaign_id]):
-            due.append(_Due(d_id, Platform(platform), post_id, handle, last_polled))
+        due = due_deliverables(session, ends_of=ends_of, now=now)
     return _batches(due, max(1, parallelism))
+
+
+def due_deliverables(
+    session: Session,
+    *,
+    ends_of: Mapping[int, datetime | None],
+    now: datetime,
+    account_ids: Collection[int] | None = None,
+) -> list[DueDeliverable]:
+    """Live, API-tracked deliverables of the campaigns ``ends_of`` (campaign id -> when its
+    tracking ends) whose cadence says poll at ``now``; only ``account_ids``' when given (a
+    detection batch polls the posts of the feeds it reads)."""
+    if not ends_of or account_ids is not None and not account_ids:
+        return []
+    query = (
+        select(
+            _D.id,
+            _D.platform,
+            _D.post_id,
+            func.coalesce(_D.posted_at, _D.detected_at, type_=UTCDateTime()),
+            _D.last_polled_at,
+            _E.campaign_id,
+            _A.handle,
+        )
+        .join(ENROLLMENTS, _E.id == _D.enrollment_id)
+        .join(ACCOUNTS, _A.id == _E.account_id)
+        .where(_E.campaign_id.in_(list(ends_of)))
+        .where(_D.status == DeliverableStatus.LIVE.value)
+        .where(_D.provenance == Provenance.API.value)
+        # a post polled at or after ``now`` cannot be due (replays of earlier instants)
+        .where(or_(_D.last_polled_at.is_(None), _D.last_polled_at < now))
+        .order_by(_D.platform, _A.handle, _D.id)
+    )
+    if account_ids is not None:
+        query = query.where(_E.account_id.in_(list(account_ids)))
+    # Core rows (no ORM loading): a round reads every tracked deliverable
+    rows = session.connection().execute(query).all()
+    return [
+        DueDeliverable(d_id, Platform(platform), post_id, handle, last_polled)
+        for d_id, platform, post_id, posted, last_polled, campaign_id, handle in rows
+        if is_due(posted, last_polled, now=now, tracking_ends=ends_of[campaign_id])
+    ]
 
 
 def _batch_size(limit: int, step: int, total: int, parallelism: int) -> int:
@@ -124,7 +140,7 @@ def _batch_size(limit: int, step: int, total: int, parallelism: int) -> int:
     return min(limit, max(step, math.ceil(size / step) * step))
 
 
-def _batches(due: Sequence[_Due], parallelism: int) -> list[PollBatch]:
+def _batches(due: Sequence[DueDeliverable], parallelism: int) -> list[PollBatch]:
     batches: list[PollBatch] = []
     for platform in Platform:  # registration order: YouTube, Instagram, TikTok, then the others
         items = [d for d in due if d.platform == platform]
@@ -133,11 +149,11 @@ def _batches(due: Sequence[_Due], parallelism: int) -> list[PollBatch]:
         limits = limits_of(platform)
         step = limits.ids_per_call or 1
         if limits.per_owner:
-            groups: dict[str, list[_Due]] = {}
+            groups: dict[str, list[DueDeliverable]] = {}
             for item in items:
                 groups.setdefault(item.owner, []).append(item)
             limit = _batch_size(limits.posts_per_batch, 1, len(items), parallelism)
-            current: list[_Due] = []
+            current: list[DueDeliverable] = []
             for group in groups.values():  # an owner's posts stay in one batch: one call
                 if current and len(current) + len(group) > limit:
                     batches.append(_batch(platform, current))
@@ -147,7 +163,7 @@ def _batches(due: Sequence[_Due], parallelism: int) -> list[PollBatch]:
                 batches.append(_batch(platform, current))
             continue
         # posts shared by several deliverables (two campaigns) go in the same batch
-        by_post: dict[str, list[_Due]] = {}
+        by_post: dict[str, list[DueDeliverable]] = {}
         for item in items:
             by_post.setdefault(item.post_id, []).append(item)
         posts = list(by_post.values())
@@ -159,7 +175,7 @@ def _batches(due: Sequence[_Due], parallelism: int) -> list[PollBatch]:
     return batches
 
 
-def _batch(platform: Platform, items: Sequence[_Due]) -> PollBatch:
+def _batch(platform: Platform, items: Sequence[DueDeliverable]) -> PollBatch:
     return PollBatch(
         platform=platform,
         deliverable_ids=[d.deliverable_id for d in items],

@@ -25,9 +25,19 @@ from sqlalchemy import Engine
 
 from creatorflow.domain.model import Platform
 from creatorflow.platforms.base import PlatformClient, PostMetrics
-from creatorflow.platforms.errors import PermanentPlatformError, QuotaExhausted
+from creatorflow.platforms.errors import (
+    AccountProblem,
+    PermanentPlatformError,
+    QuotaExhausted,
+    Throttled,
+)
 from creatorflow.platforms.registry import limits_of
 from creatorflow.services.tracking import poll_claims as poll_store
+from creatorflow.services.tracking.account_problems import (
+    note_account_problem,
+    note_deferral,
+    waiting,
+)
 from creatorflow.services.tracking.deliverables import ClientFactory
 from creatorflow.services.tracking.poll_claims import Claim
 from creatorflow.services.tracking.poll_planning import PollBatch, plan_polling
@@ -43,7 +53,8 @@ class PollReport:
     gone: list[int] = field(default_factory=list)
     skipped: int = 0  # no longer due, or held by another run
     requests: int = 0
-    quota_exhausted: bool = False
+    quota_exhausted: bool = False  # the platform stopped this run's work (quota, throttle)
+    deferred: str | None = None  # why, and when access returns
     failures: list[str] = field(default_factory=list)  # permanent errors of single calls
 
 
@@ -66,6 +77,10 @@ def poll_batch(
     alone, so a spent quota or a rejected key costs one request, not ``n``.
     """
     report = PollReport(platform=batch.platform)
+    report.deferred = waiting(engine, batch.platform, now=now)
+    if report.deferred is not None:  # a throttle still running: asking again prolongs it
+        report.quota_exhausted = True
+        return report
     claimed = poll_store.claim(engine, batch.deliverable_ids, batch.last_polled, now=now)
     report.claimed = len(claimed)
     report.skipped = len(batch.deliverable_ids) - len(claimed)
@@ -137,9 +152,22 @@ class _Round:
                 self.report.gone.extend(gone)
                 continue
             self._release(call)
-            if isinstance(problem, QuotaExhausted):
+            if isinstance(problem, QuotaExhausted | Throttled):  # this run's work stops here
                 self.stop.set()
                 self.report.quota_exhausted = True
+                if self.report.deferred is None:
+                    stop = note_deferral(self.engine, problem, now=self.now, actor=self.actor)
+                    self.report.deferred = stop.reason if stop is not None else str(problem)
+            elif isinstance(problem, AccountProblem):  # the owner's account only: marked, named
+                self.report.failures.append(
+                    note_account_problem(
+                        self.engine,
+                        problem,
+                        platform=self.report.platform,
+                        now=self.now,
+                        actor=self.actor,
+                    )
+                )
             elif isinstance(problem, PermanentPlatformError):  # this call only
                 self.report.failures.append(str(problem))
             else:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from creatorflow.domain.inbound import describe_inbox
+
 
 def _counts(values: Mapping[str, Any] | None) -> str:
     if not values:
@@ -24,11 +26,7 @@ def tracking_summary_markdown(summary: Mapping[str, Any]) -> str:
     lines.append(f"Campaigns: {', '.join(campaigns) if campaigns else 'none active'}")
     inbox = summary.get("inbox") or {}
     if inbox:
-        lines.append(
-            f"Inbox: {inbox.get('recorded', 0)} new message(s) recorded "
-            f"({_counts(inbox.get('by_kind'))}); replied {inbox.get('replied', 0)}, "
-            f"bounced {inbox.get('bounced', 0)}, opted out {inbox.get('opted_out', 0)}"
-        )
+        lines.append(f"Inbox: {describe_inbox(inbox)}")
     lines += ["", "| campaign | briefs | follow-ups | reminders |", "|---|---|---|---|"]
     for slug in campaigns:
         lines.append(
@@ -46,9 +44,49 @@ def tracking_summary_markdown(summary: Mapping[str, Any]) -> str:
         f"batch(es), {polling.get('requests', 0)} API request(s), "
         f"{polling.get('gone', 0)} post(s) gone",
     ]
+    lines += send_problem_lines(summary)
     lines += ["", "## Next steps", ""]
     lines += next_steps(summary) or ["Nothing needs you: the next scheduled run carries on."]
     return "\n".join(lines) + "\n"
+
+
+def _cell(value: object) -> str:
+    return str(value or "").replace("|", "\\|").replace("\n", " ")
+
+
+def send_problem_lines(summary: Mapping[str, Any]) -> list[str]:
+    """Every message of the run that did not surely arrive, and every follow-up held back, by
+    creator (step, time, Message-ID, reason); then the deliverability guard's lines."""
+    rows = list(summary.get("send_problems") or []) + list(summary.get("send_waiting") or [])
+    lines: list[str] = []
+    if rows:
+        lines += [
+            "",
+            "## Send problems",
+            "",
+            "| creator | step | status | at (UTC) | Message-ID | reason |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {_cell(r['creator'])} | {_cell(r['step'])} | {_cell(r['status'])} "
+            f"| {_cell(r['at'])} | {_cell(r['message_id'])} | {_cell(r['reason'])} |"
+            for r in rows
+        ]
+    for line in summary.get("sending_paused") or []:
+        lines += ["", f"**{line}**"]
+    for line in summary.get("sending_warnings") or []:
+        lines += ["", f"Warning: {line}"]
+    return lines
+
+
+def sending_paused_markdown(slug: str, lines: list[str]) -> str:
+    """The artifact a pause gets of its own: what stopped, why, and the command that resumes."""
+    body = "\n".join(f"- {line}" for line in lines)
+    return (
+        f"# Sending paused: {slug}\n\n{body}\n\nNothing more goes out from the paused mailbox or "
+        "campaign until an operator resumes it (`creatorflow campaign resume SLUG` or the "
+        "`resume-sending/manual` deployment); what was sent is kept.\n"
+    )
 
 
 def next_steps(summary: Mapping[str, Any]) -> list[str]:
@@ -63,8 +101,20 @@ def next_steps(summary: Mapping[str, Any]) -> list[str]:
     )
     if unknown:
         steps.append(
-            f"- {unknown} email(s) in state `unknown` (the connection dropped during sending): "
-            "check the mail server's log, they are never resent automatically."
+            f"- {unknown} email(s) in state `unknown` (the connection dropped before the "
+            "server's final reply; named under Send problems): check the mail server's log, "
+            "then `creatorflow campaign resolve SLUG PLATFORM:HANDLE --step STEP --delivered` "
+            "(or `--not-delivered` to send it once more). They are never resent automatically."
+        )
+    if summary.get("send_waiting"):
+        steps.append(
+            f"- {len(summary['send_waiting'])} follow-up(s) wait for an earlier step to be "
+            "resolved (`creatorflow campaign outbox SLUG`)."
+        )
+    if summary.get("sending_paused"):
+        steps.append(
+            "- Sending is paused by the deliverability guard (see above): fix the list, then "
+            "`creatorflow campaign resume SLUG`."
         )
     if detection.get("undisclosed"):
         steps.append(
@@ -86,12 +136,46 @@ def next_steps(summary: Mapping[str, Any]) -> list[str]:
             f"- {len(failed)} batch(es) failed after retries (first: {failed[0]}); the run is "
             "marked failed. Fix the cause named above, then re-run: nothing is polled twice."
         )
+    steps += attention_steps(summary.get("attention") or {})
+    steps += inbox_steps(summary.get("inbox") or {})
     failures = (detection.get("failures") or 0) + len(polling.get("failures") or [])
     if failures:
         steps.append(
             f"- {failures} creator(s) or post(s) could not be read (token, permission or "
             "unknown account): see the run's log."
         )
+    return steps
+
+
+def inbox_steps(inbox: Mapping[str, Any]) -> list[str]:
+    """Refusals and complaints read from the inbox: deliverability problems to look at."""
+    by_kind = inbox.get("by_kind") or {}
+    steps = []
+    if by_kind.get("blocked"):
+        steps.append(
+            f"- {by_kind['blocked']} message(s) refused as spam or by policy (blocked: the "
+            "people exist, nobody was suppressed): check the sending domain's SPF, DKIM and "
+            "DMARC, its IP's reputation and the content before more mail goes out."
+        )
+    if by_kind.get("complaint"):
+        steps.append(
+            f"- {by_kind['complaint']} spam complaint(s): those people are suppressed for good; "
+            "check who is being contacted and how (keep complaints under 0.3%)."
+        )
+    return steps
+
+
+def attention_steps(attention: Mapping[str, Any]) -> list[str]:
+    """One bullet per tracked creator whose account the platform will not show (with the next
+    step) and per platform whose work waits (``account_problems.needs_attention``)."""
+    steps = [
+        f"- `{item['account']}` ({item['campaign']}, {item['status']}): {item['reason']}."
+        for item in attention.get("accounts") or []
+    ]
+    steps += [
+        f"- Deferred {line}: what was done is stored; the next run resumes."
+        for line in attention.get("deferred") or []
+    ]
     return steps
 
 

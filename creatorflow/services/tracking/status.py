@@ -1,19 +1,26 @@
-"""Where a campaign stands: the funnel and every creator's stage, in two queries.
+"""Where a campaign stands: the funnel, every creator's stage, and what did not surely go out.
 
 Funnel counts are cumulative ("reached at least"): a creator who accepted also counts as
 contacted and replied. ``posted`` counts creators with at least one deliverable and ``gone``
-creators with at least one deliverable that disappeared.
+creators with at least one deliverable that disappeared. ``send_problems`` names every message
+that did not surely arrive (unknown, failed, deferred: creator, step, time, Message-ID, reason)
+and ``sending_paused`` what the deliverability guard stopped. A creator whose account the platform
+will not show (a revoked token, not a professional account...) carries the ``problem`` and the
+next step, so nobody is tracked silently without being read.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, case, func, select
 
 from creatorflow.domain.lifecycle import AGREED, REACHED_CONTACT, REACHED_REPLY
 from creatorflow.domain.model import DeliverableStatus, Stage
+from creatorflow.services.outreach.outbox_review import outbox_entries
+from creatorflow.services.outreach.sending_pauses import pauses_for
+from creatorflow.storage.account_status import PROBLEM_VALUES
 from creatorflow.storage.campaigns import load_campaign
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.models import Account, Creator, Deliverable, Enrollment
@@ -33,6 +40,8 @@ class CreatorStatus:
     deliverables: int
     live: int
     gone: int
+    account_status: str = "active"
+    problem: str | None = None  # the account's problem and the next step, when it has one
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,8 @@ class CampaignStatus:
     status: str
     funnel: dict[str, int]
     creators: list[CreatorStatus]
+    send_problems: list[dict[str, Any]] = field(default_factory=list)
+    sending_paused: list[dict[str, str]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -50,10 +61,15 @@ class CampaignStatus:
             "status": self.status,
             "funnel": dict(self.funnel),
             "creators": [asdict(c) for c in self.creators],
+            "send_problems": list(self.send_problems),
+            "sending_paused": list(self.sending_paused),
         }
 
 
-def campaign_status(*, engine: Engine, campaign_slug: str) -> CampaignStatus:
+def campaign_status(
+    *, engine: Engine, campaign_slug: str, sender: str | None = None
+) -> CampaignStatus:
+    """The campaign as it stands (``sender``: the sending mailbox, for its pause)."""
     with session_scope(engine) as session:
         campaign = load_campaign(session, campaign_slug)
         counts = (
@@ -82,6 +98,8 @@ def campaign_status(*, engine: Engine, campaign_slug: str) -> CampaignStatus:
                 counts.c.total,
                 counts.c.live,
                 counts.c.gone,
+                Account.status,
+                Account.status_detail,
             )
             .join(Account, Account.id == Enrollment.account_id)
             .join(Creator, Creator.id == Enrollment.creator_id)
@@ -89,6 +107,10 @@ def campaign_status(*, engine: Engine, campaign_slug: str) -> CampaignStatus:
             .where(Enrollment.campaign_id == campaign.id)
             .order_by(Account.platform, Account.handle)
         ).all()
+        send_problems = [e.as_json() for e in outbox_entries(session, campaign_id=campaign.id)]
+        paused = pauses_for(
+            session, campaign_slug=campaign.slug, campaign_id=campaign.id, sender=sender
+        )
     creators = [
         CreatorStatus(
             enrollment_id=r[0],
@@ -101,6 +123,8 @@ def campaign_status(*, engine: Engine, campaign_slug: str) -> CampaignStatus:
             deliverables=int(r[7] or 0),
             live=int(r[8] or 0),
             gone=int(r[9] or 0),
+            account_status=r[10],
+            problem=(r[11] or r[10]) if r[10] in PROBLEM_VALUES else None,
         )
         for r in rows
     ]
@@ -110,6 +134,8 @@ def campaign_status(*, engine: Engine, campaign_slug: str) -> CampaignStatus:
         status=campaign.status,
         funnel=funnel(creators),
         creators=creators,
+        send_problems=send_problems,
+        sending_paused=[p.as_json() | {"line": p.line(campaign.slug)} for p in paused],
     )
 
 

@@ -13,7 +13,9 @@ from creatorflow.domain.model import Platform, Provenance
 from creatorflow.domain.post_urls import PostRef, PostUrlError, parse_post_url
 from creatorflow.errors import InputError
 from creatorflow.platforms.base import PlatformClient, Post
+from creatorflow.platforms.errors import AccountProblem
 from creatorflow.platforms.registry import adapter_for
+from creatorflow.services.tracking.account_problems import note_account_problem
 from creatorflow.services.tracking.deliverables import (
     TRACKED_STAGES,
     ClientFactory,
@@ -70,7 +72,8 @@ def submit_deliverable(
     adapter declares (``PlatformAdapter.owns``: YouTube's ``channelId``, the permalink among the
     creator's Instagram media, TikTok's owner-only video query). When the API cannot tell, the
     post is recorded with provenance ``submitted``; a post the API shows belongs to someone else
-    is refused.
+    is refused. A creator's account the API will not show (a revoked token, not professional any
+    more) is marked with the reason and the post recorded as submitted, the note naming both.
     """
     try:
         ref = parse_post_url(url)
@@ -97,7 +100,12 @@ def submit_deliverable(
             f"{url}: no accepted {ref.platform.value} creator{who} in campaign {campaign_slug!r}"
         )
     client = clients(ref.platform)
-    post, owner = _verify(client, ref, candidates, url=url, campaign_slug=campaign_slug)
+    problem: str | None = None
+    try:
+        post, owner = _verify(client, ref, candidates, url=url, campaign_slug=campaign_slug)
+    except AccountProblem as exc:  # the creator's account cannot be read: the API cannot tell
+        problem = _note(engine, exc, ref.platform, candidates, now=now, actor=actor)
+        post, owner = None, None
     if owner is None:
         if len(candidates) != 1:
             raise SubmissionRefused(
@@ -132,6 +140,8 @@ def submit_deliverable(
         if provenance is Provenance.API
         else "the API could not confirm it; recorded as submitted (not polled)"
     )
+    if problem is not None:
+        note += f"; {problem}"
     return SubmissionResult(
         deliverable_id=row.id,
         created=new_id is not None,
@@ -145,6 +155,28 @@ def submit_deliverable(
 
 
 Candidate = tuple[Enrollment, Account]
+
+
+def _note(
+    engine: Engine,
+    problem: AccountProblem,
+    platform: Platform,
+    candidates: Sequence[Candidate],
+    *,
+    now: datetime,
+    actor: str,
+) -> str:
+    """Mark the candidate account ``problem`` is about; the line naming it and the next step."""
+    named = [a for _, a in candidates if a.handle == problem.account]
+    account = named[0] if named else (candidates[0][1] if len(candidates) == 1 else None)
+    return note_account_problem(
+        engine,
+        problem,
+        platform=platform,
+        now=now,
+        actor=actor,
+        account_id=account.id if account is not None else None,
+    )
 
 
 def _candidates(

@@ -188,6 +188,7 @@ def clips_adapter(base_url: str, *, token: str = TOKEN) -> PlatformAdapter:
             posts_per_batch=2 * IDS_PER_CALL,
             feed_read_calls=1,
             rate_limit=RateLimit("clips-api", limit=20, per_second=2.0),
+            engagement_counts=("likes",),  # clips shows no comment counts at all
         ),
         owns=AuthorCheck("clips account"),
     )

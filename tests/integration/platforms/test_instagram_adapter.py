@@ -214,4 +214,7 @@ def test_discover_by_usernames_returns_professional_accounts(
 ) -> None:
     world.add_account("instagram", "mia.glow", followers=12_500)
     found = client.discover("@Mia.Glow @ghost", max_results=5)
-    assert [p.handle for p in found] == ["mia.glow"]
+    assert [p.handle for p in found if isinstance(p, AccountProfile)] == ["mia.glow"]
+    assert [(p.handle, p.status) for p in found if isinstance(p, AccountNotFound)] == [
+        ("ghost", "not_business")
+    ]

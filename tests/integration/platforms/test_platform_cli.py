@@ -41,7 +41,9 @@ def test_discover_then_refresh_print_summaries(
     world.update_account("youtube", "skinbysam", followers=120_000)
     refreshed = _run(env, "refresh", "--platform", "youtube", "--as-of", now.isoformat())
     assert refreshed.returncode == 0, refreshed.stderr
-    assert refreshed.stdout.startswith("refreshed 1 account(s), 0 not found, 1 tier change(s)")
+    assert refreshed.stdout.startswith(
+        "refreshed 1 account(s), 0 not found, 0 unreadable, 1 tier change(s)"
+    )
     with session_scope(engine_for(settings.database_url)) as session:
         account = session.scalars(select(Account)).one()
     assert (account.followers, account.tier, account.refreshed_at) == (120_000, "mid", now)

@@ -77,11 +77,12 @@ def test_refresh_stores_snapshots_engagement_and_tiers(
         assert mia.engagement_rate == Decimal("0.04149378")  # median 2000 / 48,200
         assert mia.external_id and mia.external_id.startswith("UC")
         personal = session.scalars(select(Account).where(Account.handle == "personal")).one()
-        assert personal.status == "not_found" and "professional" in (personal.status_detail or "")
+        assert personal.status == "not_business"
+        assert "professional" in (personal.status_detail or "")
         assert session.scalar(select(func.count()).select_from(ProfileSnapshot)) == 2
         kinds = sorted(e.kind for e in session.scalars(select(Event)))
         assert kinds == [
-            "account_not_found",
+            "account_not_business",
             "account_refreshed",
             "account_refreshed",
             "tier_changed",

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from creatorflow.platforms.base import AccountNotFound, AccountProfile
+from creatorflow.domain.model import Platform
+from creatorflow.platforms.base import AccountNotFound, AccountProfile, AccountUnreadable
 from creatorflow.platforms.errors import (
     AuthError,
     MalformedResponse,
@@ -134,11 +135,17 @@ def test_token_errors_fail_fast_and_never_show_the_token(
     client: TikTokClient,
 ) -> None:
     sandbox.tiktok.fail(kind)
-    with pytest.raises(error) as caught:
-        client.lookup(["miaglow"])
-    assert sandbox.tiktok.calls() == 1
     token = world.account("tiktok", "miaglow").tiktok_token  # type: ignore[union-attr]
+    # a creator's own token: the lookup marks that creator instead of failing the batch
+    [result] = client.lookup(["miaglow"]).values()
+    assert isinstance(result, AccountUnreadable) and token not in result.reason
+    assert sandbox.tiktok.calls() == 1
+    sandbox.tiktok.fail(kind)
+    with pytest.raises(error) as caught:  # reading one creator's feed raises the problem
+        miaglow = AccountProfile(Platform.TIKTOK, "miaglow", None, None, None, None)
+        client.recent_posts(miaglow, limit=5)
     assert token not in str(caught.value) and "miaglow" in str(caught.value)
+    assert sandbox.tiktok.calls() == 2
 
 
 def test_discover_explains_that_the_display_api_has_no_search(client: TikTokClient) -> None:
