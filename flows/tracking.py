@@ -31,6 +31,7 @@ from creatorflow.platforms.rate_limits import ensure_concurrency_limits, rate_li
 from creatorflow.services.outreach.send_results import SendReport
 from creatorflow.services.tracking.polling import PollBatch, PollReport
 from creatorflow.services.tracking.run_summary import (
+    add_send_reports,
     sending_paused_markdown,
     submission_markdown,
     tracking_summary_markdown,
@@ -111,21 +112,12 @@ def track_campaigns(
 
 
 def _sending(summary: dict[str, Any], slug: str, *reports: SendReport) -> None:
-    """Every send problem by creator, the held-back follow-ups and the guard's lines; a pause
-    also gets its own artifact, so the operator sees it without opening the summary."""
-    for report in reports:
-        summary.setdefault("send_problems", []).extend(report.problems())
-        summary.setdefault("send_waiting", []).extend(o.as_problem() for o in report.waiting)
-        for key, lines in (
-            ("sending_paused", report.pauses),
-            ("sending_warnings", report.warnings),
-        ):
-            known = summary.setdefault(key, [])
-            known += [line for line in lines if line not in known]
-    paused = [line for report in reports for line in report.pauses]
+    """Send problems into the summary; a pause also gets its own artifact, so the operator sees
+    it without opening the summary."""
+    paused = add_send_reports(summary, reports)
     if paused:
         create_markdown_artifact(
-            markdown=sending_paused_markdown(slug, sorted(set(paused))),
+            markdown=sending_paused_markdown(slug, paused),
             key=f"sending-paused-{slug}",
             description=f"sending paused for {slug}",
         )

@@ -6,10 +6,11 @@ Prefect and the artifact always says the same thing as the run's return value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from creatorflow.domain.inbound import describe_inbox
+from creatorflow.services.outreach.send_results import SendReport
 
 
 def _counts(values: Mapping[str, Any] | None) -> str:
@@ -77,6 +78,23 @@ def send_problem_lines(summary: Mapping[str, Any]) -> list[str]:
     for line in summary.get("sending_warnings") or []:
         lines += ["", f"Warning: {line}"]
     return lines
+
+
+def add_send_reports(summary: dict[str, Any], reports: Iterable[SendReport]) -> list[str]:
+    """Add every send problem by creator, the held-back follow-ups and the guard's lines to a
+    tracking summary; returns this campaign's pause lines (sorted, once each)."""
+    paused: set[str] = set()
+    for report in reports:
+        summary.setdefault("send_problems", []).extend(report.problems())
+        summary.setdefault("send_waiting", []).extend(o.as_problem() for o in report.waiting)
+        for key, lines in (
+            ("sending_paused", report.pauses),
+            ("sending_warnings", report.warnings),
+        ):
+            known = summary.setdefault(key, [])
+            known += [line for line in lines if line not in known]
+        paused.update(report.pauses)
+    return sorted(paused)
 
 
 def sending_paused_markdown(slug: str, lines: list[str]) -> str:
