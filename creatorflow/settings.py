@@ -30,6 +30,8 @@ SECRET_FIELDS = (
     "youtube_api_key",
     "instagram_access_token",
     "tiktok_access_token",
+    "instagram_app_secret",
+    "instagram_verify_token",
 )
 
 
@@ -75,6 +77,9 @@ class Settings(BaseSettings):
     instagram_user_id: str | None = None
     instagram_base_url: str = "https://graph.facebook.com"
     instagram_api_version: str = "v21.0"
+    # the Meta app's secret (signs webhook bodies) and the token of its verification handshake
+    instagram_app_secret: SecretStr | None = None
+    instagram_verify_token: SecretStr | None = None
     tiktok_access_token: SecretStr | None = None
     tiktok_base_url: str = "https://open.tiktokapis.com"
 
@@ -109,6 +114,17 @@ class Settings(BaseSettings):
     # (the `dask` extra); an empty address starts a local cluster for each flow run
     task_runner: Literal["thread", "dask"] = "thread"
     dask_address: str = ""
+    # personal data (issue 19): contacts who never answered are erased this many days after
+    # the last email (0: never), and one person is contacted cold by at most this many
+    # campaigns in any 90 days, whoever launches them
+    retention_days: int = Field(default=365, ge=0)
+    max_campaigns_per_person: int = Field(default=2, ge=1)
+    # the creator portal (issue 18): links are <portal_base_url>/p/<token>, signed with
+    # secret_key and valid this many days; drafts are stored under upload_dir, never served
+    portal_base_url: str | None = None
+    portal_link_days: int = Field(default=60, ge=1, le=3650)
+    upload_dir: Path = Path("./var/drafts")
+    max_upload_bytes: int = Field(default=50_000_000, ge=1)
 
     @field_validator(*SECRET_FIELDS, mode="before")
     @classmethod
@@ -122,6 +138,14 @@ class Settings(BaseSettings):
         if isinstance(raw, str) and raw.startswith(SECRET_BLOCK_PREFIX):
             return load_secret_block(raw[len(SECRET_BLOCK_PREFIX) :].strip())
         return value
+
+    @field_validator("portal_base_url")
+    @classmethod
+    def _portal_url(cls, value: str | None) -> str | None:
+        """The creator portal's public address goes into every link: an http(s) URL or none."""
+        if value is not None and value.strip() and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL, e.g. https://portal.example.com")
+        return value.strip() or None if value is not None else None
 
     @field_validator("secret_key")
     @classmethod

@@ -20,6 +20,7 @@ from creatorflow.services.creators.refresh import RefreshSummary
 from creatorflow.settings import SettingsError, get_settings
 from creatorflow.wiring import run_as_of
 from tasks.creators import plan_refresh_batches, refresh_batch
+from tasks.personal_data import apply_retention_task
 from tasks.runtime import run_parameters
 
 
@@ -68,4 +69,7 @@ def refresh_creators_flow(
     for line in summary.lines():
         logger.info(line)
     create_markdown_artifact(key="refresh-creators", markdown=summary.markdown())
+    # the daily housekeeping of personal data: contacts who never answered, erased (issue 19)
+    kept = apply_retention_task(when)
+    create_markdown_artifact(key="retention", markdown=kept.markdown())
     return summary

@@ -43,14 +43,19 @@ from tasks.runtime import ConfiguredTaskRunner, run_parameters
 from tasks.tracking import (
     FETCH_THREADS,
     campaigns_to_track_task,
+    describe_gone_posts_task,
     detect_brand_tags_task,
     detect_deliverables_task,
     needs_attention_task,
     plan_detection_task,
     plan_polling_task,
     poll_batch_task,
+    process_mentions_task,
+    request_story_results_task,
+    send_compliance_nudges_task,
     send_reminders_task,
     submit_deliverable_task,
+    waive_compliance_task,
 )
 
 #: Tasks in flight at once (the task runner's threads): detection and poll-metrics batches.
@@ -97,10 +102,16 @@ def track_campaigns(
         summary.setdefault("briefs", {})[slug] = briefs.counts()
         summary.setdefault("follow_ups", {})[slug] = follow_ups.counts()
         summary.setdefault("reminders", {})[slug] = reminders.counts()
-        _sending(summary, slug, briefs, follow_ups, reminders.outbox)
+        stories = request_story_results_task(slug, now)  # once per expired story (issue 17)
+        summary.setdefault("story_results", {})[slug] = stories.counts()
+        _sending(summary, slug, briefs, follow_ups, reminders.outbox, stories.outbox)
 
     summary["detection"] = _detect(campaign_slug, now)
     summary["polling"] = _poll(campaign_slug, now, polled=summary["detection"])
+    for slug in slugs:  # after polling: the problems this run found (issue 16)
+        nudges = send_compliance_nudges_task(slug, now)
+        summary.setdefault("compliance_nudges", {})[slug] = nudges.counts()
+        _sending(summary, slug, nudges.outbox)
     summary["attention"] = needs_attention_task(slugs, now)  # accounts and platforms to act on
     create_markdown_artifact(
         markdown=tracking_summary_markdown(summary),
@@ -135,17 +146,23 @@ def _fail_on_failed_batches(summary: dict[str, Any]) -> None:
 
 
 def _detect(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
+    mentioned = process_mentions_task(now)  # the webhook inbox: mentions and stories (issue 17)
     tagged = detect_brand_tags_task(campaign_slug, now)  # one brand-level read, before the feeds
     batches = plan_detection_task(campaign_slug)
     futures = [detect_deliverables_task.submit(batch, now) for batch in batches]
     totals: dict[str, Any] = {"batches": len(batches), "new": 0, "undisclosed": 0, "failures": 0}
-    totals |= {"snapshots": 0, "gone": 0}  # polls made by detection's feed reads
+    totals |= {"snapshots": 0, "gone": 0, "gone_ids": []}  # polls made by detection's feed reads
     totals["brand_tags"] = len(tagged.new_deliverables)
     totals["new"] += len(tagged.new_deliverables)
     totals["undisclosed"] += len(tagged.undisclosed)
     if tagged.failures:
         totals.setdefault("failed_batches", []).extend(tagged.failures)
     totals["quota_exhausted"] = tagged.quota_exhausted
+    totals["mentions"] = mentioned.counts()
+    totals["new"] += len(mentioned.new_deliverables) + len(mentioned.stories)
+    totals["undisclosed"] += len(mentioned.undisclosed)
+    if mentioned.failures:
+        totals.setdefault("failed_batches", []).extend(mentioned.failures)
     for future in futures:
         try:
             report = future.result()
@@ -157,6 +174,7 @@ def _detect(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
         totals["failures"] += len(report.failures)
         totals["snapshots"] += report.snapshots
         totals["gone"] += len(report.gone)
+        totals["gone_ids"] += report.gone
         totals["quota_exhausted"] = totals.get("quota_exhausted", False) or report.quota_exhausted
     return totals
 
@@ -176,6 +194,7 @@ def _poll(
         "batches": total,
         "snapshots": (polled or {}).get("snapshots", 0),
         "gone": (polled or {}).get("gone", 0),
+        "gone_ids": list((polled or {}).get("gone_ids", [])),  # named at the end of the round
         "requests": 0,
         "skipped_batches": 0,
         "quota_exhausted": [],
@@ -215,6 +234,7 @@ def _poll(
             totals["failures"] += report.failures
             totals["snapshots"] += report.snapshots
             totals["gone"] += len(report.gone)
+            totals["gone_ids"] += report.gone
             totals["requests"] += report.requests
             if report.quota_exhausted:
                 platform = report.platform.value
@@ -231,6 +251,8 @@ def _poll(
                 description=f"{finished}/{total} batches, {totals['snapshots']} snapshots",
             )
     totals["quota_exhausted"] = sorted(exhausted)
+    gone = totals.pop("gone_ids")
+    totals["gone_posts"] = describe_gone_posts_task(gone) if gone else []
     return totals
 
 
@@ -293,3 +315,19 @@ def submit_deliverable(
         description=f"deliverable for {submission.campaign_slug}",
     )
     return result
+
+
+class ComplianceWaiver(BaseModel):
+    """The UI form: accept a post's open compliance problems, saying why (kept as evidence)."""
+
+    campaign_slug: str = Field(description="campaign slug, e.g. spring-glow")
+    post_id: str = Field(description="the post's id, as `campaign status` shows it")
+    reason: str = Field(min_length=1, description="why the problem is accepted")
+
+
+@flow(name="waive-compliance", flow_run_name="waive-{waiver.campaign_slug}")
+def waive_compliance(waiver: ComplianceWaiver, as_of: datetime | None = None) -> list[int]:
+    """Waive a post's open compliance problems (the operator's form; `campaign waive`)."""
+    return waive_compliance_task(
+        waiver.campaign_slug, waiver.post_id, waiver.reason, run_as_of(as_of)
+    )

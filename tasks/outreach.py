@@ -14,6 +14,7 @@ from prefect import task
 from creatorflow.domain.campaign import CampaignSpec
 from creatorflow.services.outreach import follow_ups, launch, sending_pauses
 from creatorflow.services.outreach.launch import send_initial_emails
+from creatorflow.services.outreach.launch_summary import ShortlistResult
 from creatorflow.services.outreach.preflight import load_launch_file
 from creatorflow.services.outreach.sending import SendReport
 from creatorflow.storage.campaigns import get_campaign
@@ -34,7 +35,7 @@ def load_campaign_task(source: str) -> CampaignSpec:
 
 
 @task(name="shortlist", task_run_name="shortlist-{spec.slug}")
-def shortlist_task(spec: CampaignSpec, as_of: datetime) -> launch.ShortlistResult:
+def shortlist_task(spec: CampaignSpec, as_of: datetime) -> ShortlistResult:
     return run_service(launch.shortlist_campaign, spec=spec, now=as_of)
 
 

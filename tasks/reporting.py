@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from prefect import task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_markdown_artifact
 
 from creatorflow.services.reporting.reports import reportable_campaigns, run_report
 from tasks.runtime import run_service
-
-ARTIFACT_ROWS = 200  # the table artifact shows the top creators; the CSV has them all
 
 
 @dataclass(frozen=True)
@@ -43,17 +41,20 @@ class ReportRun:
 
 @task(retries=2, retry_delay_seconds=30, task_run_name="report-{slug}")
 def report_task(slug: str, as_of: datetime, send: bool) -> ReportRun:
-    """Build (and send) the report; the database's (campaign, period) claim makes retries safe."""
-    report, outcome = run_service(
-        run_report, slug=slug, as_of=as_of, send=send, now=datetime.now(UTC)
-    )
+    """Build (and send) the report; the database's (campaign, period) claim makes retries safe.
+
+    The run's clock is ``as_of`` (as in every tracking task): a replayed or simulated run dates
+    its email and its claim at the moment it acts as of, not at the machine's clock."""
+    report, outcome = run_service(run_report, slug=slug, as_of=as_of, send=send, now=as_of)
     key = f"report-{slug}"
     create_markdown_artifact(
         markdown=report.markdown, key=key, description=f"{slug} report {report.period}"
     )
-    rows = sorted(report.table, key=lambda r: -int(r["engagements"]))[:ARTIFACT_ROWS]
-    create_table_artifact(
-        table=rows, key=f"{key}-creators", description=f"{slug} per-creator figures {report.period}"
+    # a table a person reads (key columns, human headings); the CSV goes with the email
+    create_markdown_artifact(
+        markdown=report.creators_markdown,
+        key=f"{key}-creators",
+        description=f"{slug} per-creator figures {report.period}",
     )
     return ReportRun(
         slug=slug,

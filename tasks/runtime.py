@@ -7,6 +7,7 @@ flows that fan out take their task runner from here too (``ConfiguredTaskRunner`
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -163,3 +164,24 @@ class ConfiguredTaskRunner(TaskRunner[PrefectFuture[Any]]):
             }
         future: PrefectFuture[Any] = self._runner.submit(task, parameters, wait_for, dependencies)
         return future
+
+
+class _QuietCompletions(logging.Filter):
+    """Drops a task run's bare ``Finished in state Completed()`` line from its run's logs.
+
+    A tracking run finishes dozens of task runs, and each logged that line, saying nothing the
+    task run's state does not: the run history read as a wall of them. A task that finishes any
+    other way (failed, cached, retrying, completed with a message) is still logged.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.INFO and record.msg == BARE_COMPLETION)
+
+
+BARE_COMPLETION = "Finished in state Completed()"
+_QUIET_COMPLETIONS = _QuietCompletions()
+# The logger Prefect's task engine logs through, in every process that runs tasks (the CLI,
+# `serve`, a worker, a Dask worker): each imports this module with its tasks.
+_TASK_RUN_LOGGER = logging.getLogger("prefect.task_runs")
+if _QUIET_COMPLETIONS not in _TASK_RUN_LOGGER.filters:
+    _TASK_RUN_LOGGER.addFilter(_QUIET_COMPLETIONS)

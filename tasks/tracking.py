@@ -15,9 +15,15 @@ from creatorflow.platforms.rate_limits import throttle
 from creatorflow.services.tracking import (
     account_problems,
     brand_tags,
+    compliance,
+    compliance_nudges,
     detection,
+    gone_posts,
+    mentions,
     polling,
     reminders,
+    stories,
+    story_results,
     submission,
 )
 from creatorflow.services.tracking.submission import submit_deliverable
@@ -47,10 +53,56 @@ def detect_brand_tags_task(
     )
 
 
+@task(name="process-mentions", **_RETRY)
+def process_mentions_task(as_of: datetime) -> mentions.MentionsReport:
+    """The webhook inbox's mentions and stories (the receiver only stored them)."""
+    return run_service(mentions.process_mentions, now=as_of)
+
+
+@task(name="request-story-results", task_run_name="story-results-{campaign_slug}")
+def request_story_results_task(campaign_slug: str, as_of: datetime) -> reminders.ReminderReport:
+    return run_service(story_results.request_story_results, campaign_slug=campaign_slug, now=as_of)
+
+
+@task(name="record-story-results")
+def record_story_results_task(form: Any, as_of: datetime) -> story_results.StoryResults:
+    """``form`` is ``flows.stories.StoryResultsForm`` (the operator's figures for one story)."""
+    return run_service(
+        story_results.record_story_results,
+        campaign_slug=form.campaign_slug,
+        creator=form.creator,
+        views=form.views,
+        reach=form.reach,
+        taps=form.link_taps,
+        replies=form.replies,
+        story=form.story,
+        now=as_of,
+    )
+
+
+@task(name="match-story")
+def match_story_task(
+    campaign_slug: str, event_id: int, creator: str, as_of: datetime
+) -> stories.StoryMatch:
+    return run_service(
+        stories.match_story,
+        campaign_slug=campaign_slug,
+        event_id=event_id,
+        creator=creator,
+        now=as_of,
+    )
+
+
 @task(name="needs-attention")
 def needs_attention_task(campaign_slugs: list[str], as_of: datetime) -> dict[str, Any]:
     """Tracked creators whose account cannot be read, and platforms whose work waits."""
     return run_service(account_problems.needs_attention, campaign_slugs=campaign_slugs, now=as_of)
+
+
+@task(name="describe-gone-posts")
+def describe_gone_posts_task(deliverable_ids: list[int]) -> list[dict[str, Any]]:
+    """The posts this run found gone, named (creator, post, last seen) for the summary."""
+    return run_service(gone_posts.describe_gone_posts, deliverable_ids=deliverable_ids)
 
 
 @task(name="plan-detection")
@@ -94,4 +146,28 @@ def submit_deliverable_task(
 ) -> submission.SubmissionResult:
     return run_service(
         submit_deliverable, campaign_slug=campaign_slug, url=url, creator=creator, now=as_of
+    )
+
+
+@task(name="send-compliance-nudges", task_run_name="compliance-{campaign_slug}")
+def send_compliance_nudges_task(
+    campaign_slug: str, as_of: datetime
+) -> compliance_nudges.NudgeReport:
+    """One nudge per open disclosure problem, and its reminder (issue 16)."""
+    return run_service(
+        compliance_nudges.send_compliance_nudges, campaign_slug=campaign_slug, now=as_of
+    )
+
+
+@task(name="waive-compliance")
+def waive_compliance_task(
+    campaign_slug: str, post_id: str, reason: str, as_of: datetime
+) -> list[int]:
+    """The operator waives a post's open compliance problems (issue 16)."""
+    return run_service(
+        compliance.waive_problems,
+        campaign_slug=campaign_slug,
+        post_id=post_id,
+        reason=reason,
+        now=as_of,
     )

@@ -10,6 +10,8 @@ from typing import Any, Protocol, TypeVar
 
 import typer
 
+from creatorflow.cli.help import LifecycleGroup
+from creatorflow.cli.tables import print_table as print_table  # re-exported for the commands
 from creatorflow.domain.as_of import AsOfRangeError
 from creatorflow.errors import InputError, shown
 from creatorflow.wiring import Wiring, run_as_of, wire
@@ -31,15 +33,34 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=LifecycleGroup,
 )
-db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True, cls=LifecycleGroup)
 creators_app = typer.Typer(
-    help="Import, refresh, discover and list creators.", no_args_is_help=True
+    help="Import, discover, refresh and list creators.", no_args_is_help=True, cls=LifecycleGroup
 )
-campaign_app = typer.Typer(help="Launch, track, report on campaigns.", no_args_is_help=True)
+campaign_app = typer.Typer(
+    help="Launch, track, report on campaigns.", no_args_is_help=True, cls=LifecycleGroup
+)
 app.add_typer(db_app, name="db")
 app.add_typer(creators_app, name="creators")
 app.add_typer(campaign_app, name="campaign")
+
+
+@app.callback()
+def _every_command(
+    ctx: typer.Context,
+    verbose: bool = typer.Option(
+        False,
+        "--verbose",
+        help="Show Prefect's own log lines and the traceback of an error on the terminal.",
+    ),
+) -> None:
+    """Influencer-marketing campaigns end to end on Prefect."""
+    from creatorflow.cli import quiet
+
+    quiet.configure(verbose=verbose)
+    ctx.call_on_close(quiet.restore)
 
 
 def parse_as_of(value: str | None) -> datetime:
@@ -94,11 +115,15 @@ def terminal_text(value: object) -> str:
 
 
 def guard_prefect_server() -> None:
-    """Before a command's first flow: make sure no temporary Prefect server outlives it.
+    """Before a command's first flow: the checks that need no flow (``preflight``), then make
+    sure no temporary Prefect server outlives the command.
 
     Without ``PREFECT_API_URL`` Prefect starts a temporary API server as a child process and
     stops it from an ``atexit`` hook, which ``kill -9`` skips; ``server_guard`` stops it then.
     """
+    from creatorflow.cli.preflight import check_before_flow
+
+    check_before_flow()
     from prefect.settings import PREFECT_API_URL
 
     from creatorflow.cli.server_guard import start_guard

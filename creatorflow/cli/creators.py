@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -16,8 +17,15 @@ from typing import Literal
 import typer
 from sqlalchemy import Engine, inspect
 
-from creatorflow.cli.app import creators_app, message_line, parse_choice, terminal_text
+from creatorflow.cli.app import (
+    creators_app,
+    message_line,
+    parse_choice,
+    print_table,
+    terminal_text,
+)
 from creatorflow.csv_output import csv_writer
+from creatorflow.domain.creator_rows import UnknownColumn
 from creatorflow.domain.model import TIER_ORDER
 from creatorflow.errors import ConfigError
 from creatorflow.services.creators.csv_file import check_rejects_path, write_rejects
@@ -52,6 +60,9 @@ def import_command(
     rejects: Path | None = typer.Option(
         None, "--rejects", help="Write the rejected rows here as CSV (with line and reason)."
     ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Refuse a file with an unknown (e.g. misspelt) column."
+    ),
 ) -> None:
     """Import creators from a CSV export; re-importing the same file changes nothing."""
     settings = get_settings()
@@ -64,7 +75,10 @@ def import_command(
         tier_rules=load_default_tier_rules(settings.config_dir),
         now=datetime.now(UTC),
         actor="cli:creators import",
+        secret_key=settings.secret_key,
+        strict=strict,
     )
+    _warn_unknown_columns(file, result.unknown_columns)
     for row in result.rejected:
         print(message_line(row.describe()), file=sys.stderr)
     if rejects is not None:
@@ -75,6 +89,17 @@ def import_command(
     )
     if result.rejected:
         raise typer.Exit(EXIT_REJECTED)
+
+
+def _warn_unknown_columns(file: Path, columns: Sequence[UnknownColumn]) -> None:
+    """Columns whose cells were not read: a likely misspelling on a line of its own, with the
+    guess; the rest (a discovery tool's extra columns) together on one line."""
+    for column in columns:
+        if column.closest:
+            print(message_line(f"{file}: ignoring {column.describe()}"), file=sys.stderr)
+    others = [c.describe().removeprefix("unknown column ") for c in columns if not c.closest]
+    if others:
+        print(message_line(f"{file}: ignoring columns {', '.join(others)}"), file=sys.stderr)
 
 
 @creators_app.command("list")
@@ -97,7 +122,6 @@ def list_command(
 
 
 def _print_table(entries: list[CreatorListing]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"{len(entries)} creator accounts")
@@ -129,4 +153,51 @@ def _print_table(entries: list[CreatorListing]) -> None:
                 ),
             )
         )
-    Console().print(table)
+    print_table(table)
+
+
+# -- personal data (issue 19): erasure, access requests, retention -------------------------------
+
+
+@creators_app.command("forget")
+def forget_command(
+    person: str = typer.Argument(..., help="EMAIL or PLATFORM:HANDLE of the person to erase."),
+    reason: str = typer.Option("erasure request", "--reason", help="Why (kept, redacted)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="ISO date-time to record it at."),
+) -> None:
+    """Erase a person everywhere; a keyed hash keeps them from being imported or contacted."""
+    from creatorflow.cli.app import command
+    from creatorflow.services.creators.forget import forget_person
+
+    _engine()
+    result = command("cli:creators forget", as_of)(forget_person, person=person, reason=reason)
+    typer.echo(result.summary())
+
+
+@creators_app.command("export")
+def export_command(
+    person: str = typer.Argument(..., help="EMAIL or PLATFORM:HANDLE of the person."),
+    out: Path = typer.Option(..., "--out", help="The JSON file to write."),
+    as_of: str | None = typer.Option(None, "--as-of", help="ISO date-time of the export."),
+) -> None:
+    """Write everything held about a person to a JSON file (an access request)."""
+    from creatorflow.cli.app import command
+    from creatorflow.services.creators.export import export_person
+
+    _engine()
+    result = command("cli:creators export", as_of)(export_person, person=person, out=out)
+    typer.echo(result.summary())
+
+
+@creators_app.command("retention")
+def retention_command(
+    as_of: str | None = typer.Option(None, "--as-of", help="ISO date-time to run as (UTC)."),
+) -> None:
+    """Erase contacts who never answered within CREATORFLOW_RETENTION_DAYS (as the daily run)."""
+    from creatorflow.cli.app import command
+    from creatorflow.services.creators.retention import apply_retention
+
+    _engine()
+    result = command("cli:creators retention", as_of)(apply_retention)
+    for line in result.lines():
+        typer.echo(line)

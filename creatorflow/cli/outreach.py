@@ -45,10 +45,24 @@ def campaign_launch(
 
 def _print_summary(summary: dict[str, Any]) -> None:
     typer.echo(summary["shortlist"])
+    slug = summary.get("slug", "SLUG")
+    if summary.get("reasons"):
+        typer.echo(
+            f"not shortlisted (every creator and reason: artifact shortlist-exclusions-{slug}):"
+        )
+        for line in summary["reasons"]:
+            typer.echo(f"  {line}")
+    if summary.get("unknown_engagement"):
+        typer.echo(
+            f"note: {summary['unknown_engagement']} shortlisted creator(s) have an unknown "
+            "engagement rate: `creatorflow creators refresh` reads it"
+        )
     if summary.get("removed"):
         typer.echo("removed: " + ", ".join(summary["removed"]))
     counts = summary.get("send", {})
     line = ", ".join(f"{n} {status}" for status, n in counts.items() if n) or "nothing to send"
+    if not summary.get("shortlisted"):
+        line += " (nobody shortlisted)"
     typer.echo(f"first emails: {line}")
     if summary.get("preview_dir"):
         typer.echo(f"previews (nothing sent): {summary['preview_dir']}")

@@ -12,9 +12,11 @@ from creatorflow.cli.app import (
     command,
     guard_prefect_server,
     parse_as_of,
+    print_table,
     terminal_text,
 )
 from creatorflow.errors import InputError
+from creatorflow.services.tracking.compliance_status import problem_line
 from creatorflow.wiring import wire
 
 
@@ -30,11 +32,12 @@ def campaign_track(
     """
     from creatorflow.domain.inbound import describe_inbox
     from creatorflow.services.creators.refresh_summary import EXIT_DEFERRED
-    from creatorflow.services.tracking.run_summary import inbox_steps
-    from flows.tracking import track_campaigns
+    from creatorflow.services.tracking.run_summary import gone_post_line, inbox_steps
 
     moment = parse_as_of(as_of)
-    guard_prefect_server()
+    guard_prefect_server()  # an unknown campaign fails here, before Prefect is even imported
+    from flows.tracking import track_campaigns
+
     summary = track_campaigns(campaign_slug=slug, as_of=moment)
     detection = summary.get("detection", {})
     polling = summary.get("polling", {})
@@ -54,6 +57,9 @@ def campaign_track(
         f"  polling: {polling.get('snapshots', 0)} snapshots, {polling.get('gone', 0)} gone, "
         f"{polling.get('requests', 0)} API calls"
     )
+    for item in polling.get("gone_posts") or []:  # which posts disappeared (issue 14)
+        line = gone_post_line(item).replace("`", "")
+        typer.echo(terminal_text(f"  gone: {line} (snapshots kept)"))
     for platform in polling.get("quota_exhausted", []):
         typer.echo(f"  {platform}: quota spent or throttled; the next run resumes polling")
     attention = summary.get("attention") or {}
@@ -61,6 +67,10 @@ def campaign_track(
         typer.echo(f"  needs attention: {item['account']} ({item['status']}): {item['reason']}")
     for line in attention.get("deferred") or []:
         typer.echo(f"  deferred {line}; the next run resumes")
+    for item in attention.get("early_posts") or []:  # issue 18
+        typer.echo(f"  posted before draft approval: {item['account']} {item['post_id']}")
+    for item in attention.get("compliance") or []:  # sponsored-post disclosure (issue 16)
+        typer.echo(terminal_text(f"  needs attention: {problem_line(item).removeprefix('- ')}"))
     if polling.get("quota_exhausted") or detection.get("quota_exhausted"):
         raise typer.Exit(EXIT_DEFERRED)
 
@@ -105,18 +115,20 @@ def campaign_status(
     if format == "json":
         typer.echo(json.dumps(status.as_json(), indent=2, sort_keys=True))
         return
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=120)
     funnel = Table(title=terminal_text(f"{status.campaign}: {status.name} ({status.status})"))
     for name in FUNNEL:
         funnel.add_column(name, justify="right")
     funnel.add_row(*(str(status.funnel[name]) for name in FUNNEL))
-    console.print(funnel)
+    print_table(funnel, width=120)
+    if any(status.portal.values()):  # the creator portal (issue 18)
+        typer.echo(
+            "portal: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in status.portal.items())
+        )
     creators = Table(title="creators")
     for column in ("platform", "handle", "tier", "stage", "due", "posts", "gone"):
-        creators.add_column(column)
+        creators.add_column(column, justify="right" if column in ("posts", "gone") else "left")
     for c in status.creators:
         creators.add_row(
             *map(
@@ -132,7 +144,11 @@ def campaign_status(
                 ),
             )
         )
-    console.print(creators)
+    print_table(creators, width=120)
+    _print_stories(status)  # Instagram stories (issue 17)
+    for c in status.creators:  # sponsored-post disclosure (issue 16)
+        if c.compliance:
+            typer.echo(terminal_text(f"compliance: {c.platform}:{c.handle}: {c.compliance}"))
     for c in status.creators:  # in full, never cut by the table's width
         if c.problem:
             typer.echo(
@@ -168,3 +184,25 @@ def _print_outbox_problems(problems: list[dict[str, Any]], paused: list[dict[str
         )
     for pause in paused:
         typer.echo(terminal_text(pause["line"]))
+
+
+def _print_stories(status: Any) -> None:
+    """Each story (live with its CDN URL, or expired) and the story mentions awaiting a match."""
+    for s in status.stories:
+        shown = {"views": s.views, "reach": s.reach, "taps": s.link_taps, "replies": s.replies}
+        figures = ", ".join(f"{k} {v}" for k, v in shown.items() if v is not None)
+        where = f" {s.media_url}" if s.media_url else ""
+        typer.echo(
+            terminal_text(
+                f"story {s.deliverable_id}: {s.creator} at {(s.posted_at or '-')[:16]}, "
+                f"{s.state}{where}; results {s.results}" + (f" ({figures})" if figures else "")
+            )
+        )
+    for e in status.stories_unmatched:
+        typer.echo(
+            terminal_text(
+                f"story mention {e['event_id']} at {(e['at'] or '-')[:16]} waits for a match: "
+                f"creatorflow campaign match-story {status.campaign} {e['event_id']} "
+                "PLATFORM:HANDLE"
+            )
+        )

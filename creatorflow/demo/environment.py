@@ -16,6 +16,7 @@ from pathlib import Path
 from creatorflow.errors import InputError
 
 MARKER = ".creatorflow-demo"
+UNSUBSCRIBE_BASE_URL = "https://unsubscribe.example.test"
 
 
 def prepare_directory(directory: Path) -> Path:
@@ -50,13 +51,17 @@ def demo_environment(target: Path, base: Mapping[str, str]) -> dict[str, str]:
             "CREATORFLOW_INBOX_URL": f"maildir://{target / 'inbox'}",
             "CREATORFLOW_SENDER": "Glow Team <team@glow-brand.example>",
             "CREATORFLOW_POSTAL_ADDRESS": "Glow Cosmetics, 1 Market St, San Francisco, CA 94105",
-            "CREATORFLOW_UNSUBSCRIBE_BASE_URL": "http://127.0.0.1:8000",
+            # the production shape: an HTTPS one-click link (RFC 8058) with List-Unsubscribe-Post;
+            # ``.test`` is reserved, so the link leads nowhere outside the demo
+            "CREATORFLOW_UNSUBSCRIBE_BASE_URL": UNSUBSCRIBE_BASE_URL,
             "CREATORFLOW_SECRET_KEY": secrets.token_urlsafe(32),
             "CREATORFLOW_REPORTS_DIR": str(target / "reports"),
             "CREATORFLOW_PREVIEW_DIR": str(target / "preview"),
             "PREFECT_HOME": str(target / "prefect"),
             "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(target / "prefect" / "storage"),
             "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "true",
+            # a busy machine (a test suite beside it) can take longer than the default 20 s
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
             "DO_NOT_TRACK": "1",

@@ -14,7 +14,7 @@ import mailbox
 from dataclasses import dataclass
 from datetime import datetime
 from email import message_from_string
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.policy import default as default_policy
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -33,6 +33,7 @@ class Delivered:
     message_id: str
     references: str
     raw_headers: str
+    text: str = ""  # the text/plain part, as a recipient reads it
 
 
 def read_outbox(outbox: Path, seen: set[str]) -> list[Delivered]:
@@ -58,10 +59,21 @@ def read_outbox(outbox: Path, seen: set[str]) -> list[Delivered]:
                     message_id=str(msg["Message-ID"] or ""),
                     references=str(msg["References"] or ""),
                     raw_headers=headers,
+                    text=_plain_text(msg),
                 ),
             )
         )
     return [delivered for _, delivered in sorted(found, key=lambda pair: pair[0])]
+
+
+def _plain_text(msg: Message) -> str:
+    """The first text/plain part, decoded (empty when there is none)."""
+    for part in msg.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                return payload.decode(part.get_content_charset() or "utf-8", errors="replace")
+    return ""
 
 
 def _base(subject: str, sender: str, to: str, when: datetime) -> EmailMessage:

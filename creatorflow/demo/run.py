@@ -22,8 +22,11 @@ START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)  # a Monday: the campaign's launc
 SLUG = "glow-demo"
 TRACKING_DAYS = (1, 3, 5, 7, 9, 11)
 REPORT_DAY = 12
-OFFERS = {"nano": 100, "micro": 300, "mid": 1200, "macro": 4000}
-WANTED = {"nano": 15, "micro": 30, "mid": 10, "macro": 4}
+#: Offers per post as rate cards go (nano a gift-sized fee, macro thousands); some creators ask
+#: for more (``cast._COUNTER``) and the operator records their rate.
+OFFERS = {"nano": 150, "micro": 500, "mid": 2000, "macro": 6000}
+WANTED = {"nano": 20, "micro": 30, "mid": 10, "macro": 6}
+BUDGET = 80_000
 
 
 def campaign_yaml() -> str:
@@ -39,9 +42,10 @@ platforms: [youtube, instagram, tiktok]
 window: {{start: {START.date()}, end: {end}}}
 hashtags: ["#{HASHTAG}"]
 mentions: ["@{MENTION}"]
-budget: 40000
+budget: {BUDGET}
 currency: USD
 landing_url: https://glow-brand.example/spring
+promo_codes: true
 selection:
   tiers: {{{tiers}}}
 offer: {{{offers}}}
@@ -82,7 +86,7 @@ def run_demo(directory: Path, *, creators: int = 300) -> int:
     rows = list(generate(creators))
     csv_path = write_csv(directory / "creators.csv", creators)
     world = World(now=START - timedelta(days=1))
-    cast = Cast.from_rows(rows, rules)
+    cast = Cast.from_rows(rows, rules, offers=OFFERS)
     cast.populate(world, now=START - timedelta(days=1))
     demo = Demo(directory, cast, world)
     demo.say(f"demo directory {directory}")

@@ -3,22 +3,26 @@
 Each simulated day: posts appear, grow or vanish in the sandbox world; people read what creatorflow
 sent and answer into the inbox; the ``track-campaigns`` flow runs as of that moment (inbox,
 follow-ups, reminders, detection, polling); the operator records the answers that came in
-(``campaign respond``). Finally the report is written with ``--out`` and its per-tier funnel is
-checked against what the simulated people actually did.
+(``campaign respond``, with the creator's own rate when they asked for more). At the end the
+brand's analytics and shop export goes in (``campaign conversions``), the report is written with
+``--out`` and ``check`` holds its per-tier figures against what the simulated people did.
+A further scene is a function of its own module taking ``(demo, settings, now)``, called from
+``play`` at its day with one line.
 """
 
 from __future__ import annotations
 
-import csv
-import json
-from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from creatorflow.demo.cast import Answer
+from creatorflow.demo.check import check_report
+from creatorflow.demo.compliance_scene import compliance_scene
+from creatorflow.demo.outcomes import world_figures, write_export
+from creatorflow.demo.portal_scene import portal_scene
 from creatorflow.demo.run import REPORT_DAY, SLUG, TRACKING_DAYS, Demo, campaign_yaml
-from creatorflow.domain.metrics import funnel_step_reached
+from creatorflow.demo.story_scene import story_scene
 from creatorflow.services.replies.answers import record_response
 from creatorflow.services.reporting.reports import build_report, write_report
 from creatorflow.settings import Settings, get_settings
@@ -32,6 +36,7 @@ from flows.tracking import track_campaigns
 ACTOR = "cli:demo"
 STEPS = ("contacted", "accepted", "posted")
 DELETE_DAY = 9
+PORTAL_DAY = 7
 
 
 def play(demo: Demo, csv_path: Path) -> int:
@@ -48,18 +53,21 @@ def play(demo: Demo, csv_path: Path) -> int:
 
     now = demo.at(0)
     result = launch_campaign(campaign=str(campaign_file), approve=True, as_of=now)
-    demo.say(f"launch-campaign (auto-approved): {result['shortlist']}; {result['summary']}")
+    demo.say(f"launch-campaign (auto-approved): {result.get('shortlist')}")
+    demo.say(f"launch-campaign: {result.get('summary')}")
     pending = demo.cast.read_mail(outbox, inbox, now=now + timedelta(hours=1))
     deleter = demo.cast.choose_deleter()
     contacted = sum(p.contacted for p in demo.cast.people)
-    demo.say(
-        f"{contacted} creators received the first email; their fates: {dict(demo.cast.fates())}"
-    )
+    demo.say(f"{contacted} creators received the first email; what each will do:")
+    for fate, count in demo.cast.fates().most_common():
+        demo.say(f"  {count:>3} {fate}")
     if deleter is not None:
-        demo.say(f"{deleter.handle_ref} will delete their post after a few days")
+        demo.say(f"{deleter.name} will delete their post a few days after posting it")
 
     for day in TRACKING_DAYS:
         now = demo.at(day)
+        # mail first: a brief that arrived says which account to post on, with link and code
+        pending += demo.cast.read_mail(outbox, inbox, now=now - timedelta(hours=3))
         events = demo.cast.publish(demo.world, now=now)
         if day == DELETE_DAY:
             events += demo.cast.delete_posts(demo.world)
@@ -67,17 +75,40 @@ def play(demo: Demo, csv_path: Path) -> int:
             demo.say(f"day {day}: {line}")
         if len(events) > 3:
             demo.say(f"day {day}: ... and {len(events) - 3} more posted")
-        demo.cast.grow(demo.world)
-        pending += demo.cast.read_mail(outbox, inbox, now=now - timedelta(hours=2))
+        demo.cast.grow(demo.world, now=now)
+        demo.cast.observe(demo.world)  # what the tracking run is about to see
+        if day == PORTAL_DAY:  # before tracking: their new posts come in through the portal
+            portal_scene(demo, settings, now)  # two creators use their portal link (issue 18)
+        story_scene(demo, settings, now, day)  # two Instagram stories, by webhook (issue 17)
+        compliance_scene(demo, settings, now, day)  # a dropped #ad, nudged and fixed (issue 16)
         summary = track_campaigns(campaign_slug=SLUG, as_of=now)
         demo.say(f"day {day}: track-campaigns {_tracking_line(summary)}")
         respond(demo, settings, pending, now)
         pending = []
 
     now = demo.at(REPORT_DAY)
+    conversions(demo, settings, now)
     report_dir = report(demo, settings, now)
-    ok = report_dir is not None and check_report(demo, report_dir)
+    ok = report_dir is not None and check_report(
+        demo.directory, world_figures(demo.cast), report_dir
+    )
     return finish(demo, settings, ok=ok, report_dir=report_dir)
+
+
+def conversions(demo: Demo, settings: Settings, now: datetime) -> None:
+    """The brand's analytics and shop export, imported as `campaign conversions SLUG FILE`."""
+    from creatorflow.services.tracking.conversions import import_conversions
+
+    path = demo.directory / "conversions.csv"
+    rows = write_export(demo.cast, path, now=now)
+    result = import_conversions(
+        engine=engine_for(settings.database_url), slug=SLUG, path=path, now=now, actor=ACTOR
+    )
+    unmatched = len(result.unknown) + len(result.ambiguous)
+    demo.say(
+        f"campaign conversions {SLUG} {path.name}: {rows} rows (clicks and leads by link, "
+        f"sales by promo code), {result.imported} imported, {unmatched} unmatched"
+    )
 
 
 def import_csv(demo: Demo, settings: Settings, csv_path: Path, now: datetime) -> None:
@@ -121,20 +152,25 @@ def respond(demo: Demo, settings: Settings, answers: list[Answer], now: datetime
     if not answers:
         return
     for answer in answers:
-        record_response(
+        result = record_response(
             engine=engine_for(settings.database_url),
             settings=settings,
             campaign_slug=SLUG,
             creator=answer.person.handle_ref,
             accepted=answer.accepted,
-            fee=None,
+            fee=answer.fee,  # the creator's own rate when they asked for more
             now=now,
             actor=ACTOR,
         )
         if answer.accepted:
             answer.person.accepted_at = now
+            answer.person.fee = answer.fee if answer.fee is not None else result.fee
     accepted = sum(a.accepted for a in answers)
-    demo.say(f"operator recorded {accepted} acceptance(s), {len(answers) - accepted} decline(s)")
+    asked = sum(a.fee is not None for a in answers)
+    demo.say(
+        f"operator recorded {accepted} acceptance(s) ({asked} at the creator's own rate), "
+        f"{len(answers) - accepted} decline(s)"
+    )
 
 
 def report(demo: Demo, settings: Settings, now: datetime) -> Path | None:
@@ -150,42 +186,6 @@ def report(demo: Demo, settings: Settings, now: datetime) -> Path | None:
     return out
 
 
-def reported_funnel(report_dir: Path) -> dict[str, Counter[str]]:
-    """Per tier: contacted, accepted, posted, read back from the report's per-creator CSV."""
-    funnel: dict[str, Counter[str]] = {}
-    with (report_dir / "creators.csv").open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            reached = funnel_step_reached(row["stage"], has_post=int(row["posts"]) > 0)
-            if reached is None:
-                continue
-            counts = funnel.setdefault(row["tier"] or "none", Counter())
-            counts["contacted"] += reached >= 1
-            counts["accepted"] += reached >= 3
-            counts["posted"] += reached >= 4
-    return funnel
-
-
-def check_report(demo: Demo, report_dir: Path) -> bool:
-    """Print world vs report per tier; True when every figure matches."""
-    expected = demo.cast.expected_funnel()
-    reported = reported_funnel(report_dir)
-    (demo.directory / "expected.json").write_text(
-        json.dumps({tier: dict(counts) for tier, counts in expected.items()}, indent=2)
-    )
-    tiers = sorted(set(expected) | set(reported))
-    print(f"\n{'tier':<8}" + "".join(f"{s + ' world/report':>24}" for s in STEPS))
-    ok = True
-    for tier in tiers:
-        cells = []
-        for step in STEPS:
-            world, seen = expected.get(tier, Counter())[step], reported.get(tier, Counter())[step]
-            ok &= world == seen
-            cells.append(f"{world:>11} / {seen:<6}{'' if world == seen else ' !!':>3}")
-        print(f"{tier:<8}" + "".join(f"{c:>24}" for c in cells))
-    print("report matches the simulated world" if ok else "MISMATCH between world and report")
-    return ok
-
-
 def finish(demo: Demo, settings: Settings, *, ok: bool, report_dir: Path | None = None) -> int:
     home = demo.directory / "prefect"
     print()
@@ -196,8 +196,16 @@ def finish(demo: Demo, settings: Settings, *, ok: bool, report_dir: Path | None 
         print(f"  report:         {report_dir / 'report.html'} (and report.txt, creators.csv)")
     print(f"  outbox:         {demo.directory / 'outbox'}  (every email sent, one file each)")
     print(f"  inbox:          {demo.directory / 'inbox'}  (the simulated replies and bounces)")
+    print(f"  conversions:    {demo.directory / 'conversions.csv'}  (the brand's export, imported)")
+    base = settings.unsubscribe_base_url
+    print(f"  unsubscribe:    every email has List-Unsubscribe <{base}/u/...> and")
+    print("                  List-Unsubscribe-Post (RFC 8058 one-click); in production that base")
+    print("                  URL is `creatorflow web` served behind HTTPS")
     print(f"  database:       {settings.database_url}")
-    print(f"  Prefect runs:   PREFECT_HOME={home} prefect server start  -> http://127.0.0.1:4200")
+    from creatorflow.shell_hints import prefect_ui_command, ui_address
+
+    print(f"  Prefect runs:   {prefect_ui_command(home)}")
+    print(f"                  then open {ui_address()} (another port: change both 4200s)")
     return 0 if ok else 1
 
 

@@ -10,13 +10,19 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterBadDateError, croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from creatorflow.domain.as_of import AS_OF_MAX, AS_OF_MIN
+from creatorflow.domain.compliance import (
+    BURIED_RUN,
+    DEFAULT_MARKERS,
+    FIRST_CHARS,
+    DisclosureRules,
+)
 from creatorflow.domain.matching import CampaignTerms
 from creatorflow.domain.model import Platform, Tier
 from creatorflow.domain.numbers import MONEY_MAX, parse_rate
@@ -114,6 +120,10 @@ class Deliverables(_Strict):
     #: Reminders before the due date (days before it) and once overdue (days after it).
     reminder_days_before: list[Days] = Field(default_factory=lambda: [2])
     reminder_days_overdue: list[Days] = Field(default_factory=lambda: [1])
+    #: Drafts must be approved in the portal's review before posting (issue 18), and are due
+    #: this many days before the post (a week for the brand's review).
+    draft_review: bool = False
+    draft_days_before_due: int = Field(default=7, ge=0, le=DAYS_MAX)
 
 
 class SendWindow(_Strict):
@@ -173,6 +183,49 @@ class Tracking(_Strict):
     """How long posts are polled after the window closes."""
 
     days_after_window_end: int = Field(default=14, ge=0, le=DAYS_MAX)
+
+
+class Compliance(_Strict):
+    """How sponsored posts must disclose (``domain/compliance.py`` judges them).
+
+    ``markers`` are added to the default list of each of ``languages`` (every language by
+    default); a marker is a ``#hashtag`` or a word or phrase ("paid partnership").
+    """
+
+    languages: list[str] | None = None
+    markers: list[str] = Field(default_factory=list)
+    first_chars: int = Field(default=FIRST_CHARS, ge=1, le=100_000)
+    buried_hashtag_run: int = Field(default=BURIED_RUN, ge=0, le=1000)
+    keep_live_days: Days = 30
+    nudge: bool = True
+    reminder_days: int | None = Field(default=3, ge=1, le=DAYS_MAX)
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        unknown = [lang for lang in value if lang.lower() not in DEFAULT_MARKERS]
+        if unknown:
+            known = ", ".join(sorted(DEFAULT_MARKERS))
+            raise ValueError(f"unknown language(s) {', '.join(unknown)} (known: {known})")
+        return [lang.lower() for lang in value]
+
+    @field_validator("markers")
+    @classmethod
+    def _words(cls, value: list[str]) -> list[str]:
+        for marker in value:
+            if not re.search(r"\w", marker):
+                raise ValueError(f"{marker!r} is not a marker (a #hashtag, a word or a phrase)")
+        return [m.strip() for m in value]
+
+    def rules(self) -> DisclosureRules:
+        return DisclosureRules.build(
+            languages=tuple(self.languages) if self.languages is not None else None,
+            extra=tuple(self.markers),
+            first_chars=self.first_chars,
+            buried_run=self.buried_hashtag_run,
+        )
 
 
 def check_cron(value: str) -> str:
@@ -239,12 +292,25 @@ class CampaignSpec(_Strict):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     selection: Selection
     offer: dict[Tier, Money]
+    #: The campaign sends product (written ``offer: {gift: true}``): the portal asks an address.
+    gift: bool = False
     deliverables: Deliverables = Field(default_factory=Deliverables)
     outreach: Outreach = Field(default_factory=Outreach)
     landing_url: str | None = None
     promo_codes: bool = False
     tracking: Tracking = Field(default_factory=Tracking)
     report: ReportSpec = Field(default_factory=ReportSpec)
+    compliance: Compliance = Field(default_factory=Compliance)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gift_in_offer(cls, data: Any) -> Any:
+        """``offer.gift`` is no tier: it moves to ``gift`` before the tiers are read."""
+        offer = data.get("offer") if isinstance(data, dict) else None
+        if isinstance(offer, dict) and "gift" in offer:
+            rest = {k: v for k, v in offer.items() if k != "gift"}
+            return {**data, "offer": rest, "gift": offer["gift"]}
+        return data
 
     @field_validator("slug")
     @classmethod

@@ -6,6 +6,7 @@ only turns a header-keyed row into a ``CreatorRow`` so the rules are testable wi
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -55,6 +56,38 @@ class RejectedRow:
 
     def describe(self) -> str:
         return f"{self.file}:{self.line}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class UnknownColumn:
+    """A header name creatorflow does not read, with the known column it most resembles."""
+
+    name: str  # as in the header, lower-cased; "" for an empty header cell
+    position: int  # 1 = the first column
+    closest: str | None  # a known column absent from the header that the name resembles
+
+    def describe(self) -> str:
+        """``unknown column 'emial' (did you mean 'email'?)``, or ``unnamed column 4``."""
+        label = f"unknown column {self.name!r}" if self.name else f"unnamed column {self.position}"
+        return label + (f" (did you mean {self.closest!r}?)" if self.closest else "")
+
+
+def unknown_columns(header: Sequence[str]) -> list[UnknownColumn]:
+    """Header names that are not ``COLUMNS``; a misspelt one gets its likely meaning.
+
+    An unknown column's cells are never read, so ``emial`` would silently import creators with
+    no email: the import names each one (``--strict`` refuses the file). The suggestion is the
+    closest known column (``difflib``) the header lacks, since a present one is not misspelt.
+    """
+    present = set(header)
+    missing = [name for name in COLUMNS if name not in present]
+    found = []
+    for position, name in enumerate(header, start=1):
+        if name in COLUMNS:
+            continue
+        close = difflib.get_close_matches(name, missing, n=1, cutoff=0.6) if name else []
+        found.append(UnknownColumn(name, position, close[0] if close else None))
+    return found
 
 
 @lru_cache(maxsize=64)

@@ -15,6 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from functools import cached_property
+from operator import add as _plus
+from operator import attrgetter
 
 from creatorflow.domain.engagement import SHOWN, post_engagement
 from creatorflow.domain.lifecycle import AGREED, REACHED_CONTACT, REACHED_REPLY, Stage
@@ -35,7 +38,15 @@ class PriceTable:
     source: str = ""
 
     def price(self, action: str) -> Decimal:
-        return self.prices.get(action, Decimal(0))
+        return self.prices.get(action, _ZERO)
+
+    @cached_property
+    def priced(self) -> tuple[tuple[str, Decimal], ...]:
+        """Every action with its price, in ``PRICE_KEYS`` order, looked up once per table."""
+        return tuple((a, self.price(a)) for a in PRICE_KEYS)
+
+
+_ZERO = Decimal(0)
 
 
 def engagement(
@@ -91,11 +102,11 @@ def cost_per_lead(cost: Decimal | None, leads: int | None) -> Decimal | None:
 
 def earned_media_value(counts: Mapping[str, int | None], prices: PriceTable) -> Decimal:
     """Sum of known counts times their price (unknown counts add nothing)."""
-    total = Decimal(0)
-    for action in PRICE_KEYS:
+    total = _ZERO
+    for action, price in prices.priced:
         count = counts.get(action)
         if count is not None:
-            total += prices.price(action) * count
+            total += price * count
     return total
 
 
@@ -154,9 +165,8 @@ class CreatorInputs:
 
     def add(self, other: CreatorInputs) -> None:
         """Add ``other`` in place (every field is a sum; thousands of creators go through here)."""
-        mine, theirs = self.__dict__, other.__dict__
-        for name in _ADDITIVE:
-            mine[name] += theirs[name]
+        # C-level: read both rows of sums, add pairwise, write back (no Python loop per field)
+        self.__dict__.update(zip(_ADDITIVE, map(_plus, _SUMS(self), _SUMS(other)), strict=True))
         for key, value in other.provenance_posts.items():
             self.provenance_posts[key] = self.provenance_posts.get(key, 0) + value
 
@@ -164,6 +174,7 @@ class CreatorInputs:
 _ADDITIVE: tuple[str, ...] = tuple(
     f.name for f in fields(CreatorInputs) if f.name != "provenance_posts"
 )
+_SUMS = attrgetter(*_ADDITIVE)
 
 
 def summed(items: Iterable[CreatorInputs]) -> CreatorInputs:

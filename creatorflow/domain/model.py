@@ -173,6 +173,7 @@ class Provenance(StrEnum):
     API = "api"
     SUBMITTED = "submitted"
     ESTIMATED = "estimated"
+    MENTION = "mention"  # a story the brand was notified of (webhook): no API figures at all
 
 
 class DeliverableStatus(StrEnum):

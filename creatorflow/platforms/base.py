@@ -23,12 +23,23 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Caption:
+    """A post's words as one answer showed them: the disclosure is judged on these."""
+
+    title: str | None  # YouTube and TikTok titles
+    text: str | None  # YouTube description, Instagram caption, TikTok video_description
+
+
+@dataclass(frozen=True)
 class PostMetrics:
     views: int | None = None
     likes: int | None = None
     comments: int | None = None
     shares: int | None = None
     saves: int | None = None
+    #: the caption the same answer carried, so every poll checks the disclosure; None when the
+    #: call did not read it. Not part of equality: two polls with equal counts are equal.
+    caption: Caption | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,9 @@ class AccountProfile:
     media_count: int | None
     recent_posts: tuple[Post, ...] = field(default=())
     country: str | None = None
+    #: the @handle people know the account by, where ``handle`` is an id nobody reads
+    #: (YouTube ``snippet.customUrl`` of a channel looked up by id), without the ``@``
+    public_handle: str | None = None
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from creatorflow.domain.post_urls import PostRef, instagram_shortcode
 from creatorflow.platforms.base import (
     AccountProfile,
     AccountUnreadable,
+    Caption,
     LookupResult,
     Ownership,
     PlatformAdapter,
@@ -292,9 +293,13 @@ class InstagramClient(BrandEdges):
     def current_metrics(
         self, post_ids: Sequence[str], *, owners: dict[str, str] | None = None
     ) -> dict[str, PostMetrics]:
-        """The counts of ``post_metrics`` (the same calls: the fields cost nothing extra)."""
+        """The counts of ``post_metrics`` (the same calls: the fields cost nothing extra), with
+        the caption they carry."""
         found = self.post_metrics(post_ids, owners=owners)
-        return {post_id: post.metrics for post_id, post in found.items()}
+        return {
+            post_id: replace(post.metrics, caption=Caption(post.title, post.text))
+            for post_id, post in found.items()
+        }
 
     def discover(self, query: str, *, max_results: int) -> list[LookupResult]:
         """Look up usernames (``@a @b`` or ``a,b``) through business discovery.

@@ -3,20 +3,21 @@
 Business discovery (``instagram.py``) reads a creator's own media; these read what points at the
 brand: ``/{brand}/tags`` (media the brand is photo-tagged in; they carry the author's
 ``username``), ``mentioned_media.media_id(id)`` (a media whose caption @mentions the brand, the id
-announced by the ``mentions`` webhook) and hashtag search (no usernames; 30 unique hashtags per 7
-days per brand account). Pages are followed with their ``after`` cursor, never with the ``next``
-URL: Meta writes the caller's access token into it.
+announced by the ``mentions`` webhook; ``mentioned_comment.comment_id(id)`` for a comment, and
+``story_author`` for a story mention's sender) and hashtag search (no usernames; 30 unique
+hashtags per 7 days per brand account). Pages are followed with their ``after`` cursor, never
+with the ``next`` URL: Meta writes the caller's access token into it.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from creatorflow.domain.model import Platform
 from creatorflow.platforms.base import Post, PostMetrics
-from creatorflow.platforms.errors import HashtagLimitReached
+from creatorflow.platforms.errors import HashtagLimitReached, ObjectNotFound, PermissionDenied
 from creatorflow.platforms.parsing import Reader
 
 NAME = "instagram"
@@ -27,6 +28,16 @@ TAGGED_FIELDS = (
     "id,caption,like_count,comments_count,media_type,media_product_type,permalink,timestamp,"
     "username"
 )
+
+
+@dataclass(frozen=True)
+class MentionedComment:
+    """A comment that @mentions the brand: its author's username and the media it is on."""
+
+    comment_id: str
+    author: str | None
+    text: str | None
+    media: Post | None
 
 
 def media_post(item: Reader, author_id: str | None) -> Post:
@@ -111,6 +122,35 @@ class BrandEdges:
         media = answer.obj("mentioned_media")
         assert media is not None
         return _authored(media)
+
+    def mentioned_comment(self, comment_id: str) -> MentionedComment:
+        """The comment ``comment_id`` that @mentions the brand, with the media it is on (issue 17:
+        the ``mentions`` webhook names both; one call reads them together)."""
+        fields = (
+            f"mentioned_comment.comment_id({comment_id})"
+            f"{{id,text,timestamp,username,media{{{TAGGED_FIELDS}}}}}"
+        )
+        answer = self._get(self._user_id, {"fields": fields}, label="mentioned_comment")
+        comment = answer.obj("mentioned_comment")
+        assert comment is not None
+        media = comment.obj("media", required=False)
+        username = comment.text("username", required=False)
+        return MentionedComment(
+            comment_id=comment.req_str("id"),
+            author=username.lower() if username else None,
+            text=comment.text("text", required=False),
+            media=_authored(media) if media is not None else None,
+        )
+
+    def story_author(self, sender_id: str) -> str | None:
+        """The username behind a story mention's Instagram-scoped sender id, or None where Meta
+        does not tell (the account gave no messaging consent): the operator matches it then."""
+        try:
+            user = self._get(sender_id, {"fields": "username"}, label="story_author")
+        except (ObjectNotFound, PermissionDenied):
+            return None
+        username = user.text("username", required=False)
+        return username.lower() if username else None
 
     def hashtag_posts(self, hashtag: str, *, limit: int = 50) -> list[Post]:
         """Public posts of the last 24 h with ``hashtag`` (no usernames: Meta withholds them).

@@ -35,7 +35,7 @@ from creatorflow.settings import Settings
 MAX_IDS = 50
 CHANNEL_PARTS = "snippet,statistics,contentDetails"
 VIDEO_PARTS = "snippet,statistics,paidProductPlacementDetails"
-METRIC_PARTS = "statistics"
+METRIC_PARTS = "snippet,statistics"  # the snippet: the caption, checked on every poll
 COSTS = {"channels": 1, "playlistItems": 1, "videos": 1}
 
 
@@ -145,6 +145,7 @@ class YouTubeClient:
             followers=followers,
             media_count=stats.count("videoCount", as_string=True),
             country=snippet.text("country", required=False),
+            public_handle=(snippet.text("customUrl", required=False) or "").lstrip("@") or None,
         )
 
     def _channels_by_id(self, ids: Sequence[str]) -> dict[str, Reader]:
@@ -247,9 +248,10 @@ class YouTubeClient:
     def current_metrics(
         self, post_ids: Sequence[str], *, owners: dict[str, str] | None = None
     ) -> dict[str, PostMetrics]:
-        """``videos.list?part=statistics`` in batches of 50: the same quota unit per call as
-        ``post_metrics`` but a third of the JSON (polling needs no snippet); ids missing from
-        the answer are gone (omitted)."""
+        """``videos.list?part=snippet,statistics`` in batches of 50: the same quota unit per
+        call as ``post_metrics``, without the placement part (only the owner sees it); the
+        snippet's title and description are the caption compliance checks on every poll; ids
+        missing from the answer are gone (omitted)."""
         unique = list(dict.fromkeys(post_ids))
         found: dict[str, PostMetrics] = {}
         for batch in _chunks(unique, MAX_IDS):

@@ -6,11 +6,12 @@ Kept apart from the client so that the client reads as the calls it makes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from creatorflow.domain.model import Platform
-from creatorflow.platforms.base import Post, PostMetrics
+from creatorflow.platforms.base import Caption, Post, PostMetrics
 from creatorflow.platforms.errors import (
     AuthError,
     ObjectNotFound,
@@ -107,7 +108,8 @@ def _counts(stats: Reader | None) -> PostMetrics:
 
 
 def statistics(payload: Any) -> dict[str, PostMetrics]:
-    """The counts of a ``part=statistics`` answer, by video id.
+    """The counts of a ``part=snippet,statistics`` answer, by video id, with the caption (title
+    and description) the snippet carries: compliance checks the disclosure on every poll.
 
     Polling reads thousands of videos a round, so well-formed items are checked on the plain
     JSON (same rules as ``Reader``: id text, statistics an object, counts digit strings); an
@@ -134,8 +136,17 @@ def _plain_counts(item: Any) -> tuple[str, PostMetrics] | None:
     stats = item.get("statistics")
     if not isinstance(video_id, str):
         return None
+    snippet = item.get("snippet")
+    caption: Caption | None = None
+    if snippet is not None:
+        if not isinstance(snippet, dict):
+            return None
+        title, text = snippet.get("title"), snippet.get("description")
+        if not all(v is None or isinstance(v, str) for v in (title, text)):
+            return None
+        caption = Caption(title, text)
     if stats is None:
-        return video_id, PostMetrics()
+        return video_id, PostMetrics(caption=caption)
     if not isinstance(stats, dict):
         return None
     views = stats.get("viewCount")
@@ -150,8 +161,16 @@ def _plain_counts(item: Any) -> tuple[str, PostMetrics] | None:
         views=None if views is None else int(views),
         likes=None if likes is None else int(likes),
         comments=None if comments is None else int(comments),
+        caption=caption,
     )
 
 
 def _item_counts(item: Reader) -> tuple[str, PostMetrics]:
-    return item.req_str("id"), _counts(item.obj("statistics", required=False))
+    counts = _counts(item.obj("statistics", required=False))
+    snippet = item.obj("snippet", required=False)
+    if snippet is not None:
+        caption = Caption(
+            snippet.text("title", required=False), snippet.text("description", required=False)
+        )
+        counts = replace(counts, caption=caption)
+    return item.req_str("id"), counts

@@ -131,6 +131,18 @@ def _read_cursor(cursor: str) -> int | None:
         return None
 
 
+IGSID_DIGITS = 16
+
+
+def igsid_of(handle: str, *, consented: bool = True) -> str:
+    """The Instagram-scoped id a story mention gives for ``handle`` (stable per handle). The User
+    Profile API names the account behind it only for a sender who gave messaging consent; the
+    other id names nobody (issue 17)."""
+    seed = f"igsid|{handle}" if consented else f"igsid-no-consent|{handle}"
+    digest = hashlib.sha256(seed.encode()).digest()
+    return "1" + "".join(str(b % 10) for b in digest[: IGSID_DIGITS - 1])
+
+
 class InstagramServer(ApiServer):
     """Serves ``/{ig-user-id}?fields=business_discovery...``, ``/ig_hashtag_search``,
     ``/{hashtag-id}`` and ``/{hashtag-id}/recent_media`` (any ``/vNN.N`` prefix or none)."""
@@ -156,6 +168,9 @@ class InstagramServer(ApiServer):
         self.searched_hashtags: dict[str, datetime] = {}  # name -> first search in the window
         self._calls = 0
         self._hashtag_positions: dict[str, int] = {}
+        # issue 17 (``instagram_webhooks``): comments that @mention the brand, by id, as
+        # (author username, text, media id)
+        self.mention_comments: dict[str, tuple[str, str, str]] = {}
 
     def account_of(self, request: Request) -> str | None:
         """The username a business-discovery request reads."""
@@ -254,6 +269,8 @@ class InstagramServer(ApiServer):
             return self._tags_edge(request)
         if len(segments) == 1 and segments[0].startswith("178438"):
             return self._hashtag_info(segments[0], request)
+        if len(segments) == 1 and (sender := self._story_sender(segments[0])):  # User Profile
+            return Response(200, {"username": sender, "id": segments[0]})
         target = segments[-1] if segments else ""
         return _error(
             400,
@@ -305,6 +322,11 @@ class InstagramServer(ApiServer):
                 if mentioned is None:
                     return _unknown_object(spec.modifiers.get("media_id", ""))
                 body["mentioned_media"] = self._media(mentioned, spec.children or [])
+            elif spec.name == "mentioned_comment":
+                comment = self._mentioned_comment(spec.modifiers.get("comment_id", ""), spec)
+                if comment is None:
+                    return _unknown_object(spec.modifiers.get("comment_id", ""))
+                body["mentioned_comment"] = comment
         body["id"] = self.brand_user_id
         return Response(200, body)
 
@@ -319,6 +341,36 @@ class InstagramServer(ApiServer):
         if post is None or post.private or post.platform is not Platform.INSTAGRAM:
             return None
         return post if self._mentions_brand(post) else None
+
+    def _mentioned_comment(self, comment_id: str, spec: FieldSpec) -> dict[str, Any] | None:
+        """A comment that @mentions the brand, with its media (``mentioned_comment``)."""
+        found = self.mention_comments.get(comment_id)
+        post = self.world.post(found[2]) if found else None
+        if found is None or post is None or post.private:
+            return None
+        author, text, _media_id = found
+        values: dict[str, Any] = {
+            "text": text,
+            "username": author,
+            "timestamp": _ts(post.published_at),
+        }
+        out: dict[str, Any] = {}
+        for child in spec.children or []:
+            if child.name == "media":
+                out["media"] = self._media(post, child.children or [FieldSpec("id")])
+            elif child.name in values:
+                out[child.name] = values[child.name]
+        out["id"] = comment_id
+        return out
+
+    def _story_sender(self, igsid: str) -> str | None:
+        """The username behind a story sender's IGSID, for senders who gave messaging consent."""
+        if not igsid.isdigit() or len(igsid) != IGSID_DIGITS:
+            return None
+        for account in self.world.accounts(Platform.INSTAGRAM):
+            if igsid_of(account.handle) == igsid:
+                return account.handle
+        return None
 
     def _tags_edge(self, request: Request) -> Response:
         try:

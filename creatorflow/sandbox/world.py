@@ -101,6 +101,8 @@ class World:
         self._accounts: dict[tuple[Platform, str], SandboxAccount] = {}
         self._posts: dict[str, SandboxPost] = {}
         self._now = now
+        #: (when, order, post id, changes; None removes the post): applied once the clock passes
+        self._planned: list[tuple[datetime, int, str, dict[str, object] | None]] = []
 
     # -- time ---------------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -108,8 +110,36 @@ class World:
         return self._now if self._now is not None else datetime.now(UTC)
 
     def set_now(self, when: datetime | None) -> None:
-        """Freeze the clock (Instagram's 24 h hashtag window and 7-day hashtag limit use it)."""
-        self._now = when
+        """Freeze the clock (Instagram's 24 h hashtag window and 7-day hashtag limit use it);
+        the edits and removals planned up to ``when`` happen."""
+        with self._lock:
+            self._now = when
+            self._catch_up()
+
+    def plan_edit(self, post_id: str, at: datetime, **changes: object) -> None:
+        """At ``at`` (simulated time) the creator edits the post: ``text="..."`` changes its
+        caption or description (compliance tests and the demo's creator who fixes a post)."""
+        with self._lock:
+            self._planned.append((at, len(self._planned), post_id, dict(changes)))
+            self._catch_up()
+
+    def plan_removal(self, post_id: str, at: datetime) -> None:
+        """At ``at`` (simulated time) the creator deletes the post."""
+        with self._lock:
+            self._planned.append((at, len(self._planned), post_id, None))
+            self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Apply, in order, the planned changes whose time has come on the world's clock."""
+        if not self._planned or self._now is None:
+            return
+        due = sorted(p for p in self._planned if p[0] <= self._now)
+        self._planned = [p for p in self._planned if p[0] > self._now]
+        for _, _, post_id, changes in due:
+            if changes is None:
+                self._posts.pop(post_id, None)
+            elif post_id in self._posts:
+                self._posts[post_id] = replace(self._posts[post_id], **changes)  # type: ignore[arg-type]
 
     @contextmanager
     def locked(self) -> Iterator[World]:

@@ -1,4 +1,9 @@
-"""The append-only event log: every state change says what, for whom, when and who did it."""
+"""The append-only event log: every state change says what, for whom, when and who did it.
+
+Name the person by ``creator_id`` (and the row by ``entity``/``entity_id``), not in ``detail``:
+erasure (``services/creators/erasers.py``) is the one update the log gets, and keeps only the
+non-identifying keys of a person's events (``domain.personal_data.SAFE_DETAIL_KEYS``).
+"""
 
 from __future__ import annotations
 

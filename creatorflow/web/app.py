@@ -53,6 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     key = settings.secret_key.get_secret_value().encode()
     engine = engine_for(settings.database_url)
     app = FastAPI(title="creatorflow unsubscribe", docs_url=None, redoc_url=None, openapi_url=None)
+    from creatorflow.web.portal.routes import portal_router  # the creator portal (issue 18)
+
+    app.include_router(portal_router(settings=settings, engine=engine, key=key))
+    from creatorflow.web.webhooks import webhooks_router  # Instagram webhooks (issue 17)
+
+    app.include_router(webhooks_router(settings=settings, engine=engine))
 
     def verify(token: str) -> UnsubscribeRequest | None:
         try:

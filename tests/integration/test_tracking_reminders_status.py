@@ -114,6 +114,7 @@ def test_status_shows_the_cumulative_funnel_and_each_creator(
         "gone",
         "account_status",
         "problem",
+        "compliance",
     }
 
 

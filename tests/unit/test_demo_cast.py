@@ -23,14 +23,16 @@ from creatorflow.settings import PROJECT_ROOT
 NOW = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
 
 
-def _send(outbox: Path, to: str, subject: str, message_id: str) -> None:
+def _send(
+    outbox: Path, to: str, subject: str, message_id: str, body: str = "Would you like to?"
+) -> None:
     msg = EmailMessage()
     msg["From"] = "Glow Team <team@glow-brand.example>"
     msg["To"] = to
     msg["Subject"] = subject
     msg["Message-ID"] = message_id
     msg["Date"] = "Mon, 01 Mar 2027 09:00:00 +0000"
-    msg.set_content("Would you like to work with us?")
+    msg.set_content(body)
     mailbox.Maildir(outbox, create=True).add(msg)
 
 
@@ -95,9 +97,38 @@ def test_expected_funnel_counts_people_who_said_yes_and_posted(tmp_path: Path) -
     for answer in cast.read_mail(outbox, inbox, now=NOW):
         if answer.accepted:
             answer.person.accepted_at = NOW
+            link = f"https://glow.example/s?utm_source=tiktok&utm_content={answer.person.email[:2]}"
+            _send(outbox, answer.person.email, "Your brief", "<b@x>", f"Your link: {link}\n")
+    cast.read_mail(outbox, inbox, now=NOW)  # the briefs: which account, link and code
     cast.publish(world, now=NOW.replace(day=5))  # on time: posted; late: not yet
     assert dict(cast.expected_funnel()["micro"]) == {"contacted": 3, "accepted": 2, "posted": 1}
     assert len(world.posts_of(Platform.TIKTOK, "p0")) == 4  # three ordinary posts + the campaign's
+
+
+def test_a_creator_posts_on_the_account_the_brief_names(tmp_path: Path) -> None:
+    outbox, inbox = tmp_path / "outbox", tmp_path / "inbox"
+    person = Person(
+        "p@creators.example",
+        "P",
+        [(Platform.YOUTUBE, "pyt"), (Platform.INSTAGRAM, "p.ig")],
+        20_000,
+        Fate.ACCEPT,
+    )
+    cast = Cast([person], load_default_tier_rules(PROJECT_ROOT / "config"), {"micro": 500})
+    world = World(now=NOW)
+    cast.populate(world, now=NOW)
+    person.accepted_at, person.answered = NOW, True
+    link = "https://glow.example/s?utm_source=instagram&utm_medium=influencer&utm_content=p.ig"
+    brief = f"Your link: {link}\nYour promo code: GLOWDEMO-PIG-ABCDEF\n"
+    _send(outbox, person.email, "Your brief", "<b@x>", brief)
+    cast.read_mail(outbox, inbox, now=NOW)
+
+    lines = cast.publish(world, now=NOW.replace(day=5))
+
+    assert len(lines) == 1 and lines[0].startswith("instagram:p.ig posted (accepts, posts on time")
+    assert len(world.posts_of(Platform.INSTAGRAM, "p.ig")) == 4
+    assert len(world.posts_of(Platform.YOUTUBE, "pyt")) == 3  # nothing on the other account
+    assert person.tracking_url == link and person.promo_code == "GLOWDEMO-PIG-ABCDEF"
 
 
 def test_demo_directory_is_replaced_only_when_a_demo_made_it(tmp_path: Path) -> None:
@@ -124,4 +155,6 @@ def test_demo_environment_drops_the_operators_settings_and_uses_ephemeral_prefec
     assert env["PREFECT_HOME"] == str(tmp_path / "prefect")
     assert env["CREATORFLOW_DATABASE_URL"] == f"sqlite:///{tmp_path / 'creatorflow.db'}"
     assert env["CREATORFLOW_SENDER"] != "x"
+    # the production shape: an HTTPS one-click link, so emails carry List-Unsubscribe-Post
+    assert env["CREATORFLOW_UNSUBSCRIBE_BASE_URL"].startswith("https://")
     assert env["PATH"] == "/bin"

@@ -19,6 +19,8 @@ from creatorflow.domain.creator_rows import (
     CreatorRow,
     RejectedRow,
     RowParser,
+    UnknownColumn,
+    unknown_columns,
 )
 from creatorflow.errors import InputError
 
@@ -34,6 +36,7 @@ class ParsedFile:
     rows: list[CreatorRow] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     raw: dict[int, list[str]] = field(default_factory=dict)  # line -> cells of valid rows
+    unknown: list[UnknownColumn] = field(default_factory=list)  # columns not read (ignored)
 
 
 def _decode(path: Path) -> str:
@@ -74,10 +77,24 @@ def _header(path: Path, cells: list[str]) -> tuple[str, ...]:
     missing = [name for name in REQUIRED_COLUMNS if name not in seen]
     if missing:
         found = ", ".join(name for name in header if name) or "nothing"
+        hints = [
+            f"{u.name!r} may be {u.closest!r} misspelt"
+            for u in unknown_columns(header)
+            if u.closest in missing
+        ]
+        hint = f"; {', '.join(hints)}" if hints else ""
         raise InputError(
-            f"{path}: missing required column(s) {', '.join(missing)} (header has: {found})"
+            f"{path}: missing required column(s) {', '.join(missing)} (header has: {found}){hint}"
         )
     return header
+
+
+def _refuse_unknown(path: Path, unknown: list[UnknownColumn]) -> None:
+    """``--strict``: a column creatorflow would ignore stops the import, naming each one."""
+    if unknown:
+        raise InputError(
+            f"{path}: --strict: {', '.join(u.describe() for u in unknown)}; nothing imported"
+        )
 
 
 def _nul_column(header: tuple[str, ...], cells: list[str]) -> str | None:
@@ -88,15 +105,21 @@ def _nul_column(header: tuple[str, ...], cells: list[str]) -> str | None:
     return None
 
 
-def read_creator_csv(path: Path) -> ParsedFile:
-    """Parse ``path`` completely before anything is written (so file errors write nothing)."""
+def read_creator_csv(path: Path, *, strict: bool = False) -> ParsedFile:
+    """Parse ``path`` completely before anything is written (so file errors write nothing).
+
+    Unknown columns are listed in ``unknown`` (the caller warns); ``strict`` refuses them.
+    """
     text = _decode(path)
     records = _records(path, text)
     first = next(records, None)
     if first is None:
         raise InputError(f"{path}: the file is empty (expected a header row)")
     header = _header(path, first[1])
-    parsed = ParsedFile(path=path, header=header)
+    unknown = unknown_columns(header)
+    if strict:
+        _refuse_unknown(path, unknown)
+    parsed = ParsedFile(path=path, header=header, unknown=unknown)
     width = len(header)
     parse = RowParser(header).parse
     has_nul = "\x00" in text  # checked per row only when the file has one at all

@@ -17,11 +17,14 @@ from sqlalchemy import Engine, or_, select
 
 from creatorflow.domain.handles import normalise_handle
 from creatorflow.domain.model import AccountStatus, Platform
+from creatorflow.domain.personal_data import ERASED_ON_REQUEST
 from creatorflow.domain.tiers import assign_tier
 from creatorflow.errors import InputError
 from creatorflow.platforms.base import AccountProfile, AccountUnreadable, PlatformClient
 from creatorflow.platforms.errors import PlatformError, Throttled, deferral
 from creatorflow.platforms.registry import client_for, close_client
+from creatorflow.services.creators.forget import erased_among
+from creatorflow.services.creators.refresh import shown_text
 from creatorflow.services.creators.tier_rules import load_default_tier_rules
 from creatorflow.settings import Settings
 from creatorflow.storage import platform_access
@@ -90,6 +93,10 @@ def discover_creators(
             if handle in seen:
                 continue
             seen.add(handle)
+            label = [(None, [f"{platform.value}:{handle}"])]
+            if erased_among(session, label, secret_key=settings.secret_key)[0]:
+                summary.unreadable.append(f"{handle} ({ERASED_ON_REQUEST})")
+                continue
             match = [Account.handle == handle]
             if profile.external_id:
                 match.append(Account.external_id == profile.external_id)
@@ -115,6 +122,8 @@ def discover_creators(
                 platform=platform.value,
                 handle=handle,
                 external_id=profile.external_id,
+                display_name=shown_text(profile.name),
+                public_handle=shown_text(profile.public_handle),
                 followers=profile.followers,
                 tier=tier.value if tier else None,
                 status=AccountStatus.ACTIVE.value,

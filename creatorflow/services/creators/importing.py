@@ -17,6 +17,7 @@ from json.encoder import encode_basestring_ascii as _json_string  # json.dumps' 
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy import Connection, Engine, Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -27,12 +28,13 @@ from creatorflow.domain.creator_merge import (
     PlannedCreator,
     plan_merge,
 )
-from creatorflow.domain.creator_rows import RejectedRow
+from creatorflow.domain.creator_rows import RejectedRow, UnknownColumn
 from creatorflow.domain.handles import external_id_in_handle
 from creatorflow.domain.model import AccountStatus
 from creatorflow.domain.tiers import TierRules
 from creatorflow.errors import CreatorflowError
 from creatorflow.services.creators.csv_file import read_creator_csv
+from creatorflow.services.creators.forget import reject_erased
 from creatorflow.storage.bulk import allocate_ids, bulk_cache, bulk_insert
 from creatorflow.storage.models import Account, Base, Creator, Event
 
@@ -60,6 +62,7 @@ class ImportResult:
     rejected: list[RejectedRow]
     creators_created: int = 0
     header: tuple[str, ...] = ()
+    unknown_columns: tuple[UnknownColumn, ...] = ()  # in the header, ignored
 
 
 def import_creators(
@@ -70,10 +73,15 @@ def import_creators(
     tier_rules: TierRules,
     now: datetime,
     actor: str,
+    secret_key: SecretStr | None = None,
+    strict: bool = False,
 ) -> ImportResult:
-    """Import ``path``: bad rows come back as rejected, file-level problems raise InputError."""
+    """Import ``path``: bad rows come back as rejected, file-level problems raise InputError
+    (``strict``: an unknown column is one too).
+
+    A row naming a person erased on request is rejected (``secret_key`` checks their hashes)."""
     with _cyclic_gc_paused():
-        return _import(engine, path, lawful_basis, tier_rules, now, actor)
+        return _import(engine, path, lawful_basis, tier_rules, now, actor, secret_key, strict)
 
 
 @contextmanager
@@ -99,10 +107,14 @@ def _import(
     tier_rules: TierRules,
     now: datetime,
     actor: str,
+    secret_key: SecretStr | None = None,
+    strict: bool = False,
 ) -> ImportResult:
-    parsed = read_creator_csv(path)
+    parsed = read_creator_csv(path, strict=strict)
+    unknown = tuple(parsed.unknown)
     try:
         with engine.begin() as conn, bulk_cache(conn):
+            parsed = reject_erased(conn, parsed, secret_key=secret_key)
             accounts, creators, emails = _load_known(conn)
             plan = plan_merge(
                 parsed.rows,
@@ -131,6 +143,7 @@ def _import(
         rejected=rejected,
         creators_created=len(plan.new_creators()),
         header=parsed.header,
+        unknown_columns=unknown,
     )
 
 

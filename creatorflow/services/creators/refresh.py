@@ -231,6 +231,9 @@ def _apply(
     account.engagement_rate = rate
     account.engagement_unknown = measured.unknown.value if measured.unknown else None
     account.external_id = result.external_id or account.external_id
+    # what outreach greets and names when the creator's name is unknown (a channel id import)
+    account.display_name = shown_text(result.name) or account.display_name
+    account.public_handle = shown_text(result.public_handle) or account.public_handle
     account.status = AccountStatus.ACTIVE.value
     account.status_detail = None
     account.refreshed_at = now
@@ -278,6 +281,12 @@ def _apply(
         )
         return True
     return False
+
+
+def shown_text(value: str | None) -> str | None:
+    """A name or handle as the platform shows it, on one line and cut to its column (200)."""
+    text = " ".join((value or "").split())[:200]
+    return text or None
 
 
 def _text(value: Decimal | None) -> str | None:

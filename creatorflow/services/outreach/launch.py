@@ -8,7 +8,6 @@ new one; once launched, the file cannot change.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -21,8 +20,21 @@ from creatorflow.domain.campaign import CampaignSpec
 from creatorflow.domain.lifecycle import ACTIVE, CLOSED, Cause
 from creatorflow.domain.model import Stage
 from creatorflow.domain.send_rules import normalize_address
-from creatorflow.domain.shortlist import Candidate, Shortlist, build_shortlist, engagement_label
+from creatorflow.domain.shortlist import (
+    Candidate,
+    Shortlist,
+    build_shortlist,
+    engagement_label,
+    exclusion_counts,
+)
 from creatorflow.errors import InputError
+from creatorflow.services.outreach.contact_cap import hold_back
+from creatorflow.services.outreach.launch_summary import (
+    ShortlistResult,
+    load_counts,
+    record_counts,
+    unsubscribe_warning,
+)
 from creatorflow.services.outreach.preflight import FirstEmail, render_first_emails
 from creatorflow.services.outreach.sending import OutboundEmail, SendReport, send_emails
 from creatorflow.services.outreach.suppression import suppressed_among
@@ -38,32 +50,6 @@ from creatorflow.storage.db import session_scope
 from creatorflow.storage.enrollments import enroll, move_stages
 from creatorflow.storage.events import record_event
 from creatorflow.storage.models import Account, Campaign, Creator, Enrollment, OutreachMessage
-
-
-@dataclass
-class ShortlistResult:
-    """The shortlist as the artifact and the CLI show it (rows of plain values)."""
-
-    slug: str
-    campaign_id: int
-    reused: bool
-    picks: list[dict[str, Any]] = field(default_factory=list)
-    exclusions: list[dict[str, Any]] = field(default_factory=list)
-    spend: Decimal = Decimal("0")
-    budget: Decimal = Decimal("0")
-    currency: str = ""
-    shortfall: dict[str, int] = field(default_factory=dict)
-
-    def summary(self) -> str:
-        text = (
-            f"{self.slug}: {len(self.picks)} shortlisted, {len(self.exclusions)} excluded, "
-            f"offers {self.spend} of {self.budget} {self.currency}"
-        )
-        if self.shortfall:
-            text += "; short of " + ", ".join(f"{n} {t}" for t, n in self.shortfall.items())
-        if self.reused:
-            text += " (shortlist from an earlier run)"
-        return text
 
 
 def _candidates(session: Session, spec: CampaignSpec, campaign_id: int | None) -> list[Candidate]:
@@ -151,11 +137,21 @@ def _needs_shortlist(session: Session, spec: CampaignSpec) -> tuple[int | None, 
 
 
 def _build_and_check(
-    session: Session, settings: Settings, spec: CampaignSpec, campaign_id: int | None
+    session: Session,
+    settings: Settings,
+    spec: CampaignSpec,
+    campaign_id: int | None,
+    now: datetime,
 ) -> Shortlist:
     """The shortlist, after every pick's first email has rendered (``TemplateError`` else)."""
     shortlist = build_shortlist(
-        _candidates(session, spec, campaign_id),
+        hold_back(
+            session,
+            _candidates(session, spec, campaign_id),
+            settings=settings,
+            campaign_id=campaign_id,
+            now=now,
+        ),
         selection=spec.selection,
         offers=spec.offer,
         budget=spec.budget,
@@ -208,7 +204,7 @@ def shortlist_campaign(
     with session_scope(engine) as session:
         stored_id, needs_shortlist = _needs_shortlist(session, spec)  # reads only
         shortlist = (
-            _build_and_check(session, settings, spec, stored_id) if needs_shortlist else None
+            _build_and_check(session, settings, spec, stored_id, now) if needs_shortlist else None
         )
         campaign = store_campaign(session, spec=spec, now=now, actor=actor)
         spec = campaign.spec
@@ -218,6 +214,8 @@ def shortlist_campaign(
             reused=False,
             budget=spec.budget,
             currency=spec.currency,
+            wanted={t.value: n for t, n in spec.selection.tiers.items()},
+            offers={t.value: offer for t, offer in spec.offer.items()},
         )
         if campaign.changed:
             _discard_draft_shortlist(session, campaign, now, actor)
@@ -226,7 +224,7 @@ def shortlist_campaign(
         ).first()
         if existing is None:
             if shortlist is None:  # another run emptied it meanwhile: build it now
-                shortlist = _build_and_check(session, settings, spec, campaign.id)
+                shortlist = _build_and_check(session, settings, spec, campaign.id, now)
             enroll(
                 session,
                 [
@@ -258,18 +256,25 @@ def shortlist_campaign(
                 }
                 for e in shortlist.exclusions
             ]
-            result.shortfall = {t.value: n for t, n in shortlist.shortfall().items()}
+            result.excluded = len(shortlist.exclusions)
+            result.reasons = exclusion_counts(shortlist.exclusions)
         else:
             result.reused = True
-        result.picks = _shortlist_rows(session, campaign.id)
-    result.spend = sum(
-        (Decimal(str(p["offer"] or 0)) for p in result.picks if p["stage"] != Stage.REMOVED.value),
-        start=Decimal("0"),
-    )
+            load_counts(session, result)
+        result.picks, result.unknown_engagement = _shortlist_rows(session, campaign.id)
+        if not result.reused:
+            record_counts(session, result, now=now, actor=actor)
+    warning = unsubscribe_warning(settings)
+    result.warnings = [warning] if warning else []
+    active = result.active_picks
+    result.spend = sum((Decimal(str(p["offer"] or 0)) for p in active), start=Decimal("0"))
+    got = {tier: sum(1 for p in active if p["tier"] == tier) for tier in result.wanted}
+    result.shortfall = {t: n - got[t] for t, n in result.wanted.items() if got[t] < n}
     return result
 
 
-def _shortlist_rows(session: Session, campaign_id: int) -> list[dict[str, Any]]:
+def _shortlist_rows(session: Session, campaign_id: int) -> tuple[list[dict[str, Any]], int]:
+    """The stored picks as rows, and how many of them have an unknown engagement rate."""
     rows = session.execute(
         select(Enrollment, Account, Creator)
         .join(Account, Account.id == Enrollment.account_id)
@@ -277,6 +282,7 @@ def _shortlist_rows(session: Session, campaign_id: int) -> list[dict[str, Any]]:
         .where(Enrollment.campaign_id == campaign_id)
         .order_by(Enrollment.id)
     ).all()
+    unknown = sum(1 for _e, a, _c in rows if a.engagement_rate is None)
     return [
         {
             "creator": f"{a.platform}:{a.handle}",
@@ -289,7 +295,7 @@ def _shortlist_rows(session: Session, campaign_id: int) -> list[dict[str, Any]]:
             "enrollment_id": e.id,
         }
         for e, a, c in rows
-    ]
+    ], unknown
 
 
 def remove_from_shortlist(

@@ -21,7 +21,14 @@ from sqlalchemy.orm import Session
 from creatorflow.domain.campaign import CampaignSpec
 from creatorflow.domain.model import MessageStatus
 from creatorflow.domain.unsubscribe import make_token
-from creatorflow.mail.message import Sender, one_line
+from creatorflow.mail.message import Sender
+from creatorflow.services.outreach.copy_context import (
+    campaign_values,
+    creator_values,
+    due_values,
+    money_values,
+    sender_values,
+)
 from creatorflow.settings import Settings
 from creatorflow.storage.campaigns import stored_spec
 from creatorflow.storage.models import Account, Campaign, Creator, Enrollment, OutreachMessage
@@ -47,6 +54,8 @@ class Recipient:
     due_at: datetime | None
     tracking_url: str | None
     promo_code: str | None
+    display_name: str | None = None  # the profile's name or channel title, as last refreshed
+    public_handle: str | None = None  # the @handle of an account stored by id (YouTube)
 
     @property
     def label(self) -> str:
@@ -94,6 +103,8 @@ def load_recipients(session: Session, enrollment_ids: Iterable[int]) -> dict[int
                 due_at=enrollment.due_at,
                 tracking_url=enrollment.tracking_url,
                 promo_code=enrollment.promo_code,
+                display_name=account.display_name,
+                public_handle=account.public_handle,
             )
     return out
 
@@ -112,12 +123,6 @@ def load_threads(session: Session, enrollment_ids: Iterable[int]) -> dict[int, l
         for row in rows:
             threads[row.enrollment_id].append(PriorMessage(row.step, row.message_id, row.subject))
     return threads
-
-
-def _money(amount: Decimal | None) -> str | None:
-    if amount is None:
-        return None
-    return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
 
 
 def unsubscribe_links(settings: Settings, sender: Sender, email: str, slug: str) -> list[str]:
@@ -142,39 +147,27 @@ def template_context(
     spec = recipient.spec
     # Names come from imports and platform look-ups (creator-controlled): one line, always,
     # so a line break can neither spill into the Subject nor stop the batch as a template error.
-    name = one_line(recipient.name or "") or recipient.handle
     context: dict[str, Any] = {
-        "creator": {
-            "name": name,
-            "first_name": name.split()[0] if name.split() else name,
-            "handle": recipient.handle,
-            "platform": recipient.platform,
-            "tier": recipient.tier,
-            "followers": recipient.followers,
-        },
-        "campaign": {
-            "slug": spec.slug,
-            "name": spec.name,
-            "brand": spec.brand,
-            "hashtags": [f"#{h}" for h in spec.hashtags],
-            "mentions": [f"@{m}" for m in spec.mentions],
-            "window_start": spec.window.start,
-            "window_end": spec.window.end,
-            "landing_url": spec.landing_url,
-            "deliverables": spec.deliverables.count,
-            "days_after_acceptance": spec.deliverables.days_after_acceptance,
-        },
-        "offer": {"amount": _money(recipient.offer), "currency": recipient.currency}
-        if recipient.offer is not None
-        else None,
+        "creator": creator_values(
+            name=recipient.name,
+            handle=recipient.handle,
+            platform=recipient.platform,
+            tier=recipient.tier,
+            followers=recipient.followers,
+            display_name=recipient.display_name,
+            public_handle=recipient.public_handle,
+        ),
+        "campaign": campaign_values(spec),
+        "offer": money_values(recipient.offer, recipient.currency),
         "enrollment": {
             "id": recipient.enrollment_id,
             "stage": recipient.stage,
             "due_at": recipient.due_at,
+            **due_values(recipient.due_at),
             "tracking_url": recipient.tracking_url,
             "promo_code": recipient.promo_code,
         },
-        "sender": {"name": sender.name or sender.address, "address": sender.address},
+        "sender": sender_values(sender, spec.brand),
         "postal_address": settings.postal_address,
         "unsubscribe_url": next((u for u in links if u.startswith("https://")), None),
         "unsubscribe_mailto": next(u for u in links if u.startswith("mailto:")),

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, exists, select
 from sqlalchemy.orm import Session
 
+from creatorflow.domain import display
 from creatorflow.domain.campaign import CampaignSpec
 from creatorflow.domain.handles import normalise_handle
 from creatorflow.domain.lifecycle import Cause, refuse_acceptance, refuse_decline
@@ -26,8 +27,10 @@ from creatorflow.domain.model import MessageStatus, Platform, Stage
 from creatorflow.domain.numbers import NumberError, parse_money
 from creatorflow.domain.tracking_links import promo_code, tracking_url
 from creatorflow.errors import InputError, NotFoundError, TransitionError
+from creatorflow.services.outreach.copy_context import due_values
 from creatorflow.services.outreach.sending import OutboundEmail, SendReport, send_emails
 from creatorflow.services.outreach.suppression import is_suppressed
+from creatorflow.services.portal.links import portal_url as portal_link
 from creatorflow.settings import Settings
 from creatorflow.storage.campaigns import StoredCampaign, get_campaign
 from creatorflow.storage.db import session_scope
@@ -131,13 +134,22 @@ def respond(
             raise TransitionError(f"cannot accept {label} in {campaign.slug}: {label} {reason}")
         changed = stage is not Stage.ACCEPTED
         if changed:
-            _accept(session, enrollment, campaign.spec, plat, canonical, fee, now=now, actor=actor)
+            # link and code name the enrolled account (the one tracked and greeted in the brief),
+            # whichever of the creator's accounts the operator typed
+            own = session.get_one(Account, enrollment.account_id)
+            account = (Platform(own.platform), own.handle)
+            _accept(session, enrollment, campaign.spec, *account, fee, now=now, actor=actor)
         elif fee is not None and enrollment.fee != fee:
             raise TransitionError(
                 f"cannot accept {label} in {campaign.slug}: already accepted with fee "
                 f"{enrollment.fee} {enrollment.currency or ''}".rstrip()
             )
-        email = brief_email(enrollment, campaign.spec, templates_dir=settings.templates_dir)
+        link = portal_link(  # "" without CREATORFLOW_PORTAL_BASE_URL (issue 18)
+            session, settings=settings, enrollment_id=enrollment.id, now=now, actor=actor
+        )
+        email = brief_email(
+            enrollment, campaign.spec, templates_dir=settings.templates_dir, portal_url=link
+        )
         result = ResponseResult(
             campaign_slug=campaign.slug,
             creator=label,
@@ -219,9 +231,16 @@ def send_pending_briefs(
     for enrollment in pending:
         if enrollment.campaign_id not in specs:
             specs[enrollment.campaign_id] = _spec_by_id(engine, enrollment.campaign_id)
+        with session_scope(engine) as session:  # the creator portal's link (issue 18)
+            link = portal_link(
+                session, settings=settings, enrollment_id=enrollment.id, now=now, actor=actor
+            )
         emails.append(
             brief_email(
-                enrollment, specs[enrollment.campaign_id], templates_dir=settings.templates_dir
+                enrollment,
+                specs[enrollment.campaign_id],
+                templates_dir=settings.templates_dir,
+                portal_url=link,
             )
         )
     return send_emails(engine=engine, settings=settings, emails=emails, now=now, actor=actor)
@@ -234,9 +253,10 @@ def brief_template(spec: CampaignSpec, templates_dir: Path) -> str:
 
 
 def brief_email(
-    enrollment: Enrollment, spec: CampaignSpec, *, templates_dir: Path
+    enrollment: Enrollment, spec: CampaignSpec, *, templates_dir: Path, portal_url: str = ""
 ) -> OutboundEmail:
     """The brief as an outbox message; the template reads the deal from ``brief``."""
+    currency = enrollment.currency or spec.currency
     return OutboundEmail(
         enrollment_id=enrollment.id,
         step=BRIEF_STEP,
@@ -245,21 +265,17 @@ def brief_email(
             "brief": {
                 "hashtags": [f"#{h}" for h in spec.hashtags],
                 "mentions": [f"@{m}" for m in spec.mentions],
-                "fee": _money(enrollment.fee),
-                "currency": enrollment.currency or spec.currency,
-                "due_date": enrollment.due_at.date().isoformat() if enrollment.due_at else None,
+                "fee": display.amount(enrollment.fee) if enrollment.fee is not None else None,
+                "currency": currency,
+                "fee_text": display.money(enrollment.fee, currency),
+                **due_values(enrollment.due_at),  # due_date: "April 12, 2027"
                 "tracking_url": enrollment.tracking_url,
                 "promo_code": enrollment.promo_code,
-            }
+            },
+            "portal_url": portal_url,  # the creator portal's signed link, or ""
         },
         thread=False,  # its own subject, so the brief is easy to find again
     )
-
-
-def _money(amount: Decimal | None) -> str | None:
-    if amount is None:
-        return None
-    return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
 
 
 def _accept(

@@ -107,6 +107,7 @@ def post_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
             )
         )
         .where(en.c.campaign_id == campaign_id, dl.c.detected_at <= as_of)
+        .where(dl.c.kind != "story")  # stories are counted apart (reporting/story_figures.py)
         .cte("posts")
         .prefix_with("MATERIALIZED")  # compute each post once (SQLite would inline it per use)
     )

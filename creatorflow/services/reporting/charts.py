@@ -12,19 +12,15 @@ from dataclasses import dataclass
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
 
+from creatorflow.domain import display
 from creatorflow.domain.metrics import FUNNEL_STEPS
 from creatorflow.services.reporting.figures import ReportFigures, Timeline
+from creatorflow.services.reporting.views import OTHER_COLOUR, TIER_COLOURS
 
 WIDTH_IN, HEIGHT_IN, DPI = 7.2, 3.4, 100
-TIER_COLOURS = {
-    "nano": "#4e79a7",
-    "micro": "#f28e2b",
-    "mid": "#59a14f",
-    "macro": "#e15759",
-    "mega": "#b07aa1",
-    "untiered": "#9c9c9c",
-}
 TOP_CREATORS = 10
 
 
@@ -46,10 +42,18 @@ def _plain(text: str) -> str:
     return text.replace("\\", "\\\\").replace("$", r"\$")
 
 
+def _short(name: str, limit: int = 28) -> str:
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
 def _new_figure() -> Figure:
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
     FigureCanvasAgg(figure)
     return figure
+
+
+#: Axis numbers as the tables print them: 12,000 not 12000 (matplotlib's default).
+THOUSANDS = FuncFormatter(lambda value, _position: f"{value:,.0f}")
 
 
 def _png(figure: Figure) -> bytes:
@@ -70,7 +74,7 @@ def engagements_over_time(timeline: Timeline) -> Chart:
             marker="o",
             markersize=3,
             label=tier,
-            color=TIER_COLOURS.get(tier, "#333333"),
+            color=TIER_COLOURS.get(tier, OTHER_COLOUR),
         )
     if labels:
         step = max(1, len(labels) // 6)
@@ -79,6 +83,7 @@ def engagements_over_time(timeline: Timeline) -> Chart:
     else:
         axes.text(0.5, 0.5, "no snapshots yet", ha="center", va="center", transform=axes.transAxes)
     axes.set_ylabel("engagements")
+    axes.yaxis.set_major_formatter(THOUSANDS)
     axes.set_title("Engagements over time, per tier", fontsize=10)
     axes.grid(alpha=0.3)
     figure.tight_layout()
@@ -97,6 +102,7 @@ def funnel(figures: ReportFigures) -> Chart:
     for position, count in zip(positions, counts, strict=True):
         axes.text(count, position, f" {count:,}", va="center", fontsize=8)
     axes.set_xlabel("creators")
+    axes.xaxis.set_major_formatter(THOUSANDS)
     axes.set_title("Funnel", fontsize=10)
     figure.tight_layout()
     return Chart("funnel", "Funnel", _png(figure))
@@ -109,19 +115,24 @@ def top_creators(figures: ReportFigures) -> Chart:
         (c for c in figures.creators if c.figures.inputs.engagements > 0),
         key=lambda c: (-c.figures.inputs.engagements, c.platform, c.handle, c.enrollment_id),
     )[:TOP_CREATORS]
-    labels = [_plain(f"{c.name} ({c.platform})")[:40] for c in ranked]
+    labels = [_plain(f"{_short(c.name)} ({display.platform_name(c.platform)})") for c in ranked]
     values = [c.figures.inputs.engagements for c in ranked]
-    colours = [TIER_COLOURS.get(c.tier, "#333333") for c in ranked]
+    colours = [TIER_COLOURS.get(c.tier, OTHER_COLOUR) for c in ranked]
     positions = list(range(len(ranked)))
     if ranked:
         axes.barh(positions, values, color=colours)
         axes.set_yticks(positions, labels, fontsize=7)
         axes.invert_yaxis()
+        present = {c.tier for c in ranked}  # the colours' key, smallest tier first
+        tiers = [t for t in TIER_COLOURS if t in present] + sorted(present - set(TIER_COLOURS))
+        handles = [Patch(color=TIER_COLOURS.get(t, OTHER_COLOUR), label=t) for t in tiers]
+        axes.legend(handles=handles, title="tier", fontsize=7, title_fontsize=7, loc="lower right")
     else:
         axes.text(
             0.5, 0.5, "no engagements yet", ha="center", va="center", transform=axes.transAxes
         )
     axes.set_xlabel("engagements")
+    axes.xaxis.set_major_formatter(THOUSANDS)
     axes.set_title(f"Top {TOP_CREATORS} creators by engagements", fontsize=10)
     figure.tight_layout()
     return Chart("top-creators", f"Top {TOP_CREATORS} creators by engagements", _png(figure))

@@ -100,6 +100,14 @@ def render_markdown(env: TemplateEnvironment, view: Mapping[str, object]) -> str
     return env.render_file("summary.md.j2", {"view": view})
 
 
+def render_creators_markdown(
+    env: TemplateEnvironment, figures: ReportFigures, rows: list[dict[str, str]]
+) -> str:
+    """The per-creator table a person reads: key columns, human headings, top ``rows`` only."""
+    context = {"currency": figures.currency, "rows": rows, "total": len(figures.creators)}
+    return env.render_file("creators.md.j2", context)
+
+
 def creator_records(figures: ReportFigures) -> list[dict[str, str]]:
     """Per-creator figures as machine-readable strings (the CSV and the table artifact)."""
     records = []

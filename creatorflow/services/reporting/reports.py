@@ -25,6 +25,7 @@ from creatorflow.errors import InputError
 from creatorflow.mail.errors import MailError, MailOutcomeUnknown
 from creatorflow.mail.transport import transport_for
 from creatorflow.services.reporting.charts import Chart, render_charts
+from creatorflow.services.reporting.compliance_figures import compliance_view
 from creatorflow.services.reporting.figures import (
     ReportFigures,
     Timeline,
@@ -36,12 +37,14 @@ from creatorflow.services.reporting.prices import load_price_table
 from creatorflow.services.reporting.render import (
     creator_records,
     environment,
+    render_creators_markdown,
     render_csv,
     render_html,
     render_markdown,
     render_text,
 )
-from creatorflow.services.reporting.views import build_view
+from creatorflow.services.reporting.story_figures import story_view
+from creatorflow.services.reporting.views import build_view, ranked_creators
 from creatorflow.settings import Settings
 from creatorflow.storage.campaigns import get_campaign
 from creatorflow.storage.db import insert_ignore, session_scope
@@ -51,6 +54,8 @@ from creatorflow.storage.models import Campaign, Report
 REPORTS = cast(Table, Report.__table__)
 
 FALLBACK_CID_DOMAIN = "creatorflow.invalid"
+#: Creators in the readable per-creator table (the Prefect artifact); the CSV has every one.
+CREATORS_TABLE_ROWS = 200
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class BuiltReport:
     html_files: str
     text: str
     markdown: str
+    creators_markdown: str  # the top creators' key figures, for people (the CSV has them all)
     csv: str
     csv_name: str
     table: list[dict[str, str]]
@@ -91,8 +97,10 @@ def build_report(*, engine: Engine, settings: Settings, slug: str, as_of: dateti
     figures = compute_figures(engine=engine, campaign=campaign, as_of=as_of, prices=prices)
     spec = campaign.spec.report
     period = report_period(spec.cron, as_of.astimezone(ZoneInfo(spec.timezone)))
-    view = build_view(figures, period=period)
     timeline = compute_timeline(engine=engine, campaign_id=campaign.id, as_of=as_of)
+    view = build_view(figures, period=period, timeline=timeline)
+    view["stories"] = story_view(engine=engine, campaign_id=campaign.id, as_of=as_of)  # issue 17
+    view["compliance"] = compliance_view(engine=engine, campaign_id=campaign.id, as_of=as_of)
     charts = render_charts(figures, timeline)
     env = environment(settings.templates_dir)
     domain = sender_domain(settings.sender) if settings.sender else FALLBACK_CID_DOMAIN
@@ -107,6 +115,9 @@ def build_report(*, engine: Engine, settings: Settings, slug: str, as_of: dateti
         html_files=render_html(env, view, {c.name: c.filename for c in charts}),
         text=render_text(env, view),
         markdown=render_markdown(env, view),
+        creators_markdown=render_creators_markdown(
+            env, figures, ranked_creators(figures, CREATORS_TABLE_ROWS)
+        ),
         csv=render_csv(figures),
         csv_name=f"{slug}-{period}-creators.csv",
         table=creator_records(figures),

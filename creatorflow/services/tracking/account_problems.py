@@ -21,6 +21,8 @@ from sqlalchemy import Engine, select
 
 from creatorflow.domain.model import Platform
 from creatorflow.platforms.errors import AccountProblem, Deferral, deferral
+from creatorflow.services.portal.reviews import early_posts
+from creatorflow.services.tracking.compliance_status import open_problems
 from creatorflow.services.tracking.deliverables import TRACKED_STAGES
 from creatorflow.storage import platform_access
 from creatorflow.storage.account_status import (
@@ -135,6 +137,7 @@ def needs_attention(
             .order_by(Campaign.slug, Account.platform, Account.handle)
         ).all()
         deferred = platform_access.open_deferrals(session, now=now, actor=actor)
+        compliance = open_problems(session, campaign_slugs=campaign_slugs)  # issue 16
     accounts = [
         AccountAttention(slug, f"{platform}:{handle}", status, detail or status)
         for slug, platform, handle, status, detail in rows
@@ -142,4 +145,6 @@ def needs_attention(
     return {
         "accounts": [asdict(a) for a in accounts],
         "deferred": [access.line(now) for access in deferred],
+        "compliance": compliance,
+        "early_posts": early_posts(engine=engine, campaign_slugs=campaign_slugs),  # issue 18
     }

@@ -8,7 +8,7 @@ records the event and moves the creator's stage to ``posted``. Posts are found i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, cast
 
@@ -58,10 +58,12 @@ def record_deliverable(
     now: datetime,
     actor: str,
     kind: str,
+    columns: Mapping[str, Any] | None = None,
 ) -> int | None:
     """Insert the deliverable unless it exists; returns the new id, or None when it existed.
 
     The inserting run also records the event and moves the enrollment from accepted to posted.
+    ``columns`` sets further columns (a story's kind, CDN URL and expiry: ``stories``).
     """
     post_id = post.post_id if post is not None else (ref.post_id if ref else None)
     if post_id is None:  # pragma: no cover - callers always give one of them
@@ -83,6 +85,7 @@ def record_deliverable(
         "status": DeliverableStatus.LIVE.value,
         "detected_at": now,
         "last_seen_at": now if post is not None else None,
+        **(columns or {}),
     }
     stmt = insert_ignore(
         session,

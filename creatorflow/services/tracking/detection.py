@@ -10,7 +10,7 @@ snapshots as polling would: the round planned afterwards finds them polled and a
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 
 from creatorflow.domain.matching import has_ad_disclosure, match_post
 from creatorflow.domain.model import Platform, Provenance
-from creatorflow.platforms.base import AccountProfile, Post
+from creatorflow.platforms.base import AccountProfile, Caption, Post
 from creatorflow.platforms.errors import (
     AccountProblem,
     PermanentPlatformError,
@@ -33,6 +33,7 @@ from creatorflow.services.tracking.account_problems import (
     note_readable,
     waiting,
 )
+from creatorflow.services.tracking.compliance import Seen, record_captions, record_poll
 from creatorflow.services.tracking.deliverables import (
     TRACKED_STAGES,
     ClientFactory,
@@ -44,7 +45,7 @@ from creatorflow.services.tracking.tracked_campaigns import tracked_campaigns
 from creatorflow.storage.account_status import PROBLEM_VALUES
 from creatorflow.storage.campaigns import StoredCampaign, campaign_by_id
 from creatorflow.storage.db import session_scope
-from creatorflow.storage.models import Account, Enrollment
+from creatorflow.storage.models import Account, Deliverable, Enrollment
 
 RECENT_POSTS = 20  # one page on every platform (TikTok's video/list maximum)
 
@@ -243,6 +244,8 @@ def _poll_from_feed(
     inserted, gone = poll_claims.store(engine, platform, claims, answer, now=now, actor=actor)
     report.snapshots += inserted
     report.gone.extend(gone)
+    captions = {p.post_id: replace(p.metrics, caption=Caption(p.title, p.text)) for p in posts}
+    record_poll(engine=engine, claims=claims, answer=captions, gone=gone, now=now, actor=actor)
 
 
 class FoundPosts(Protocol):
@@ -295,3 +298,18 @@ def store_matches(
                 report.new_deliverables.append(new_id)
                 if not has_ad_disclosure(post.title, post.text, post.paid_placement):
                     report.undisclosed.append(new_id)
+        ids = {
+            post_id: deliverable_id
+            for post_id, deliverable_id in session.execute(
+                select(Deliverable.post_id, Deliverable.id)
+                .where(Deliverable.enrollment_id == enrollment.id)
+                .where(Deliverable.post_id.in_([p.post_id for p in matched]))
+            )
+        }
+    # every sighting checks the caption: a first version on detection, changes later (issue 16)
+    seen = [
+        Seen(ids[p.post_id], Caption(p.title, p.text), p.paid_placement)
+        for p in matched
+        if p.post_id in ids
+    ]
+    record_captions(engine=engine, seen=seen, now=now, actor=actor)

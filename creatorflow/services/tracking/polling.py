@@ -38,6 +38,7 @@ from creatorflow.services.tracking.account_problems import (
     note_deferral,
     waiting,
 )
+from creatorflow.services.tracking.compliance import record_poll
 from creatorflow.services.tracking.deliverables import ClientFactory
 from creatorflow.services.tracking.poll_claims import Claim
 from creatorflow.services.tracking.poll_planning import PollBatch, plan_polling
@@ -150,6 +151,15 @@ class _Round:
                 self.report.requests += 1
                 self.report.snapshots += inserted
                 self.report.gone.extend(gone)
+                # the caption the answer carried, and early removals (issue 16)
+                record_poll(
+                    engine=self.engine,
+                    claims=call,
+                    answer=answer,
+                    gone=gone,
+                    now=self.now,
+                    actor=self.actor,
+                )
                 continue
             self._release(call)
             if isinstance(problem, QuotaExhausted | Throttled):  # this run's work stops here

@@ -17,8 +17,10 @@ from typing import Any
 
 from sqlalchemy import Engine, exists, select
 
+from creatorflow.domain import display
 from creatorflow.domain.model import Stage
 from creatorflow.mail.message import one_line
+from creatorflow.services.outreach.copy_context import due_values
 from creatorflow.services.outreach.send_results import SendReport
 from creatorflow.services.tracking.tracked_campaigns import tracked_campaigns
 from creatorflow.settings import Settings
@@ -101,12 +103,16 @@ def plan_reminders(
                 step=step,
                 template=f"outreach/{spec.outreach.template_set}/reminder_{kind}",
                 context={
-                    "creator_name": one_line(creator.name or "") or account.handle,
+                    "creator_name": one_line(creator.name or "")
+                    or display.greeting_name(
+                        None, account.platform, account.handle, account.display_name
+                    ),
                     "handle": account.handle,
                     "platform": account.platform,
+                    "platform_name": display.platform_name(account.platform),
                     "campaign_name": spec.name,
                     "brand": spec.brand,
-                    "due_date": enrollment.due_at.date().isoformat(),
+                    **due_values(enrollment.due_at),  # due_date: "April 12, 2027"
                     "days": days,
                     "hashtags": [f"#{t}" for t in terms.hashtags],
                     "mentions": [f"@{m}" for m in terms.mentions],
@@ -123,12 +129,16 @@ def send_reminders(
 ) -> ReminderReport:
     """Plan and send the reminders of one campaign (or every active one)."""
     from creatorflow.services.outreach.sending import OutboundEmail, send_emails
+    from creatorflow.services.portal.draft_reminders import plan_draft_reminders
 
     planned_total, outbox = 0, SendReport()
     with session_scope(engine) as session:
         campaigns = tracked_campaigns(session, campaign_slug)
     for campaign in campaigns:
         planned = plan_reminders(engine=engine, campaign=campaign, now=now)
+        planned += plan_draft_reminders(  # drafts the campaign must approve (issue 18)
+            engine=engine, settings=settings, campaign=campaign, now=now, actor=actor
+        )
         planned_total += len(planned)
         if not planned:
             continue

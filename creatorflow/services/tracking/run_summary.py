@@ -7,10 +7,12 @@ Prefect and the artifact always says the same thing as the run's return value.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from creatorflow.domain.inbound import describe_inbox
 from creatorflow.services.outreach.send_results import SendReport
+from creatorflow.services.tracking.compliance_status import problem_line
 
 
 def _counts(values: Mapping[str, Any] | None) -> str:
@@ -45,6 +47,10 @@ def tracking_summary_markdown(summary: Mapping[str, Any]) -> str:
         f"batch(es), {polling.get('requests', 0)} API request(s), "
         f"{polling.get('gone', 0)} post(s) gone",
     ]
+    nudges = summary.get("compliance_nudges") or {}  # issue 16
+    if any(counts.get("planned") for counts in nudges.values()):
+        shown = "; ".join(f"{slug}: {_counts(counts)}" for slug, counts in nudges.items())
+        lines.append(f"Compliance nudges: {shown}")
     lines += send_problem_lines(summary)
     lines += ["", "## Next steps", ""]
     lines += next_steps(summary) or ["Nothing needs you: the next scheduled run carries on."]
@@ -147,7 +153,11 @@ def next_steps(summary: Mapping[str, Any]) -> list[str]:
             "(or run `poll-engagement/manual` once the quota resets)."
         )
     if polling.get("gone"):
-        steps.append(f"- {polling['gone']} post(s) disappeared: their snapshots are kept.")
+        steps.append(
+            f"- {polling['gone']} post(s) disappeared (deleted, made private or taken down): "
+            "their snapshots are kept; ask the creator if the campaign needs them live."
+        )
+        steps += [f"  - {gone_post_line(item)}" for item in polling.get("gone_posts") or []]
     failed = list(detection.get("failed_batches") or []) + list(polling.get("failed_batches") or [])
     if failed:
         steps.append(
@@ -163,6 +173,16 @@ def next_steps(summary: Mapping[str, Any]) -> list[str]:
             "unknown account): see the run's log."
         )
     return steps
+
+
+def gone_post_line(item: Mapping[str, Any]) -> str:
+    """``youtube:UC... (@glowlab), spring-glow: https://youtu.be/x, last seen 2027-03-01 08:00
+    UTC`` (an entry of ``gone_posts.describe_gone_posts``)."""
+    public = item.get("public_handle")
+    who = f"`{item['account']}` ({public})" if public else f"`{item['account']}`"
+    seen = item.get("last_seen_at")
+    when = f"{datetime.fromisoformat(seen):%Y-%m-%d %H:%M} UTC" if seen else "never by a poll"
+    return f"{who}, {item['campaign']}: {item.get('url') or item['post_id']}, last seen {when}"
 
 
 def inbox_steps(inbox: Mapping[str, Any]) -> list[str]:
@@ -193,6 +213,12 @@ def attention_steps(attention: Mapping[str, Any]) -> list[str]:
     steps += [
         f"- Deferred {line}: what was done is stored; the next run resumes."
         for line in attention.get("deferred") or []
+    ]
+    steps += [problem_line(item) for item in attention.get("compliance") or []]  # issue 16
+    steps += [  # issue 18: the campaign requires approved drafts before posting
+        f"- `{item['account']}` ({item['campaign']}) posted {item['post_id']} before its draft "
+        "was approved: review it now."
+        for item in attention.get("early_posts") or []
     ]
     return steps
 

@@ -12,6 +12,7 @@ next step, so nobody is tracked silently without being read.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, case, func, select
@@ -20,6 +21,10 @@ from creatorflow.domain.lifecycle import AGREED, REACHED_CONTACT, REACHED_REPLY
 from creatorflow.domain.model import DeliverableStatus, Stage
 from creatorflow.services.outreach.outbox_review import outbox_entries
 from creatorflow.services.outreach.sending_pauses import pauses_for
+from creatorflow.services.portal.funnel import portal_funnel
+from creatorflow.services.tracking.compliance_status import creator_compliance
+from creatorflow.services.tracking.mentions import unmatched_events, unmatched_line
+from creatorflow.services.tracking.stories import StoryStatus, story_statuses
 from creatorflow.storage.account_status import PROBLEM_VALUES
 from creatorflow.storage.campaigns import load_campaign
 from creatorflow.storage.db import session_scope
@@ -42,6 +47,7 @@ class CreatorStatus:
     gone: int
     account_status: str = "active"
     problem: str | None = None  # the account's problem and the next step, when it has one
+    compliance: str | None = None  # posts' disclosure verdicts and open problems (issue 16)
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,9 @@ class CampaignStatus:
     creators: list[CreatorStatus]
     send_problems: list[dict[str, Any]] = field(default_factory=list)
     sending_paused: list[dict[str, str]] = field(default_factory=list)
+    stories: list[StoryStatus] = field(default_factory=list)  # Instagram stories (issue 17)
+    stories_unmatched: list[dict[str, Any]] = field(default_factory=list)  # for match-story
+    portal: dict[str, int] = field(default_factory=dict)  # the creator portal (issue 18)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -63,13 +72,17 @@ class CampaignStatus:
             "creators": [asdict(c) for c in self.creators],
             "send_problems": list(self.send_problems),
             "sending_paused": list(self.sending_paused),
+            "stories": [asdict(s) for s in self.stories],
+            "stories_unmatched": list(self.stories_unmatched),
+            "portal": dict(self.portal),
         }
 
 
 def campaign_status(
-    *, engine: Engine, campaign_slug: str, sender: str | None = None
+    *, engine: Engine, campaign_slug: str, sender: str | None = None, now: datetime | None = None
 ) -> CampaignStatus:
-    """The campaign as it stands (``sender``: the sending mailbox, for its pause)."""
+    """The campaign as it stands (``sender``: the sending mailbox, for its pause; ``now``: when
+    a story counts as expired, default the current time)."""
     with session_scope(engine) as session:
         campaign = load_campaign(session, campaign_slug)
         counts = (
@@ -111,6 +124,11 @@ def campaign_status(
         paused = pauses_for(
             session, campaign_slug=campaign.slug, campaign_id=campaign.id, sender=sender
         )
+        stories = story_statuses(session, campaign_id=campaign.id, now=now or datetime.now(UTC))
+        compliance = creator_compliance(session, campaign_id=campaign.id)
+        portal = portal_funnel(
+            session, engine=engine, campaign_id=campaign.id, campaign_slug=campaign.slug
+        )
     creators = [
         CreatorStatus(
             enrollment_id=r[0],
@@ -125,6 +143,7 @@ def campaign_status(
             gone=int(r[9] or 0),
             account_status=r[10],
             problem=(r[11] or r[10]) if r[10] in PROBLEM_VALUES else None,
+            compliance=compliance.get(r[0]),
         )
         for r in rows
     ]
@@ -136,6 +155,9 @@ def campaign_status(
         creators=creators,
         send_problems=send_problems,
         sending_paused=[p.as_json() | {"line": p.line(campaign.slug)} for p in paused],
+        stories=stories,
+        stories_unmatched=[unmatched_line(e) for e in unmatched_events(engine, within=[campaign])],
+        portal=portal,
     )
 
 

@@ -34,7 +34,7 @@ def test_current_metrics_asks_for_statistics_only_fifty_ids_a_call(
     assert found == {
         p.post_id: PostMetrics(views=n, likes=1, comments=2) for n, p in enumerate(posts)
     }
-    assert [e.params["part"] for e in sandbox.youtube.log] == ["statistics"] * 3
+    assert [e.params["part"] for e in sandbox.youtube.log] == ["snippet,statistics"] * 3
     assert client.budget.used == sandbox.youtube.units_used == 3  # parts cost the same unit
 
 

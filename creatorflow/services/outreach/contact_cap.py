@@ -1,0 +1,91 @@
+"""Who a new campaign must leave alone: people erased on request, and people at the contact cap.
+
+One person is contacted cold (a first email) by at most ``CREATORFLOW_MAX_CAMPAIGNS_PER_PERSON``
+campaigns in any 90 days, whoever launches them: the shortlist counts the first emails other
+campaigns sent (or are sending) the person in the 90 days before the launch's ``as_of``, and
+at the cap the candidate is excluded with the reason. A person erased on request is recognised by
+the keyed hash of their address or handle and excluded too, even if rediscovered since.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from creatorflow.domain.model import MessageStatus
+from creatorflow.domain.personal_data import CAP_WINDOW, ERASED_ON_REQUEST, cap_reason
+from creatorflow.domain.shortlist import Candidate
+from creatorflow.services.creators.forget import any_erased, erased_among
+from creatorflow.settings import Settings
+from creatorflow.storage.models import Creator, Enrollment, OutreachMessage
+
+#: Outbox statuses of a first email that reached, or is reaching, the person.
+CONTACTING = (
+    MessageStatus.QUEUED.value,
+    MessageStatus.SENDING.value,
+    MessageStatus.SENT.value,
+    MessageStatus.UNKNOWN.value,
+    MessageStatus.BOUNCED.value,
+)
+
+
+def cold_contacts(
+    session: Session, *, campaign_id: int | None, now: datetime
+) -> dict[int, list[tuple[int, datetime]]]:
+    """creator id -> (campaign id, first email) of other campaigns' first emails in the 90 days
+    before ``now`` (one query: the window bounds it, whatever the number of creators)."""
+    found: dict[int, list[tuple[int, datetime]]] = {}
+    when = func.coalesce(OutreachMessage.sent_at, OutreachMessage.claimed_at)
+    rows = session.execute(
+        select(Enrollment.creator_id, Enrollment.campaign_id, when)
+        .join(OutreachMessage, OutreachMessage.enrollment_id == Enrollment.id)
+        .where(Enrollment.campaign_id != (campaign_id or 0))
+        .where(OutreachMessage.step == "initial")
+        .where(OutreachMessage.status.in_(CONTACTING))
+        .where(when > now - CAP_WINDOW)
+        .where(when <= now)
+    ).all()
+    for creator_id, other, at in rows:
+        found.setdefault(creator_id, []).append((other, at))
+    return found
+
+
+def _erased(session: Session, candidates: list[Candidate], settings: Settings) -> list[bool]:
+    """Which candidates were erased on request (no query beyond one when nobody was)."""
+    if not any_erased(session):
+        return [False] * len(candidates)
+    ids = sorted({c.creator_id for c in candidates})
+    emails: dict[int, str | None] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = session.execute(select(Creator.id, Creator.email).where(Creator.id.in_(chunk)))
+        emails.update((creator_id, email) for creator_id, email in rows)
+    people = [(emails.get(c.creator_id), [c.label]) for c in candidates]
+    return erased_among(session, people, secret_key=settings.secret_key)
+
+
+def hold_back(
+    session: Session,
+    candidates: list[Candidate],
+    *,
+    settings: Settings,
+    campaign_id: int | None,
+    now: datetime,
+) -> list[Candidate]:
+    """``candidates`` with ``held_back`` set on those erased on request or at the cap."""
+    if not candidates:
+        return candidates
+    erased = _erased(session, candidates, settings)
+    contacts = cold_contacts(session, campaign_id=campaign_id, now=now)
+    limit = settings.max_campaigns_per_person
+    out: list[Candidate] = []
+    for candidate, was_erased in zip(candidates, erased, strict=True):
+        if was_erased:
+            out.append(replace(candidate, held_back=("erased", ERASED_ON_REQUEST)))
+            continue
+        reason = cap_reason(contacts.get(candidate.creator_id, ()), now=now, limit=limit)
+        out.append(replace(candidate, held_back=("contact_cap", reason)) if reason else candidate)
+    return out

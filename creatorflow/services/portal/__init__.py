@@ -1,0 +1,1 @@
+"""The creator portal's use cases: signed links, terms, drafts and their review, shipping."""

@@ -1,0 +1,1 @@
+"""The creator portal served by ``creatorflow web``: pages behind signed links (issue 18)."""
