@@ -17,7 +17,8 @@ from tasks.tracking import match_story_task, record_story_results_task
 
 
 class StoryResultsForm(BaseModel):
-    """What the creator reported for one story (leave a figure empty when they did not say)."""
+    """What the creator reported for one story (leave a figure empty when they did not say: a
+    correction keeps it from the story's previous figures)."""
 
     campaign_slug: str = Field(description="campaign slug, e.g. spring-glow")
     creator: str = Field(description="PLATFORM:HANDLE, e.g. instagram:mia.glow")

@@ -55,6 +55,7 @@ from tasks.tracking import (
     send_compliance_nudges_task,
     send_reminders_task,
     submit_deliverable_task,
+    undisclosed_split_task,
     waive_compliance_task,
 )
 
@@ -155,6 +156,7 @@ def _detect(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
     totals["brand_tags"] = len(tagged.new_deliverables)
     totals["new"] += len(tagged.new_deliverables)
     totals["undisclosed"] += len(tagged.undisclosed)
+    undisclosed = [*tagged.undisclosed, *mentioned.undisclosed]  # missing or buried (issue 16)
     if tagged.failures:
         totals.setdefault("failed_batches", []).extend(tagged.failures)
     totals["quota_exhausted"] = tagged.quota_exhausted
@@ -171,11 +173,14 @@ def _detect(campaign_slug: str | None, now: datetime) -> dict[str, Any]:
             continue
         totals["new"] += len(report.new_deliverables)
         totals["undisclosed"] += len(report.undisclosed)
+        undisclosed += report.undisclosed
         totals["failures"] += len(report.failures)
         totals["snapshots"] += report.snapshots
         totals["gone"] += len(report.gone)
         totals["gone_ids"] += report.gone
         totals["quota_exhausted"] = totals.get("quota_exhausted", False) or report.quota_exhausted
+    if undisclosed:
+        totals["disclosure"] = undisclosed_split_task(undisclosed)  # {"missing": n, "buried": n}
     return totals
 
 

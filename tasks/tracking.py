@@ -105,6 +105,12 @@ def describe_gone_posts_task(deliverable_ids: list[int]) -> list[dict[str, Any]]
     return run_service(gone_posts.describe_gone_posts, deliverable_ids=deliverable_ids)
 
 
+@task(name="split-undisclosed")
+def undisclosed_split_task(deliverable_ids: list[int]) -> dict[str, int]:
+    """Of the new posts without a disclosure that counts: how many miss it, how many bury it."""
+    return run_service(detection.undisclosed_split, deliverable_ids=deliverable_ids)
+
+
 @task(name="plan-detection")
 def plan_detection_task(campaign_slug: str | None) -> list[detection.DetectionBatch]:
     return run_service(detection.plan_detection, campaign_slug=campaign_slug)

@@ -23,6 +23,7 @@ from creatorflow.storage.migrate import upgrade
 from creatorflow.storage.models import Base
 from tests.support.databases import create_database, drop_database, postgres_problem
 from tests.support.fixtures import app_env, make_settings, sandbox, sleeps, world  # noqa: F401
+from tests.support.prefect import prefect_harness  # noqa: F401
 
 PG_ADMIN_URL = os.environ.get(
     "CREATORFLOW_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -97,9 +97,11 @@ def _warn_unknown_columns(file: Path, columns: Sequence[UnknownColumn]) -> None:
     for column in columns:
         if column.closest:
             print(message_line(f"{file}: ignoring {column.describe()}"), file=sys.stderr)
-    others = [c.describe().removeprefix("unknown column ") for c in columns if not c.closest]
-    if others:
-        print(message_line(f"{file}: ignoring columns {', '.join(others)}"), file=sys.stderr)
+    others = [c for c in columns if not c.closest]
+    if others:  # "ignoring unnamed column 3" alone, not "ignoring columns unnamed column 3"
+        lead = "columns " if any(c.name for c in others) else ""
+        listed = ", ".join(c.describe().removeprefix("unknown column ") for c in others)
+        print(message_line(f"{file}: ignoring {lead}{listed}"), file=sys.stderr)
 
 
 @creators_app.command("list")

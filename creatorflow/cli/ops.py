@@ -51,7 +51,7 @@ def demo(
     ),
     creators: int = typer.Option(300, min=50, max=5000, help="Creators in the simulated world."),
 ) -> None:
-    """The whole lifecycle against the sandbox, in a fresh directory, in about a minute."""
+    """The whole lifecycle against the sandbox, in a fresh directory, in about two minutes."""
     from creatorflow.cli.server_guard import TOKEN_VARIABLE, start_guard
     from creatorflow.demo.environment import demo_environment, prepare_directory
 

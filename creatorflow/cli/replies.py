@@ -37,7 +37,7 @@ def web(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
 ) -> None:
-    """Serve the one-click unsubscribe endpoint (POST/GET /u/TOKEN) with uvicorn."""
+    """Serve unsubscribe (/u/TOKEN), the creator portal (/p/TOKEN) and Instagram webhooks."""
     import uvicorn
 
     from creatorflow.web.app import create_app

@@ -35,7 +35,9 @@ def campaign_story_results(
         story=story,
     )
     if not result.recorded:
-        typer.echo(f"already recorded: story {result.deliverable_id} has figures at this instant")
+        typer.echo(
+            f"already recorded: story {result.deliverable_id} has these figures at this instant"
+        )
         return
     note = " (replaces the figures recorded before)" if result.replaced else ""
     typer.echo(
@@ -44,6 +46,22 @@ def campaign_story_results(
             f"submitted{note}"
         )
     )
+    typer.echo(_figures_line(result.figures, result.given, result.kept))
+
+
+def _figures_line(
+    figures: dict[str, int | None], given: tuple[str, ...], kept: tuple[str, ...]
+) -> str:
+    """``given: views 111; kept: reach 63341; unknown: replies`` (a correction's carry-over)."""
+    unknown = [name for name, value in figures.items() if value is None]
+    parts = [
+        f"{label}: " + ", ".join(f"{name} {figures[name]}" for name in names)
+        for label, names in (("given", given), ("kept", kept))
+        if names
+    ]
+    if unknown:
+        parts.append("unknown: " + ", ".join(unknown))
+    return "; ".join(parts)
 
 
 @campaign_app.command("match-story")

@@ -150,12 +150,25 @@ class _Hit:
     end: int
 
 
+#: A marker right after a negation says the opposite ("not sponsored", "no ad", "kein
+#: Werbung", "pas sponsorisé", "non sponsorizzato"): it is no disclosure.
+_NEGATED = re.compile(
+    r"(?<![\w#@])(?:not|no|non|never|nicht|kein|keine|pas|sin|senza|geen|nao)"
+    r"(?:[\W_]+(?:is|es|ist|est|e|an?|un|une|eine?|una?|een|um|uma)){0,2}[\W_]+$"
+)
+
+
+def _negated(folded: str, start: int) -> bool:
+    return _NEGATED.search(folded, 0, start) is not None
+
+
 def _hits(folded: str, markers: tuple[str, ...]) -> list[_Hit]:
     hits = [
         _Hit(marker, m.start(), m.end())
         for marker in markers
         if marker.strip("# ")
         for m in _pattern(marker).finditer(folded)
+        if not _negated(folded, m.start())
     ]
     return sorted(hits, key=lambda h: (h.start, -h.end, h.marker))
 

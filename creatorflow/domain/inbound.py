@@ -77,13 +77,15 @@ def describe_inbox(inbox: Mapping[str, object]) -> str:
     """``3 new: 1 reply, 1 auto-reply, 1 hard bounce, ...; 1 creator(s) replied, ...`` from an
     ``InboxReport.as_json()``: the command output and the run summary say the same."""
     recorded = _int(inbox.get("recorded"))
+    dropped = _int(inbox.get("erased_dropped"))  # counted only: nothing of them is stored
+    tail = f"; {dropped} mail(s) from an erased person, dropped" if dropped else ""
     if not recorded:
-        return "0 new"
+        return "0 new" + tail
     return (
         f"{recorded} new: {describe_counts(_mapping(inbox.get('by_kind')))}; "
         f"{inbox.get('replied', 0)} creator(s) replied, {inbox.get('bounced', 0)} bounced, "
         f"{inbox.get('opted_out', 0)} opted out, {inbox.get('suppressed', 0)} address(es) "
-        f"suppressed ({inbox.get('undeliverable', 0)} after repeated soft bounces)"
+        f"suppressed ({inbox.get('undeliverable', 0)} after repeated soft bounces)" + tail
     )
 
 

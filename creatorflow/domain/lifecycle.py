@@ -7,7 +7,7 @@ campaign is read, and tested, in one place. Stages after acceptance (accepted, p
 undone by mail: the suppression list already stops further emails. The usual path (``TRANSITIONS``
 has every move):
 
-    shortlisted ── removed_by_operator ──> removed
+    shortlisted ── removed_by_operator, contact_cap ──> removed
         │ first_email_sent
         v
     contacted ── sequence_ended ──> finished
@@ -62,6 +62,7 @@ class Cause(StrEnum):
     """What moves an enrollment: an email leaving, an answer coming in, an operator, a post."""
 
     REMOVED_BY_OPERATOR = "removed_by_operator"  # taken off the shortlist at approval
+    CONTACT_CAP = "contact_cap"  # first email held back at send: the person is at the cap
     FIRST_EMAIL_SENT = "first_email_sent"
     SEQUENCE_ENDED = "sequence_ended"  # every follow-up sent, no answer
     REPLY = "reply"  # a person answered by mail
@@ -115,6 +116,8 @@ def _row(cause: Cause, from_: frozenset[Stage] | set[Stage], to: Stage) -> Trans
 #: Every move the code may make, one row per cause (a cause always leads to the same stage).
 TRANSITIONS: Final[tuple[Transition, ...]] = (
     _row(Cause.REMOVED_BY_OPERATOR, {Stage.SHORTLISTED}, Stage.REMOVED),
+    # another campaign's first email reached the person after this shortlist was built
+    _row(Cause.CONTACT_CAP, {Stage.SHORTLISTED}, Stage.REMOVED),
     _row(Cause.FIRST_EMAIL_SENT, {Stage.SHORTLISTED}, Stage.CONTACTED),
     _row(Cause.SEQUENCE_ENDED, {Stage.CONTACTED}, Stage.FINISHED),
     _row(Cause.REPLY, OPEN, Stage.REPLIED),

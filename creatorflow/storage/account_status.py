@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from creatorflow.domain.model import ACCOUNT_PROBLEMS, AccountStatus, account_problem
-from creatorflow.storage.events import record_event
+from creatorflow.storage.events import record_account_event
 from creatorflow.storage.models import Account
 
 PROBLEM_VALUES = tuple(sorted(status.value for status in ACCOUNT_PROBLEMS))
@@ -36,20 +36,13 @@ def mark_unreadable(
     if account.status == status.value and account.status_detail:
         return account.status_detail
     reason = account_problem(status, what, seen=now)
-    record_event(
+    record_account_event(
         session,
+        account,
         kind=f"account_{status.value}",
-        entity="account",
-        entity_id=account.id,
-        detail={
-            "platform": account.platform,
-            "handle": account.handle,
-            "reason": reason,
-            "previous_status": account.status,
-        },
+        detail={"reason": reason, "previous_status": account.status},
         actor=actor,
         at=now,
-        creator_id=account.creator_id,
     )
     account.status = status.value
     account.status_detail = reason
@@ -87,20 +80,13 @@ def mark_readable(
         select(Account).where(Account.id.in_(ids), Account.status.in_(PROBLEM_VALUES))
     ).all()
     for account in fixed:
-        record_event(
+        record_account_event(
             session,
+            account,
             kind="account_readable",
-            entity="account",
-            entity_id=account.id,
-            detail={
-                "platform": account.platform,
-                "handle": account.handle,
-                "previous_status": account.status,
-                "previous_reason": account.status_detail,
-            },
+            detail={"previous_status": account.status, "previous_reason": account.status_detail},
             actor=actor,
             at=now,
-            creator_id=account.creator_id,
         )
         account.status = AccountStatus.ACTIVE.value
         account.status_detail = None

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
-from creatorflow.storage.models import Base, Event
+from creatorflow.storage.models import Account, Base, Enrollment, Event
 
 
 def record_event(
@@ -41,6 +41,51 @@ def record_event(
     )
     session.add(row)
     return row
+
+
+def record_account_event(
+    session: Session,
+    account: Account,
+    *,
+    kind: str,
+    detail: dict[str, Any],
+    actor: str,
+    at: datetime,
+) -> Event:
+    """An event about one platform account: its detail starts with the platform and handle."""
+    return record_event(
+        session,
+        kind=kind,
+        entity="account",
+        entity_id=account.id,
+        detail={"platform": account.platform, "handle": account.handle, **detail},
+        actor=actor,
+        at=at,
+        creator_id=account.creator_id,
+    )
+
+
+def record_enrollment_event(
+    session: Session,
+    enrollment: Enrollment,
+    *,
+    kind: str,
+    detail: dict[str, Any],
+    actor: str,
+    at: datetime,
+) -> Event:
+    """An event about one enrollment, filed under its creator and its campaign."""
+    return record_event(
+        session,
+        kind=kind,
+        entity="enrollment",
+        entity_id=enrollment.id,
+        detail=detail,
+        actor=actor,
+        at=at,
+        creator_id=enrollment.creator_id,
+        campaign_id=enrollment.campaign_id,
+    )
 
 
 def event_values(

@@ -3,15 +3,14 @@
 The creator opens the signed link, accepts the terms, uploads a draft; the ``review-draft`` run
 the upload started pauses on its form and is approved through the Prefect client (as the UI
 does); the creator sees the approval, submits the live post, and the post is polled against the
-sandbox YouTube API. The app is served by uvicorn on a loopback port; Prefect is the test harness.
+sandbox YouTube API. The app is served by uvicorn on a loopback port; Prefect is the
+process's test harness (``prefect_harness``, shared with the flow tests).
 """
 
 from __future__ import annotations
 
-import os
 import threading
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,69 +24,14 @@ from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import Deliverable, Draft, Enrollment, MetricSnapshot
 from creatorflow.wiring import wire
-from tests.support.portal import (
-    Clock,
-    Reviews,
-    link_of,
-    portal_app,
-    portal_campaign,
-    serve,
-    settings_env,
-)
+from tests.support.portal import Clock, Reviews, link_of, portal_app, portal_campaign, settings_env
+from tests.support.prefect import paused_run
+from tests.support.servers import serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium")
-
-
-@pytest.fixture(scope="module")
-def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """A Prefect test server for this module's review run (as tests/flows/conftest.py)."""
-    home = tmp_path_factory.mktemp("prefect-home")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    from prefect.settings import (
-        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
-        PREFECT_HOME,
-        PREFECT_RESULTS_LOCAL_STORAGE_PATH,
-        PREFECT_SERVER_ANALYTICS_ENABLED,
-        PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED,
-        temporary_settings,
-    )
-    from prefect.testing.utilities import prefect_test_harness
-
-    with (
-        temporary_settings(
-            {
-                PREFECT_HOME: str(home),
-                PREFECT_RESULTS_LOCAL_STORAGE_PATH: str(home / "results"),
-                PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
-                PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED: False,
-                PREFECT_SERVER_ANALYTICS_ENABLED: False,
-            }
-        ),
-        prefect_test_harness(server_startup_timeout=60),
-    ):
-        yield
-
-
-def _paused_review(draft_id: int) -> Any:
-    from prefect import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
-
-    deadline = time.monotonic() + 60
-    with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
-            runs = client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(
-                    name=FlowRunFilterName(any_=[f"review-draft-{draft_id}"])
-                )
-            )
-            paused = next((r for r in runs if r.state and r.state.is_paused()), None)
-            if paused is not None:
-                return paused
-            time.sleep(0.2)
-    raise AssertionError("the review-draft run never paused for its form")
 
 
 def _form_description(paused: Any) -> str:
@@ -103,7 +47,7 @@ def _form_description(paused: Any) -> str:
 
 
 def test_a_creator_accepts_uploads_a_draft_gets_it_approved_and_posts(
-    prefect_api: None,
+    prefect_harness: None,
     make_settings: Callable[..., Settings],
     app_env: Callable[[Mapping[str, str]], None],
     world: World,
@@ -159,7 +103,9 @@ def test_a_creator_accepts_uploads_a_draft_gets_it_approved_and_posts(
 
             with session_scope(engine) as session:
                 draft_id = session.scalars(select(Draft.id)).one()
-            paused = _paused_review(draft_id)
+            paused = paused_run(
+                f"review-draft-{draft_id}", never="the review-draft run never paused for its form"
+            )
             form = _form_description(paused)
             assert "Draft v1 from youtube:annaglow" in form and "image/png" in form
             assert "\\#springglow" in form and "Post due**: 2027-03-15" in form

@@ -1,41 +1,30 @@
-"""One Prefect test harness for every flow test (about 9 s to start, so session-scoped).
-
-Heartbeats and the task-run recorder are off (prefect.md pitfalls 1 and 2) and results go to a
-temporary directory so nothing leaks between runs.
-"""
+"""Every flow test runs against the one Prefect test harness of its process
+(``prefect_harness`` in tests/support/prefect.py, registered by tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+from collections.abc import Callable, Mapping
+from datetime import datetime
 
 import pytest
 
+from creatorflow.sandbox import SandboxServers
+from creatorflow.settings import Settings
+from tests.support.tracking_flows import TrackedCampaign, tracked_campaign
+
 
 @pytest.fixture(scope="session", autouse=True)
-def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    home = tmp_path_factory.mktemp("prefect-home")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    from prefect.settings import (
-        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
-        PREFECT_HOME,
-        PREFECT_RESULTS_LOCAL_STORAGE_PATH,
-        PREFECT_SERVER_ANALYTICS_ENABLED,
-        PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED,
-        temporary_settings,
-    )
-    from prefect.testing.utilities import prefect_test_harness
+def _flows_use_the_prefect_harness(prefect_harness: None) -> None:
+    """Started by the first flow test of a process and kept for the session."""
 
-    with (
-        temporary_settings(
-            {
-                PREFECT_HOME: str(home),
-                PREFECT_RESULTS_LOCAL_STORAGE_PATH: str(home / "results"),
-                PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
-                PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED: False,
-                PREFECT_SERVER_ANALYTICS_ENABLED: False,
-            }
-        ),
-        prefect_test_harness(server_startup_timeout=60),
-    ):
-        yield
+
+@pytest.fixture
+def tracked(
+    settings: Settings,
+    sandbox: SandboxServers,
+    app_env: Callable[[Mapping[str, str]], None],
+    now: datetime,
+) -> TrackedCampaign:
+    """spring-glow, tracked by the flows on the sandbox platforms (tests/support/tracking_flows.py);
+    a test that needs TikTok accounts adds them first and calls ``tracked_campaign`` itself."""
+    return tracked_campaign(settings, sandbox, app_env, now)

@@ -10,7 +10,6 @@ exclusions. Two flow tests, about a second per flow run.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +26,7 @@ from flows.outreach import launch_campaign
 from tests.support.builders import add_creator, add_creators
 from tests.support.campaigns import OUTREACH_SPEC, merged
 from tests.support.cli import run_main
+from tests.support.prefect import paused_run
 
 #: A relay that is never reached (nothing is sent in these tests): "production" for the warning.
 RELAY = "smtp://127.0.0.1:9"
@@ -54,23 +54,6 @@ def _campaign(tmp_path: Path, **changes: Any) -> Path:
     path = tmp_path / "spring-glow.yaml"
     path.write_text(yaml.safe_dump(merged(OUTREACH_SPEC, **changes)), encoding="utf-8")
     return path
-
-
-def _paused_run(name: str) -> Any:
-    from prefect import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
-
-    deadline = time.monotonic() + 60
-    with get_client(sync_client=True) as client:
-        while time.monotonic() < deadline:
-            runs = client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[name]))
-            )
-            paused = next((r for r in runs if r.state and r.state.is_paused()), None)
-            if paused is not None:
-                return paused
-            time.sleep(0.2)
-    raise AssertionError("the flow never paused for approval")
 
 
 def _artifact_description(key: str) -> str:
@@ -116,7 +99,7 @@ def test_the_form_summarises_the_shortlist_and_a_rejection_ends_cancelled(
         daemon=True,
     )
     runner.start()
-    paused = _paused_run("launch-spring-glow")
+    paused = paused_run("launch-spring-glow", never="the flow never paused for approval")
     keys = keyset_from_paused_state(paused.state)
     form = str(read_flow_run_input(keys["description"], flow_run_id=paused.id))
     resume_flow_run(paused.id, run_input={"approve_all": False})

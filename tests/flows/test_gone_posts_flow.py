@@ -3,31 +3,21 @@ sandbox YouTube server: the creator, the post's link and when a poll last saw it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from creatorflow.sandbox import SandboxServers, World
-from creatorflow.settings import Settings
-from creatorflow.storage.db import engine_for
+from creatorflow.sandbox import World
 from tests.support.builders import enroll, record_world_posts
-from tests.support.campaigns import add_campaign
-from tests.support.environment import settings_env
+from tests.support.tracking_flows import TrackedCampaign
 
 
 def test_poll_engagement_names_the_post_that_disappeared(
-    settings: Settings,
-    now: datetime,
-    world: World,
-    sandbox: SandboxServers,
-    app_env: Callable[[Mapping[str, str]], None],
+    tracked: TrackedCampaign, now: datetime, world: World
 ) -> None:
     from flows.tracking import poll_engagement
 
-    engine = engine_for(settings.database_url)
+    engine = tracked.engine
     account = world.add_account("youtube", "glowwithmia", followers=40_000)
-    app_env({**sandbox.env(), **settings_env(settings), "CREATORFLOW_HTTP_MAX_RETRIES": "1"})
-    campaign = add_campaign(engine, now=now)
-    enroll(engine, campaign, account, now=now, stage="posted")
+    enroll(engine, tracked.id, account, now=now, stage="posted")
     kept = world.add_post("youtube", "glowwithmia", title="#springglow one", published_at=now)
     lost = world.add_post("youtube", "glowwithmia", title="#springglow two", published_at=now)
     record_world_posts(engine, world, now)  # detected (and seen) at ``now``

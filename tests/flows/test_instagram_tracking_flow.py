@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from creatorflow.sandbox import SANDBOX_BRAND_USERNAME, SandboxServers, World
-from creatorflow.settings import Settings
-from creatorflow.storage.db import engine_for, session_scope
+from creatorflow.storage.db import session_scope
 from tests.integration.platforms.test_instagram_tracking_calls import discovery_calls
 from tests.support.builders import add_post, enroll
-from tests.support.campaigns import add_campaign
-from tests.support.environment import settings_env
+from tests.support.tracking_flows import TrackedCampaign
 
 
 def test_track_campaigns_reads_each_instagram_creator_once(
-    settings: Settings,
-    now: datetime,
-    world: World,
-    sandbox: SandboxServers,
-    app_env: Callable[[Mapping[str, str]], None],
+    tracked: TrackedCampaign, now: datetime, world: World, sandbox: SandboxServers
 ) -> None:
     from flows.tracking import track_campaigns
 
-    app_env({**sandbox.env(), **settings_env(settings), "CREATORFLOW_HTTP_MAX_RETRIES": "1"})
-    engine = engine_for(settings.database_url)
-    campaign = add_campaign(engine, now=now)
-    ids = {h: enroll(engine, campaign, world.add_account("instagram", h), now=now) for h in "abc"}
+    engine = tracked.engine
+    ids = {h: enroll(engine, tracked.id, world.add_account("instagram", h), now=now) for h in "abc"}
     at = now + timedelta(days=2)
     old = world.add_post("instagram", "a", text="#springglow", likes=3, published_at=now)
     world.add_post("instagram", "b", text="#springglow new", likes=1, published_at=at)

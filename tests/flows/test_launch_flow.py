@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from flows.outreach import launch_campaign
 from tests.integration.smtpd import RecordingHandler, start_smtpd
 from tests.support.builders import add_creators
 from tests.support.campaigns import OUTREACH_SPEC
+from tests.support.prefect import paused_run
 
 
 @pytest.fixture
@@ -116,12 +116,14 @@ def test_dry_run_renders_previews_and_sends_nothing(
 
 
 def test_without_approve_the_flow_waits_for_the_operators_form(
-    campaign_file: Path, handler: RecordingHandler, now: datetime
+    campaign_file: Path,
+    handler: RecordingHandler,
+    now: datetime,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from prefect import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
     from prefect.flow_runs import resume_flow_run
 
+    monkeypatch.setattr("flows.outreach.APPROVAL_POLL_SECONDS", 1)  # the answer is read sooner
     result: dict[str, object] = {}
     runner = threading.Thread(
         target=lambda: result.update(
@@ -130,18 +132,7 @@ def test_without_approve_the_flow_waits_for_the_operators_form(
     )
     runner.start()
     try:
-        paused = None
-        deadline = time.monotonic() + 60
-        with get_client(sync_client=True) as client:
-            while paused is None and time.monotonic() < deadline:
-                runs = client.read_flow_runs(
-                    flow_run_filter=FlowRunFilter(
-                        name=FlowRunFilterName(any_=["launch-spring-glow"])
-                    )
-                )
-                paused = next((r for r in runs if r.state and r.state.is_paused()), None)
-                time.sleep(0.2)
-        assert paused is not None, "the flow never paused for approval"
+        paused = paused_run("launch-spring-glow", never="the flow never paused for approval")
         assert handler.received == []
         resume_flow_run(
             paused.id, run_input={"approve_all": True, "remove": ["instagram:creator0002"]}

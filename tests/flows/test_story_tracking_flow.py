@@ -3,35 +3,26 @@ story deliverable in one run, and the next run asks its creator for the results.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from creatorflow.sandbox import SANDBOX_BRAND_IG_USER_ID, SandboxServers, World
+from creatorflow.sandbox import SANDBOX_BRAND_IG_USER_ID, World
 from creatorflow.sandbox.instagram import igsid_of
 from creatorflow.services.tracking.mentions import receive_notification
-from creatorflow.settings import Settings
-from creatorflow.storage.db import engine_for, session_scope
+from creatorflow.storage.db import session_scope
 from creatorflow.storage.models import Deliverable, OutreachMessage
 from tests.support.builders import enroll
-from tests.support.campaigns import add_campaign
-from tests.support.environment import settings_env
+from tests.support.tracking_flows import TrackedCampaign
 
 
 def test_track_campaigns_records_a_story_then_asks_for_its_results(
-    settings: Settings,
-    now: datetime,
-    world: World,
-    sandbox: SandboxServers,
-    app_env: Callable[[Mapping[str, str]], None],
+    tracked: TrackedCampaign, now: datetime, world: World
 ) -> None:
     from flows.tracking import track_campaigns
 
-    app_env({**sandbox.env(), **settings_env(settings), "CREATORFLOW_HTTP_MAX_RETRIES": "1"})
-    engine = engine_for(settings.database_url)
-    campaign = add_campaign(engine, now=now)
-    enroll(engine, campaign, world.add_account("instagram", "mia.glow"), now=now)
+    engine = tracked.engine
+    enroll(engine, tracked.id, world.add_account("instagram", "mia.glow"), now=now)
     posted = now + timedelta(days=1)
     item = {
         "sender": {"id": igsid_of("mia.glow")},

@@ -11,8 +11,7 @@ from creatorflow.sandbox import SandboxServers, World
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for
 from tests.support.builders import enroll, record_world_posts
-from tests.support.campaigns import add_campaign
-from tests.support.environment import settings_env
+from tests.support.tracking_flows import tracked_campaign
 
 
 @pytest.fixture
@@ -27,8 +26,7 @@ def campaign(
     which the flows reach through their environment."""
     world.add_account("youtube", "glowwithmia", followers=40_000)
     world.add_account("tiktok", "miaglow", followers=9_000)
-    app_env({**sandbox.env(), **settings_env(settings), "CREATORFLOW_HTTP_MAX_RETRIES": "1"})
-    return add_campaign(engine_for(settings.database_url), now=now)
+    return tracked_campaign(settings, sandbox, app_env, now).id
 
 
 def test_track_campaigns_detects_then_polls_and_a_rerun_adds_nothing(

@@ -12,9 +12,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from creatorflow.domain.model import Platform
-from creatorflow.platforms.base import PlatformClient
-from creatorflow.platforms.registry import client_for
 from creatorflow.sandbox import World
 from creatorflow.services.reporting.compliance_figures import compliance_view
 from creatorflow.services.reporting.reports import build_report
@@ -34,6 +31,7 @@ from tests.support.builders import enroll
 from tests.support.campaigns import add_campaign
 from tests.support.cli import run_main
 from tests.support.concurrency import run_together
+from tests.support.trouble import SandboxClients
 
 ACTOR = "test:compliance"
 CHANGE_EVENTS = (
@@ -45,31 +43,14 @@ CHANGE_EVENTS = (
 )
 
 
-class Clients:
-    """Real adapters against the sandbox, one per platform, closed at the end."""
-
-    def __init__(self, make_settings: Callable[..., Settings]) -> None:
-        self.make_settings = make_settings
-        self.made: dict[Platform, PlatformClient] = {}
-
-    def __call__(self, platform: Platform) -> PlatformClient:
-        if platform not in self.made:
-            self.made[platform] = client_for(platform, self.make_settings(http_max_retries=1))
-        return self.made[platform]
-
-    def close(self) -> None:
-        for client in self.made.values():
-            client.close()  # type: ignore[attr-defined]
-
-
 @pytest.fixture
-def clients(make_settings: Callable[..., Settings]) -> Iterator[Clients]:
-    made = Clients(make_settings)
-    yield made
-    made.close()
+def clients(make_settings: Callable[..., Settings]) -> Iterator[SandboxClients]:
+    """Real adapters against the sandbox, one per platform, closed at the end."""
+    with SandboxClients(make_settings, http_max_retries=1) as made:
+        yield made
 
 
-def track(engine: Engine, clients: Clients, at: datetime) -> None:
+def track(engine: Engine, clients: SandboxClients, at: datetime) -> None:
     """What a tracking run does for compliance: detection's feed reads, then a polling round."""
     for batch in detection.plan_detection(engine=engine, campaign_slug="spring-glow"):
         detection.detect_deliverables(
@@ -102,7 +83,7 @@ PLATFORM_POSTS = {
 
 @pytest.mark.parametrize("platform", sorted(PLATFORM_POSTS))
 def test_every_change_of_a_caption_is_an_event_with_its_verdict(
-    platform: str, settings: Settings, world: World, clients: Clients, now: datetime
+    platform: str, settings: Settings, world: World, clients: SandboxClients, now: datetime
 ) -> None:
     engine = engine_for(settings.database_url)
     campaign = add_campaign(engine, now=now)
@@ -165,7 +146,7 @@ def _nudge(engine: Engine, settings: Settings, at: datetime) -> dict[str, int]:
 
 
 def test_one_nudge_per_problem_under_reruns_then_one_reminder_then_waived(
-    settings: Settings, world: World, clients: Clients, now: datetime, tmp_path: Path
+    settings: Settings, world: World, clients: SandboxClients, now: datetime, tmp_path: Path
 ) -> None:
     engine = engine_for(settings.database_url)
     campaign = add_campaign(engine, now=now)
@@ -212,7 +193,7 @@ def test_one_nudge_per_problem_under_reruns_then_one_reminder_then_waived(
 
 
 def test_evidence_status_attention_and_report_show_the_history(
-    settings: Settings, world: World, clients: Clients, now: datetime, tmp_path: Path
+    settings: Settings, world: World, clients: SandboxClients, now: datetime, tmp_path: Path
 ) -> None:
     """One creator forgets the disclosure and fixes it after the nudge, one deletes early; the
     export run twice for the same --as-of gives identical files, a later one shows more."""
@@ -307,7 +288,7 @@ def test_two_overlapping_tracking_runs_record_and_nudge_each_problem_once(
     at = now + timedelta(hours=1)
 
     def run() -> dict[str, int]:
-        made = Clients(make_settings)
+        made = SandboxClients(make_settings, http_max_retries=1)
         try:
             track(engine, made, at)
             return _nudge(engine, config, at)

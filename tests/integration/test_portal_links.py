@@ -37,15 +37,8 @@ from creatorflow.storage.models import (
 )
 from creatorflow.web.portal.links import RateLimiter
 from tests.support.builders import Contacted
-from tests.support.portal import (
-    Clock,
-    Reviews,
-    link_of,
-    portal_app,
-    portal_campaign,
-    serve,
-    settings_env,
-)
+from tests.support.portal import Clock, Reviews, link_of, portal_app, portal_campaign, settings_env
+from tests.support.servers import serve
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
@@ -125,6 +118,16 @@ def _accept(client: httpx.Client, path: str) -> None:
     answer = {"csrf_token": token, "terms_version": version.group(1), "answer": "accept"}
     response = client.post(f"{path}/offer", data=answer, follow_redirects=False)
     assert response.status_code == 303, response.text
+
+
+def _accepted(
+    client: httpx.Client, settings: Settings, db: Engine, handle: str, now: datetime
+) -> tuple[str, str, str]:
+    """``handle``'s portal path once the offer is accepted, and the page then: (path, HTML,
+    CSRF token)."""
+    path = _path(settings, db, handle, now)
+    _accept(client, path)
+    return (path, *_page(client, path))
 
 
 def test_accepting_in_the_portal_records_the_terms_and_moves_the_stage_as_respond_does(
@@ -238,9 +241,7 @@ def test_uploads_over_the_limit_or_of_a_wrong_type_are_refused_and_good_ones_rev
     creators: list[Contacted],
     now: datetime,
 ) -> None:
-    path = _path(portal_settings, db, "annaglow", now)
-    _accept(client, path)
-    _, token = _page(client, path)
+    path, _, token = _accepted(client, portal_settings, db, "annaglow", now)
 
     def upload(content: bytes, name: str = "draft.png") -> int:
         files = {"file": (name, content, "image/png")}
@@ -271,9 +272,7 @@ def test_uploads_over_the_limit_or_of_a_wrong_type_are_refused_and_good_ones_rev
 def test_the_review_decision_is_recorded_and_emailed_exactly_once(
     client: httpx.Client, portal_settings: Settings, db: Engine, creators: list[Contacted], now
 ) -> None:
-    path = _path(portal_settings, db, "annaglow", now)
-    _accept(client, path)
-    _, token = _page(client, path)
+    path, _, token = _accepted(client, portal_settings, db, "annaglow", now)
     link = {"csrf_token": token, "link": "https://drive.example/d/1", "note": "first cut"}
     assert client.post(f"{path}/draft", data=link, follow_redirects=False).status_code == 303
     with session_scope(db) as session:
@@ -308,9 +307,7 @@ def test_a_live_post_is_checked_through_the_api_and_early_posts_are_flagged(
     creators: list[Contacted],
     now: datetime,
 ) -> None:
-    path = _path(portal_settings, db, "annaglow", now)
-    _accept(client, path)
-    _, token = _page(client, path)
+    path, _, token = _accepted(client, portal_settings, db, "annaglow", now)
     theirs = world.add_post("youtube", "mallory", title="#springglow", published_at=now)
     refused = client.post(f"{path}/post", data={"csrf_token": token, "url": theirs.url})
     assert refused.status_code == 400 and "belongs to" in refused.text
@@ -344,9 +341,7 @@ def test_hostile_text_is_escaped_and_shipping_exports_as_csv(
 ) -> None:
     from creatorflow.services.portal.shipping import export_shipping
 
-    path = _path(portal_settings, db, "mallory", now)
-    _accept(client, path)
-    html, token = _page(client, path)
+    path, html, token = _accepted(client, portal_settings, db, "mallory", now)
     assert "<script>" not in html and "&lt;script&gt;alert(" in html
     address = {"name": '"><img src=x onerror=alert(1)>', "street": "1 Main St\n<b>Flat 2</b>"}
     address |= {"city": "Springfield", "postcode": "12345", "country": "us", "phone": ""}

@@ -14,7 +14,6 @@ from sqlalchemy import Engine
 from creatorflow.domain.lifecycle import Cause
 from creatorflow.domain.model import Platform, Provenance
 from creatorflow.platforms.base import Post, PostMetrics
-from creatorflow.services.replies.answers import respond
 from creatorflow.services.reporting.figures import compute_figures
 from creatorflow.services.reporting.reports import build_report
 from creatorflow.services.tracking.deliverables import record_deliverable
@@ -24,6 +23,7 @@ from creatorflow.storage.db import session_scope
 from creatorflow.storage.enrollments import move_stages
 from creatorflow.storage.models import Enrollment, MetricSnapshot
 from tests.integration.test_report_figures import PRICES
+from tests.support.builders import accept_offer
 from tests.support.worlds import AS_OF, ReportWorld, at, build_report_world
 
 T1 = AS_OF
@@ -39,16 +39,8 @@ def _move_on(engine: Engine, settings: Settings, world: ReportWorld) -> None:
             ("eve", Cause.REPLY, at(3, 3)),
         ):
             move_stages(s, [e[key]], cause=cause, now=moment, actor="test", reason="moved on")
-    respond(
-        engine=engine,
-        settings=settings,
-        campaign_slug="spring-glow",
-        platform="instagram",
-        handle="eve",
-        accepted=True,
-        fee=Decimal("120.00"),
-        now=at(3, 4),
-        actor="test",
+    accept_offer(
+        engine, settings, platform="instagram", handle="eve", now=at(3, 4), fee=Decimal("120.00")
     )
     with session_scope(engine) as s:
         dee = s.get_one(Enrollment, e["dee"])

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from creatorflow.services.reporting.reports import BuiltReport, build_report, write_report
 from creatorflow.settings import Settings
 from creatorflow.storage.db import make_engine, session_scope
+from tests.integration.test_report_drafts_and_compliance import add_drafts_and_compliance
 from tests.support.builders import add_account, add_enrollment, add_post, record_stages
 from tests.support.worlds import AS_OF, STAGE_PATHS, T0, add_bulk_creators, at, build_report_world
 
@@ -97,6 +98,7 @@ def report(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> B
         world = build_report_world(engine)
         add_bulk_creators(engine, campaign_id=world.campaign_id, count=30)
         _add_big_creators(engine, world.campaign_id)
+        add_drafts_and_compliance(engine, world)  # the funnel's drafts table, ad disclosure
         report = build_report(
             engine=engine, settings=settings, slug="spring-glow", as_of=AS_OF + timedelta(days=1)
         )
@@ -156,6 +158,7 @@ def test_every_chart_has_a_table_and_the_tier_colours_a_legend(
     assert "Top creators by engagements" in text  # the creators table has its own heading
     assert "Tier colours" in text and "mega" in text.split("Tier colours", 1)[1]
     assert "38,500.00" in text  # money with thousands separators
+    assert "awaiting review" in text and "removed early" in text  # drafts, ad disclosure
 
 
 def test_text_and_markdown_parts_stand_on_their_own(report: BuiltReport) -> None:

@@ -12,11 +12,10 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from creatorflow.domain.tracking_links import promo_code
-from creatorflow.services.replies.answers import respond
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import Account
-from tests.support.builders import contact
+from tests.support.builders import accept_offer, contact
 from tests.support.campaigns import register_example
 
 
@@ -26,27 +25,17 @@ def test_link_and_code_name_the_enrolled_account_whichever_account_was_typed(
     engine = engine_for(settings.database_url)
     campaign = register_example(engine, now)
     anna = contact(engine, campaign, handle="anna.glow", now=now, stage="replied")
+    tiktok = {
+        "platform": "tiktok",
+        "handle": "anna_on_tiktok",
+        "created_at": now,
+        "updated_at": now,
+    }
     with session_scope(engine) as session:
-        session.add(
-            Account(
-                creator_id=anna.creator_id,
-                platform="tiktok",
-                handle="anna_on_tiktok",
-                created_at=now,
-                updated_at=now,
-            )
-        )
+        session.add(Account(creator_id=anna.creator_id, **tiktok))
 
-    result = respond(
-        engine=engine,
-        settings=settings,
-        campaign_slug="spring-glow",
-        platform="tiktok",
-        handle="anna_on_tiktok",
-        accepted=True,
-        fee=None,
-        now=now + timedelta(hours=6),
-        actor="test",
+    result = accept_offer(
+        engine, settings, platform="tiktok", handle="anna_on_tiktok", now=now + timedelta(hours=6)
     )
 
     assert result.tracking_url is not None

@@ -48,11 +48,9 @@ def mails(settings: Settings) -> list[str]:
 
 
 def test_a_story_mention_reaches_status_and_report_and_results_are_asked_once(
-    sender: WebhookSender, hooked: Settings, world: World, now: datetime
+    sender: WebhookSender, hooked: Settings, mia_enrolled: Engine, world: World, now: datetime
 ) -> None:
-    engine = engine_for(hooked.database_url)
-    campaign = add_campaign(engine, now=now)
-    enroll(engine, campaign, world.add_account("instagram", "mia.glow"), now=now)
+    engine = mia_enrolled
     posted = now + timedelta(days=2, hours=1)
     feed = world.add_post(
         "instagram", "mia.glow", text=f"@{SANDBOX_BRAND_USERNAME} #ad", published_at=posted
@@ -135,15 +133,14 @@ def test_a_story_mention_reaches_status_and_report_and_results_are_asked_once(
 def test_a_story_whose_sender_meta_does_not_name_waits_for_the_operator(
     sender: WebhookSender,
     hooked: Settings,
+    mia_enrolled: Engine,
     world: World,
     now: datetime,
     app_env: Callable[[dict[str, str]], None],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    engine = engine_for(hooked.database_url)
-    campaign = add_campaign(engine, now=now)
-    enroll(engine, campaign, world.add_account("instagram", "mia.glow"), now=now)
+    engine = mia_enrolled
     at = now + timedelta(days=3)
     sender.story_mention("mia.glow", at=at, consented=False)
     world.set_now(at)
@@ -180,11 +177,9 @@ def test_a_story_whose_sender_meta_does_not_name_waits_for_the_operator(
 
 
 def test_a_comment_mention_counts_only_on_the_creators_own_media(
-    sender: WebhookSender, hooked: Settings, world: World, now: datetime
+    sender: WebhookSender, hooked: Settings, mia_enrolled: Engine, world: World, now: datetime
 ) -> None:
-    engine = engine_for(hooked.database_url)
-    campaign = add_campaign(engine, now=now)
-    enroll(engine, campaign, world.add_account("instagram", "mia.glow"), now=now)
+    engine = mia_enrolled
     world.add_account("instagram", "stranger")
     at = now + timedelta(days=1)
     own = world.add_post("instagram", "mia.glow", text="my routine #ad", published_at=at)

@@ -10,8 +10,6 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from creatorflow.domain.model import Platform
-from creatorflow.platforms.base import PlatformClient
-from creatorflow.platforms.registry import client_for
 from creatorflow.sandbox import SandboxServers, World
 from creatorflow.services.tracking import detection, polling, submission
 from creatorflow.services.tracking.submission import SubmissionRefused
@@ -20,32 +18,16 @@ from creatorflow.storage.db import engine_for, session_scope
 from creatorflow.storage.models import Deliverable, Enrollment, Event, MetricSnapshot
 from tests.support.builders import enroll, record_world_posts
 from tests.support.campaigns import add_campaign
+from tests.support.trouble import SandboxClients
 
 ACTOR = "test:tracking"
 
 
-class Clients:
-    """Real adapters against the sandbox, one per platform, closed at the end."""
-
-    def __init__(self, make_settings: Callable[..., Settings]) -> None:
-        self.make_settings = make_settings
-        self.made: dict[Platform, PlatformClient] = {}
-
-    def __call__(self, platform: Platform) -> PlatformClient:
-        if platform not in self.made:  # settings now: TikTok tokens of the accounts added so far
-            self.made[platform] = client_for(platform, self.make_settings(http_max_retries=1))
-        return self.made[platform]
-
-    def close(self) -> None:
-        for client in self.made.values():
-            client.close()  # type: ignore[attr-defined]
-
-
 @pytest.fixture
-def clients(make_settings: Callable[..., Settings]) -> Iterator[Clients]:
-    made = Clients(make_settings)
-    yield made
-    made.close()
+def clients(make_settings: Callable[..., Settings]) -> Iterator[SandboxClients]:
+    """Real adapters against the sandbox, one per platform, closed at the end."""
+    with SandboxClients(make_settings, http_max_retries=1) as made:
+        yield made
 
 
 @pytest.fixture
@@ -59,7 +41,7 @@ def campaign(settings: Settings, now: datetime) -> int:
     return add_campaign(engine_for(settings.database_url), now=now)
 
 
-def _detect_all(engine: Engine, clients: Clients, now: datetime) -> list[int]:
+def _detect_all(engine: Engine, clients: SandboxClients, now: datetime) -> list[int]:
     new: list[int] = []
     for batch in detection.plan_detection(engine=engine, campaign_slug="spring-glow"):
         report = detection.detect_deliverables(
@@ -69,7 +51,7 @@ def _detect_all(engine: Engine, clients: Clients, now: datetime) -> list[int]:
     return new
 
 
-def _poll_all(engine: Engine, clients: Clients, at: datetime) -> list[polling.PollReport]:
+def _poll_all(engine: Engine, clients: SandboxClients, at: datetime) -> list[polling.PollReport]:
     """One polling round over every tracked campaign at ``at``."""
     return polling.poll_round(
         engine=engine, clients=clients, campaign_slug=None, now=at, actor=ACTOR
@@ -82,7 +64,7 @@ def _count(engine: Engine, model: type) -> int:
 
 
 def test_posts_with_the_hashtag_become_deliverables_once(
-    db: Engine, world: World, clients: Clients, now: datetime, campaign: int
+    db: Engine, world: World, clients: SandboxClients, now: datetime, campaign: int
 ) -> None:
     yt = world.add_account("youtube", "glowwithmia", followers=48_000)
     ig = world.add_account("instagram", "mia.glow", followers=12_000)
@@ -144,7 +126,11 @@ def _seed_polling(
 
 
 def test_the_cadence_polls_exactly_the_due_posts(
-    settings: Settings, world: World, sandbox: SandboxServers, clients: Clients, now: datetime
+    settings: Settings,
+    world: World,
+    sandbox: SandboxServers,
+    clients: SandboxClients,
+    now: datetime,
 ) -> None:
     engine = engine_for(settings.database_url)
     campaign = add_campaign(engine, now=now, window={"start": "2027-02-01", "end": "2027-04-30"})
@@ -175,7 +161,7 @@ def test_the_cadence_polls_exactly_the_due_posts(
 
 
 def test_deleted_posts_become_gone_and_keep_their_snapshots(
-    settings: Settings, world: World, clients: Clients, now: datetime
+    settings: Settings, world: World, clients: SandboxClients, now: datetime
 ) -> None:
     engine = engine_for(settings.database_url)
     posts = _seed_polling(engine, world, now)
@@ -212,7 +198,9 @@ def test_deleted_posts_become_gone_and_keep_their_snapshots(
 
 
 @pytest.fixture
-def detected_120(settings: Settings, world: World, clients: Clients, now: datetime) -> Engine:
+def detected_120(
+    settings: Settings, world: World, clients: SandboxClients, now: datetime
+) -> Engine:
     """120 posts on 6 YouTube channels, detected: polling them all is 3 videos.list calls."""
     engine = engine_for(settings.database_url)
     _seed_polling(engine, world, now, youtube=6, per_channel=20)
@@ -221,7 +209,7 @@ def detected_120(settings: Settings, world: World, clients: Clients, now: dateti
 
 
 def test_quota_exhaustion_keeps_what_was_polled_and_the_next_run_completes(
-    detected_120: Engine, sandbox: SandboxServers, clients: Clients, now: datetime
+    detected_120: Engine, sandbox: SandboxServers, clients: SandboxClients, now: datetime
 ) -> None:
     engine = detected_120
     at = now + timedelta(hours=1)
@@ -240,7 +228,7 @@ def test_quota_exhaustion_keeps_what_was_polled_and_the_next_run_completes(
 
 
 def test_threaded_polling_sends_one_call_into_a_spent_quota_and_resumes_later(
-    detected_120: Engine, sandbox: SandboxServers, clients: Clients, now: datetime
+    detected_120: Engine, sandbox: SandboxServers, clients: SandboxClients, now: datetime
 ) -> None:
     engine = detected_120
     at = now + timedelta(hours=1)
@@ -288,7 +276,7 @@ def test_a_polling_round_makes_the_minimum_number_of_requests(
     settings: Settings,
     world: World,
     sandbox: SandboxServers,
-    clients: Clients,
+    clients: SandboxClients,
     now: datetime,
     campaign: int,
 ) -> None:
@@ -342,7 +330,7 @@ def test_two_overlapping_polling_runs_never_store_a_snapshot_twice(
 ) -> None:
     engine = engine_for(postgres_url)
     _seed_polling(engine, world, now, youtube=10, per_channel=15)  # 150 posts, 3 batches
-    seed_clients = Clients(make_settings)
+    seed_clients = SandboxClients(make_settings, http_max_retries=1)
     _detect_all(engine, seed_clients, now + timedelta(minutes=1))
     seed_clients.close()
     assert _count(engine, Deliverable) == 150
@@ -352,7 +340,7 @@ def test_two_overlapping_polling_runs_never_store_a_snapshot_twice(
     errors: list[BaseException] = []
 
     def run(moment: datetime) -> None:
-        run_clients = Clients(make_settings)
+        run_clients = SandboxClients(make_settings, http_max_retries=1)
         try:
             barrier.wait()
             _poll_all(engine, run_clients, moment)
@@ -384,7 +372,7 @@ def test_two_overlapping_polling_runs_never_store_a_snapshot_twice(
 
 
 def test_submitted_urls_are_verified_through_the_api(
-    db: Engine, world: World, clients: Clients, now: datetime, campaign: int
+    db: Engine, world: World, clients: SandboxClients, now: datetime, campaign: int
 ) -> None:
     mine = world.add_account("youtube", "mine", followers=10_000)
     other = world.add_account("youtube", "other", followers=10_000)
@@ -471,11 +459,8 @@ def test_one_creator_without_a_token_does_not_stop_the_round(
         world.add_post("tiktok", handle, text="#springglow", published_at=now)
     record_world_posts(engine, world, now)
     world.update_account("tiktok", "tt1", connected=False)  # revoked: no token any more
-    clients = Clients(make_settings)  # made now: without tt1's revoked token
-    try:
+    with SandboxClients(make_settings, http_max_retries=1) as clients:  # made now: no tt1 token
         reports = _poll_all(engine, clients, now + timedelta(minutes=1))
-    finally:
-        clients.close()
 
     assert sum(r.snapshots for r in reports) == 1
     assert len([f for r in reports for f in r.failures]) == 1

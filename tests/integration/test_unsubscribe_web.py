@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
-import uvicorn
 from sqlalchemy import func, select
 
 from creatorflow.domain.unsubscribe import make_token
@@ -20,7 +17,7 @@ from creatorflow.storage.models import Enrollment, Event, Suppression
 from creatorflow.web.app import create_app
 from tests.support.builders import Contacted, contact
 from tests.support.campaigns import register_example
-from tests.support.servers import free_port
+from tests.support.servers import serve
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
@@ -28,27 +25,8 @@ ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 @pytest.fixture
 def web(settings: Settings) -> Iterator[str]:
     """The app served by uvicorn on 127.0.0.1; yields its base URL."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        ws="none",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve(create_app(settings)) as base_url:
+        yield base_url
 
 
 @pytest.fixture

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from creatorflow.domain.model import Platform, Provenance
 from creatorflow.platforms.base import Post, PostMetrics
 from creatorflow.sandbox import SandboxAccount, World
+from creatorflow.services.replies.answers import ResponseResult, respond
 from creatorflow.services.tracking.deliverables import record_deliverable
+from creatorflow.settings import Settings
 from creatorflow.storage.campaigns import StoredCampaign
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.events import record_event
@@ -306,3 +308,18 @@ def enroll_again(
         return add_enrollment(
             session, account, campaign_id=campaign_id, now=now, stage=stage, **dates
         ).id
+
+
+def accept_offer(
+    engine: Engine,
+    settings: Settings,
+    *,
+    platform: str,
+    handle: str,
+    now: datetime,
+    fee: Decimal | None = None,
+) -> ResponseResult:
+    """The operator records ``platform:handle``'s acceptance in spring-glow (`campaign respond
+    --accepted`), as the services do it: stage, fee, brief with link and code."""
+    answer = {"campaign_slug": "spring-glow", "platform": platform, "handle": handle, "now": now}
+    return respond(engine=engine, settings=settings, accepted=True, fee=fee, actor="test", **answer)

@@ -4,19 +4,15 @@
 with creators in the stage ``replied`` (their answer still open) on YouTube accounts of the
 sandbox world, so a live post submitted through the portal is checked against the sandbox API.
 ``portal_app`` is the portal router with the test's clock, clients and review starter, and
-``serve`` runs an app with uvicorn on a loopback port.
+``serve`` in tests/support/servers.py runs it with uvicorn on a loopback port.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import Engine, update
@@ -32,7 +28,6 @@ from creatorflow.web.portal.links import RateLimiter
 from creatorflow.web.portal.routes import portal_router
 from tests.support.builders import Contacted, contact
 from tests.support.campaigns import add_campaign
-from tests.support.servers import free_port
 
 PORTAL_SLUG = "spring-glow"
 
@@ -124,27 +119,6 @@ def portal_app(
         )
     )
     return app
-
-
-@contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """``app`` served by uvicorn on a loopback port in a thread; yields its base URL."""
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

@@ -25,12 +25,16 @@ from tests.support.builders import add_unverified
 
 
 class SandboxClients:
-    """A client per platform (also a ``client_factory`` for refresh), sleeping into ``sleeps``;
-    ``overrides`` change the sandbox settings (e.g. ``tiktok_access_token``). A context
-    manager, or ``close()``."""
+    """A client per platform (also a ``client_factory`` for refresh), sleeping into ``sleeps``
+    (really sleeping without them); ``overrides`` change the sandbox settings (e.g.
+    ``tiktok_access_token``, ``http_max_retries``). Each client's settings are made at its first
+    call: TikTok tokens of the accounts added so far. A context manager, or ``close()``."""
 
     def __init__(
-        self, make_settings: Callable[..., Settings], sleeps: list[float], **overrides: Any
+        self,
+        make_settings: Callable[..., Settings],
+        sleeps: list[float] | None = None,
+        **overrides: Any,
     ) -> None:
         self.make_settings = make_settings
         self.sleeps = sleeps
@@ -40,7 +44,8 @@ class SandboxClients:
     def __call__(self, platform: Platform, settings: Settings | None = None) -> PlatformClient:
         if platform not in self.made:
             built = settings or self.make_settings(**self.overrides)
-            self.made[platform] = client_for(platform, built, sleep=self.sleeps.append)
+            sleep = None if self.sleeps is None else self.sleeps.append
+            self.made[platform] = client_for(platform, built, sleep=sleep)
         return self.made[platform]
 
     def close(self) -> None:

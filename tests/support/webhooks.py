@@ -3,18 +3,20 @@ thread, with the Meta app's secret and verify token, and the sandbox's signed se
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 
 import pytest
-import uvicorn
+from sqlalchemy import Engine
 
-from creatorflow.sandbox import SANDBOX_BRAND_IG_USER_ID, SandboxServers
+from creatorflow.sandbox import SANDBOX_BRAND_IG_USER_ID, SandboxServers, World
 from creatorflow.sandbox.instagram_webhooks import WebhookSender
 from creatorflow.settings import Settings
+from creatorflow.storage.db import engine_for
 from creatorflow.web.app import create_app
-from tests.support.servers import free_port
+from tests.support.builders import enroll
+from tests.support.campaigns import add_campaign
+from tests.support.servers import serve
 
 APP_SECRET = "meta-app-secret-for-tests"
 VERIFY_TOKEN = "verify-token-for-tests"
@@ -33,22 +35,8 @@ def hooked(make_settings: Callable[..., Settings]) -> Settings:
 @pytest.fixture
 def receiver(hooked: Settings) -> Iterator[str]:
     """``creatorflow web`` on 127.0.0.1; yields the webhook URL."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(hooked), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}/webhooks/instagram"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve(create_app(hooked)) as base_url:
+        yield f"{base_url}/webhooks/instagram"
 
 
 @pytest.fixture
@@ -58,3 +46,12 @@ def sender(sandbox: SandboxServers, receiver: str) -> Iterator[WebhookSender]:
     )
     yield webhooks
     webhooks.close()
+
+
+@pytest.fixture
+def mia_enrolled(hooked: Settings, world: World, now: datetime) -> Engine:
+    """spring-glow with the Instagram creator mia.glow enrolled; yields the test database."""
+    engine = engine_for(hooked.database_url)
+    mia = world.add_account("instagram", "mia.glow")
+    enroll(engine, add_campaign(engine, now=now), mia, now=now)
+    return engine

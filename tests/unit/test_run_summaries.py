@@ -41,7 +41,7 @@ def test_quota_undisclosed_posts_unknown_mail_and_failures_each_get_a_next_step(
     }
     steps = "\n".join(next_steps(run))
     assert "1 email(s) in state `unknown`" in steps
-    assert "lack `#ad`" in steps
+    assert "not disclosed as the campaign requires (missing or buried)" in steps
     assert "Quota spent on youtube" in steps
     assert "1 post(s) disappeared" in steps
     assert "1 batch(es) failed after retries (first: tiktok: 500 after 4 tries)" in steps

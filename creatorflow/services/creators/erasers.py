@@ -82,6 +82,8 @@ class Person:
     ids: dict[str, list[int]] = field(default_factory=dict)  # event entity -> row ids
     upload_dir: Path | None = None
     defer_mentions: bool = False  # the caller runs ``redact_mentions`` for many people at once
+    #: uploaded files to delete once the erasure is committed (a rollback must not lose them)
+    files: list[Path] = field(default_factory=list)
 
     def of(self, entity: str) -> list[int]:
         return self.ids.get(entity, [])
@@ -218,7 +220,8 @@ def _draft_reviews(session: Session, person: Person, now: datetime) -> int:
 
 @eraser("drafts")
 def _drafts(session: Session, person: Person, now: datetime) -> int:
-    """Blank the links and notes and delete the uploaded files (the versions stay counted)."""
+    """Blank the links and notes; the uploaded files go in ``person.files``, deleted by the
+    caller after the commit (``delete_files``). The versions stay counted."""
     t = _table("drafts")
     if t is None or not person.of("draft"):
         return 0
@@ -227,8 +230,7 @@ def _drafts(session: Session, person: Person, now: datetime) -> int:
         if path and person.upload_dir is not None:
             target = (person.upload_dir / path).resolve()
             if target.is_relative_to(person.upload_dir.resolve()):
-                with contextlib.suppress(FileNotFoundError):
-                    target.unlink()
+                person.files.append(target)
     values = {"link": None, "path": None, "note": None, "sha256": None}
     return _set(session, "drafts", person.of("draft"), **values)
 
@@ -395,3 +397,13 @@ def redact_mentions(session: Session, secrets: Sequence[str]) -> int:
 def erase(session: Session, person: Person, *, now: datetime) -> dict[str, int]:
     """Run every eraser for ``person`` in the caller's transaction; rows touched per table."""
     return {table: run(session, person, now) for table, run in ERASERS.items()}
+
+
+def delete_files(paths: Sequence[Path]) -> int:
+    """Delete the erased uploads, once the erasure is committed; the number deleted."""
+    removed = 0
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed += 1
+    return removed

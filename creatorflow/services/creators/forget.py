@@ -11,6 +11,7 @@ a failure erases nothing.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -35,7 +36,7 @@ from creatorflow.domain.personal_data import (
 )
 from creatorflow.errors import InputError, shown
 from creatorflow.services.creators.csv_file import ParsedFile
-from creatorflow.services.creators.erasers import collect_person, erase
+from creatorflow.services.creators.erasers import collect_person, delete_files, erase
 from creatorflow.settings import Settings, SettingsError
 from creatorflow.storage.db import insert_ignore, session_scope
 from creatorflow.storage.enrollments import move_stages
@@ -59,8 +60,11 @@ class ForgetResult:
     rows: dict[str, int] = field(default_factory=dict)
     closed_enrollments: int = 0
     mail_files: int = 0  # copies of messages to them deleted from the maildir outbox, previews
+    files: list[Path] = field(default_factory=list)  # their uploads, deleted after the commit
 
     def summary(self) -> str:
+        if self.creator_id is None and self.already_erased:
+            return "already erased: remembered as erased by a keyed hash; nothing else is held"
         if self.creator_id is None:
             return "no creator held under that name; remembered as erased (never imported)"
         label = erased_label(self.creator_id)
@@ -194,7 +198,7 @@ def forget_creator(
         at=now,
         creator_id=creator_id,
     )
-    return ForgetResult(creator_id, rows=rows, closed_enrollments=len(moved))
+    return ForgetResult(creator_id, rows=rows, closed_enrollments=len(moved), files=person.files)
 
 
 def forget_person(
@@ -208,7 +212,9 @@ def forget_person(
     key = secret_key_bytes(settings.secret_key)
     with session_scope(engine) as session:
         creator_id = find_creator(session, identity)
-        if creator_id is None:
+        if creator_id is None:  # erased before (the hash is there), or never held
+            if erased_digests(session, [identity_digest(identity, key=key)]):
+                return ForgetResult(None, already_erased=True)
             remember(session, [identity], key=key, erasure_id=None, now=now)
             return ForgetResult(None)
         email = session.scalar(select(Creator.email).where(Creator.id == creator_id))
@@ -224,6 +230,7 @@ def forget_person(
             also=[identity],
         )
     if not result.already_erased:  # after the commit: files cannot be rolled back
+        delete_files(result.files)
         result.mail_files = erase_mail_copies(settings, [email or "", identity.value])
     return result
 
@@ -236,10 +243,16 @@ def erase_mail_copies(settings: Settings, addresses: Sequence[str]) -> int:
     parts = urlsplit(settings.mail_url.get_secret_value())
     if parts.scheme.lower() == "maildir":
         folders.append(Path(unquote(parts.netloc + parts.path)))
-    needles = [a.strip().lower().encode() for a in addresses if "@" in a]
+    wanted = sorted({a.strip().lower() for a in addresses if "@" in a})
+    # the whole address only: erasing ann@example.com leaves joann@example.com's mail alone
+    needles = re.compile(
+        rb"(?<![\w.%+-])(?:"
+        + b"|".join(re.escape(a.encode()) for a in wanted)
+        + rb")(?![\w-]|\.\w)"
+    )
     removed = 0
     for folder in folders:
-        if not needles or not folder.is_dir():
+        if not wanted or not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
             if not path.is_file() or path.is_symlink():
@@ -248,7 +261,7 @@ def erase_mail_copies(settings: Settings, addresses: Sequence[str]) -> int:
                 data = path.read_bytes().lower()
             except OSError:
                 continue
-            if any(needle in data for needle in needles):
+            if needles.search(data):
                 path.unlink(missing_ok=True)
                 removed += 1
     return removed

@@ -38,7 +38,7 @@ from creatorflow.settings import Settings, SettingsError
 from creatorflow.storage import platform_access
 from creatorflow.storage.account_status import mark_unreadable
 from creatorflow.storage.db import session_scope
-from creatorflow.storage.events import record_event
+from creatorflow.storage.events import record_account_event
 from creatorflow.storage.models import Account, ProfileSnapshot
 
 __all__ = ["BATCH_SIZE", "RefreshSummary", "plan_refresh", "refresh_batch", "refresh_creators"]
@@ -245,14 +245,11 @@ def _apply(
         "engagement_rate": _text(account.engagement_rate),
     }
     if new != old:
-        record_event(
+        record_account_event(
             session,
+            account,
             kind="account_refreshed",
-            entity="account",
-            entity_id=account.id,
             detail={
-                "platform": account.platform,
-                "handle": account.handle,
                 "before": old,
                 "after": new,
                 "posts_considered": considered,
@@ -260,24 +257,15 @@ def _apply(
             },
             actor=actor,
             at=now,
-            creator_id=account.creator_id,
         )
     if new["tier"] != old["tier"]:
-        record_event(
+        record_account_event(
             session,
+            account,
             kind="tier_changed",
-            entity="account",
-            entity_id=account.id,
-            detail={
-                "platform": account.platform,
-                "handle": account.handle,
-                "from": old["tier"],
-                "to": new["tier"],
-                "followers": account.followers,
-            },
+            detail={"from": old["tier"], "to": new["tier"], "followers": account.followers},
             actor=actor,
             at=now,
-            creator_id=account.creator_id,
         )
         return True
     return False

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from creatorflow.domain.personal_data import erased_label, never_answered, retention_cutoff
-from creatorflow.services.creators.erasers import redact_mentions
+from creatorflow.services.creators.erasers import delete_files, redact_mentions
 from creatorflow.services.creators.forget import (
     erase_mail_copies,
     forget_creator,
@@ -108,6 +109,7 @@ def apply_retention(
         return result
     reason = f"retention: no answer within {days} days"
     secrets: list[str] = []
+    uploads: list[Path] = []
     with session_scope(engine) as session:
         for creator_id, last in expired:
             done = forget_creator(
@@ -123,6 +125,8 @@ def apply_retention(
             )
             if not done.already_erased:
                 result.erased.append((creator_id, last))
+                uploads.extend(done.files)
         redact_mentions(session, secrets)  # one scan of the log for everyone
+    delete_files(uploads)  # after the commit: a failed run deletes nothing
     erase_mail_copies(settings, [s for s in secrets if "@" in s])
     return result

@@ -5,6 +5,12 @@ campaigns in any 90 days, whoever launches them: the shortlist counts the first 
 campaigns sent (or are sending) the person in the 90 days before the launch's ``as_of``, and
 at the cap the candidate is excluded with the reason. A person erased on request is recognised by
 the keyed hash of their address or handle and excluded too, even if rediscovered since.
+
+Two launches approved at the same moment both pass the shortlist check, so the cap is checked
+again when a first email is claimed (``held_at_send``, in the claim's transaction): the
+creators' rows are locked first (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite a no-op
+``UPDATE`` takes the database's write lock), so a second sending run waits for the first's
+claims to commit and counts them.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from creatorflow.domain.model import MessageStatus
@@ -51,6 +57,60 @@ def cold_contacts(
     for creator_id, other, at in rows:
         found.setdefault(creator_id, []).append((other, at))
     return found
+
+
+def _lock_creators(session: Session, creator_ids: list[int]) -> None:
+    """Hold the creators' rows until the transaction ends (in id order: no deadlock)."""
+    for start in range(0, len(creator_ids), 500):
+        chunk = creator_ids[start : start + 500]
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(
+                select(Creator.id)
+                .where(Creator.id.in_(chunk))
+                .order_by(Creator.id)
+                .with_for_update()
+            ).all()
+        else:  # SQLite has no row locks: the first write takes the database's write lock
+            session.execute(
+                update(Creator)
+                .where(Creator.id.in_(chunk))
+                .values(created_at=Creator.created_at)
+                .execution_options(synchronize_session=False)
+            )
+
+
+def held_at_send(
+    session: Session, first_emails: list[tuple[int, int]], *, limit: int, now: datetime
+) -> list[str | None]:
+    """For each (creator id, campaign id) first email about to be claimed: why the cap holds it
+    back, or ``None``. Locks the creators first; each email let through counts for the next."""
+    if not first_emails:
+        return []
+    creator_ids = sorted({creator_id for creator_id, _ in first_emails})
+    _lock_creators(session, creator_ids)
+    when = func.coalesce(OutreachMessage.sent_at, OutreachMessage.claimed_at)
+    contacts: dict[int, list[tuple[int, datetime]]] = {}
+    for start in range(0, len(creator_ids), 500):
+        rows = session.execute(
+            select(Enrollment.creator_id, Enrollment.campaign_id, when)
+            .join(OutreachMessage, OutreachMessage.enrollment_id == Enrollment.id)
+            .where(Enrollment.creator_id.in_(creator_ids[start : start + 500]))
+            .where(OutreachMessage.step == "initial")
+            .where(OutreachMessage.status.in_(CONTACTING))
+            .where(when > now - CAP_WINDOW)
+        ).all()
+        for creator_id, campaign_id, at in rows:
+            # a claim stamped a moment later by another run's clock still counts
+            contacts.setdefault(creator_id, []).append((campaign_id, min(at, now)))
+    reasons: list[str | None] = []
+    for creator_id, campaign_id in first_emails:
+        seen = contacts.setdefault(creator_id, [])
+        others = [(other, at) for other, at in seen if other != campaign_id]
+        reason = cap_reason(others, now=now, limit=limit)
+        if reason is None:
+            seen.append((campaign_id, now))
+        reasons.append(None if reason is None else f"held back at send: {reason}")
+    return reasons
 
 
 def _erased(session: Session, candidates: list[Candidate], settings: Settings) -> list[bool]:

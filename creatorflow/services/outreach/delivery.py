@@ -7,6 +7,8 @@ compare-and-set ``UPDATE`` (they keep their Message-ID). Then each message goes 
 batch's connection, its start and the previous message's outcome written in one transaction
 (``outcomes.Ledger``): a crash leaves at most one ``sending`` row, which the next run turns into
 ``unknown`` for the operator, and ``queued`` rows that were never tried, which go out again.
+The claim also checks the contact cap for first emails, under a lock on the creators
+(``contact_cap.held_at_send``): one held back is written ``failed`` (``contact_cap``), not sent.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from creatorflow.domain.lifecycle import Cause
 from creatorflow.domain.model import MessageStatus
 from creatorflow.domain.send_rules import normalize_address
 from creatorflow.mail.errors import (
@@ -30,6 +33,7 @@ from creatorflow.mail.errors import (
     TemporaryMailError,
 )
 from creatorflow.mail.transport import Transport
+from creatorflow.services.outreach.contact_cap import held_at_send
 from creatorflow.services.outreach.deliverability import Guard
 from creatorflow.services.outreach.outcomes import (
     MESSAGES,
@@ -42,6 +46,7 @@ from creatorflow.services.outreach.send_limits import SendLimits, existing_reaso
 from creatorflow.services.outreach.send_results import Prepared, SendOutcome, SendReport
 from creatorflow.services.outreach.suppression import suppressed_among
 from creatorflow.storage.db import session_scope
+from creatorflow.storage.enrollments import move_stages
 from creatorflow.storage.events import record_events
 from creatorflow.storage.models import Base, OutreachMessage
 
@@ -150,6 +155,7 @@ def _claim(
                 continue
             limits.count(item.recipient)  # counted now so the rest of the chunk sees it
             eligible.append(item)
+        eligible = _hold_back_at_cap(session, eligible, ledger=ledger)
         if not eligible:
             return []
         claim = {
@@ -174,6 +180,62 @@ def _claim(
             item.row_id = ids[(item.enrollment_id, item.step)]
         record_events(session, [event_row("message_claimed", i, actor, now) for i in claimed])
     return claimed
+
+
+def _hold_back_at_cap(session: Session, items: list[Prepared], *, ledger: Ledger) -> list[Prepared]:
+    """``items`` without the first emails the contact cap holds back now (checked under a lock
+    on the creators, so two sending runs cannot both pass it): those are written ``failed``
+    with the reason (``campaign outbox`` and ``campaign status`` name them), not sent, and
+    their enrollments leave the shortlist (``contact_cap``)."""
+    first = [i for i in items if i.step == "initial"]
+    reasons = held_at_send(
+        session,
+        [(i.recipient.creator_id, i.recipient.campaign_id) for i in first],
+        limit=ledger.limits.settings.max_campaigns_per_person,
+        now=ledger.now,
+    )
+    held = {id(i): r for i, r in zip(first, reasons, strict=True) if r is not None}
+    if not held:
+        return items
+    now, actor = ledger.now, ledger.actor
+    refused = {
+        "status": MessageStatus.FAILED.value,
+        "claimed_at": now,
+        "claim_token": None,
+        "failure": "contact_cap",
+    }
+    written: list[Prepared] = []
+    for item in (i for i in items if id(i) in held):
+        ledger.limits.uncount(item.recipient)
+        values = refused | {"detail": held[id(item)]}
+        if item.retry_of is None:
+            ids = _insert_claims(session, [item], values)
+        else:  # a deferred first email: compare-and-set, as a reclaim
+            ids = _reclaim(session, [item], values, now)
+        if (item.enrollment_id, item.step) not in ids:  # another run holds the row
+            ledger.report.add(
+                SendOutcome.of(item.recipient, item.step, "skipped", "in flight in another run")
+            )
+            continue
+        item.row_id = ids[(item.enrollment_id, item.step)]
+        written.append(item)
+        ledger.report.add(
+            SendOutcome.of(item.recipient, item.step, "failed", held[id(item)], at=now)
+        )
+    for item in written:
+        move_stages(
+            session,
+            [item.enrollment_id],
+            cause=Cause.CONTACT_CAP,
+            reason=held[id(item)],
+            now=now,
+            actor=actor,
+        )
+    record_events(
+        session,
+        [event_row("message_held_back", i, actor, now, {"reason": held[id(i)]}) for i in written],
+    )
+    return [i for i in items if id(i) not in held]
 
 
 def _insert_claims(

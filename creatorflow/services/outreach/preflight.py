@@ -28,7 +28,8 @@ from creatorflow.services.outreach.recipients import (
     template_context,
     unsubscribe_links,
 )
-from creatorflow.settings import Settings
+from creatorflow.services.portal.terms import TermsMissing, terms_file
+from creatorflow.settings import Settings, get_settings
 from creatorflow.storage.campaigns import load_campaign_file
 from creatorflow.templating import TemplateError
 
@@ -64,10 +65,21 @@ def check_template_set(*, spec: CampaignSpec, templates_dir: Path, source: str) 
         raise InputError(f"{source}: {field}: {exc}") from None
 
 
-def load_launch_file(path: str | Path, *, templates_dir: Path) -> CampaignSpec:
-    """The campaign file validated, its template set included (``InputError`` otherwise)."""
+def load_launch_file(
+    path: str | Path, *, templates_dir: Path, portal: bool | None = None
+) -> CampaignSpec:
+    """The campaign file validated, its template set included (``InputError`` otherwise).
+
+    With the portal on (``portal``; default: ``CREATORFLOW_PORTAL_BASE_URL`` is set) the set
+    must have terms too (its own ``terms.md`` or the default set's): the portal page shows them.
+    """
     spec = load_campaign_file(path)
     check_template_set(spec=spec, templates_dir=templates_dir, source=str(path))
+    if portal if portal is not None else bool(get_settings().portal_base_url):
+        try:
+            terms_file(templates_dir, spec.outreach.template_set)
+        except TermsMissing as exc:
+            raise InputError(f"{path}: outreach.template_set: {exc}") from None
     return spec
 
 

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, exists, select
+from sqlalchemy import Engine, exists
 
-from creatorflow.domain.model import Stage
 from creatorflow.mail.message import one_line
 from creatorflow.services.portal.links import portal_url
 from creatorflow.services.portal.view import draft_due
-from creatorflow.services.tracking.reminders import PlannedReminder, reminder_step
+from creatorflow.services.tracking.reminders import PlannedReminder, awaiting_post, reminder_step
 from creatorflow.settings import Settings
 from creatorflow.storage.campaigns import StoredCampaign
 from creatorflow.storage.db import session_scope
-from creatorflow.storage.models import Account, Creator, Deliverable, Draft, Enrollment
+from creatorflow.storage.models import Draft, Enrollment
 
 TEMPLATE = "portal/draft_reminder"
 
@@ -36,15 +35,7 @@ def plan_draft_reminders(
     planned: list[PlannedReminder] = []
     with session_scope(engine) as session:
         rows = session.execute(
-            select(Enrollment, Creator, Account)
-            .join(Creator, Creator.id == Enrollment.creator_id)
-            .join(Account, Account.id == Enrollment.account_id)
-            .where(Enrollment.campaign_id == campaign.id)
-            .where(Enrollment.stage == Stage.ACCEPTED.value)
-            .where(Enrollment.due_at.is_not(None))
-            .where(~exists().where(Deliverable.enrollment_id == Enrollment.id))
-            .where(~exists().where(Draft.enrollment_id == Enrollment.id))
-            .order_by(Enrollment.id)
+            awaiting_post(campaign.id).where(~exists().where(Draft.enrollment_id == Enrollment.id))
         ).all()
         for enrollment, creator, account in rows:
             due = draft_due(enrollment.due_at, spec)

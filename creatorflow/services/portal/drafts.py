@@ -22,7 +22,7 @@ from creatorflow.errors import InputError
 from creatorflow.services.portal.links import PortalAccess
 from creatorflow.settings import Settings
 from creatorflow.storage.db import session_scope
-from creatorflow.storage.events import record_event
+from creatorflow.storage.events import record_enrollment_event
 from creatorflow.storage.models import Draft, Enrollment
 
 #: (media type, file extension) by the bytes a file starts with.
@@ -55,10 +55,16 @@ def sniff_media(data: bytes) -> tuple[str, str] | None:
         brand = data[8:12]
         if brand == b"qt  ":
             return "video/quicktime", "mov"
-        if brand[:3] in (b"hei", b"mif"):
-            return None  # HEIC images: not a format every reviewer's browser shows
+        if brand[:3] in (b"hei", b"mif", b"msf") or brand in _NOT_VIDEO_BRANDS:
+            return None  # HEIC/AVIF images, M4A/M4B audio: ISO files, but no video
         return "video/mp4", "mp4"
     return None
+
+
+#: ISO base media brands that are images or audio, not video (``ftyp`` alone says nothing).
+_NOT_VIDEO_BRANDS = frozenset(
+    {b"avif", b"avis", b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B ", b"crx ", b"jp2 ", b"jpx "}
+)
 
 
 @dataclass(frozen=True)
@@ -138,11 +144,10 @@ def submit_draft(
                 row.link = link
             session.add(row)
             session.flush()
-            record_event(
+            record_enrollment_event(
                 session,
+                enrollment,
                 kind="draft_submitted",
-                entity="enrollment",
-                entity_id=access.enrollment_id,
                 detail={
                     "draft_id": row.id,
                     "version": version,
@@ -152,8 +157,6 @@ def submit_draft(
                 },
                 actor=access.actor,
                 at=now,
-                creator_id=enrollment.creator_id,
-                campaign_id=enrollment.campaign_id,
             )
             return DraftResult(row.id, version, row.media_type)
     except BaseException:

@@ -22,7 +22,7 @@ from creatorflow.errors import InputError, NotFoundError
 from creatorflow.settings import Settings
 from creatorflow.storage.campaigns import get_campaign
 from creatorflow.storage.db import session_scope
-from creatorflow.storage.events import record_event
+from creatorflow.storage.events import record_enrollment_event, record_event
 from creatorflow.storage.models import Account, Enrollment, PortalLink
 
 VERSION = "v1"
@@ -209,15 +209,12 @@ def revoke_links(
         assert enrollment is not None
         for row in rows:
             row.revoked_at, row.revoked_by = now, actor
-            record_event(
+            record_enrollment_event(
                 session,
+                enrollment,
                 kind="portal_link_revoked",
-                entity="enrollment",
-                entity_id=enrollment_id,
                 detail={"link_id": row.id},
                 actor=actor,
                 at=now,
-                creator_id=enrollment.creator_id,
-                campaign_id=enrollment.campaign_id,
             )
         return len(rows)

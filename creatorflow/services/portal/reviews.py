@@ -24,7 +24,7 @@ from creatorflow.services.portal.view import draft_due
 from creatorflow.settings import Settings
 from creatorflow.storage.campaigns import campaign_by_id, load_campaign
 from creatorflow.storage.db import session_scope
-from creatorflow.storage.events import record_event
+from creatorflow.storage.events import record_enrollment_event
 from creatorflow.storage.models import Account, Deliverable, Draft, DraftReview, Enrollment
 
 APPROVED = "approved"
@@ -147,16 +147,13 @@ def decide_draft(
                 )
             )
             draft.status = decision
-            record_event(
+            record_enrollment_event(
                 session,
+                enrollment,
                 kind=f"draft_{decision}",
-                entity="enrollment",
-                entity_id=enrollment.id,
                 detail={"draft_id": draft_id, "version": draft.version, "comment": comment},
                 actor=actor,
                 at=now,
-                creator_id=enrollment.creator_id,
-                campaign_id=enrollment.campaign_id,
             )
         else:
             decision, comment = earlier.decision, earlier.comment or ""

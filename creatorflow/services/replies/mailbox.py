@@ -13,6 +13,13 @@ complaining recipient, or the sender, against the addresses we wrote to. A messa
 nothing of ours is recorded as ``unrelated`` (a complaint or an unsubscribe request keeps its
 class: it is about our mail even when the provider hid who sent it). What each class does is in
 ``inbound_effects``.
+
+Mail from a person erased on request (its sender's address, or a reported recipient's, on the
+list of erased identities) is dropped before anything is stored: no address, name, subject or
+effect, only a row keyed by a digest of its Message-ID so it is counted once ("mail from an
+erased person, dropped"), and nobody is re-created. (Erasure rewrote the Message-IDs of the mail
+sent to them, so an answer from an address they never gave us cannot be told apart: it is mail
+from a stranger, recorded as unrelated.)
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from sqlalchemy.orm import Session
 from creatorflow.domain.classify import Classification, Kind, classify
 from creatorflow.domain.inbound import BOUNCES, describe_inbox
 from creatorflow.mail.inbox import Checkpoint, FetchedMessage, Inbox, open_inbox
+from creatorflow.services.creators.forget import any_erased, erased_among
 from creatorflow.services.replies.inbound_effects import Effects, apply_effects, latest_to
 from creatorflow.settings import Settings
 from creatorflow.storage.db import insert_ignore, session_scope
@@ -55,6 +63,7 @@ class InboxReport:
     recorded: int = 0
     counts: Counter[str] = field(default_factory=Counter)  # Kind value -> messages recorded
     effects: Effects = field(default_factory=Effects)
+    erased_dropped: int = 0  # mail from people erased on request: nothing of it stored
 
     @property
     def replied(self) -> list[int]:
@@ -88,6 +97,7 @@ class InboxReport:
             "opted_out": len(self.effects.opted_out),
             "suppressed": len(self.effects.suppressed),
             "undeliverable": len(self.effects.undeliverable),
+            "erased_dropped": self.erased_dropped,
         }
 
 
@@ -107,11 +117,17 @@ def read_inbox(
     report = InboxReport(mailbox=inbox.mailbox, fetched=len(batch.messages))
     parsed = [(fetched, _classify(fetched)) for fetched in batch.messages]
     with session_scope(engine) as session:
-        known = _known_keys(session, [c.message_key for _, c in parsed])
-        for fetched, classification in parsed:
-            if classification.message_key in known:
+        keys = [c.message_key for _, c in parsed]
+        known = _known_keys(session, keys + [_dropped_key(k) for k in keys])
+        erased = _from_erased(session, [c for _, c in parsed], settings=settings)
+        for (fetched, classification), was_erased in zip(parsed, erased, strict=True):
+            key = classification.message_key
+            if key in known or _dropped_key(key) in known:
                 continue
-            known.add(classification.message_key)
+            known.add(key)
+            if was_erased:
+                _drop(session, inbox.mailbox, key, report, now=now)
+                continue
             _record(
                 session,
                 inbox.mailbox,
@@ -125,6 +141,49 @@ def read_inbox(
         if batch.checkpoint is not None:
             _save_checkpoint(session, inbox.mailbox, batch.checkpoint, now=now)
     return report
+
+
+def _dropped_key(message_key: str) -> str:
+    """What a dropped message is remembered by: a digest of its key, which names nobody."""
+    return "erased:" + hashlib.sha256(message_key.encode()).hexdigest()
+
+
+def _addresses(c: Classification) -> list[str]:
+    """Every address a message names a person by: its sender and any reported recipient."""
+    found = [c.from_address or ""] + [r.recipient or "" for r in c.recipients]
+    return [a for a in dict.fromkeys(found) if "@" in a]
+
+
+def _from_erased(
+    session: Session, messages: list[Classification], *, settings: Settings
+) -> list[bool]:
+    """Which messages name a person erased on request (one query when nobody ever was)."""
+    if not messages or not any_erased(session):
+        return [False] * len(messages)
+    named = [_addresses(c) for c in messages]
+    flat = [a for addresses in named for a in addresses]
+    found = erased_among(session, [(a, []) for a in flat], secret_key=settings.secret_key)
+    flags = dict(zip(flat, found, strict=True))
+    return [any(flags[a] for a in addresses) for addresses in named]
+
+
+def _drop(session: Session, mailbox: str, key: str, report: InboxReport, *, now: datetime) -> None:
+    """Remember that a message from an erased person was dropped, and nothing else of it."""
+    result = session.execute(
+        insert_ignore(
+            session,
+            _INBOUND,
+            {
+                "message_key": _dropped_key(key),
+                "mailbox": mailbox,
+                "classification": Kind.UNRELATED.value,
+                "recorded_at": now,
+            },
+            conflict_columns=["message_key"],
+        )
+    )
+    if cast(CursorResult[Any], result).rowcount:
+        report.erased_dropped += 1
 
 
 def _classify(fetched: FetchedMessage) -> Classification:

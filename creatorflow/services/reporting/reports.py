@@ -26,6 +26,7 @@ from creatorflow.mail.errors import MailError, MailOutcomeUnknown
 from creatorflow.mail.transport import transport_for
 from creatorflow.services.reporting.charts import Chart, render_charts
 from creatorflow.services.reporting.compliance_figures import compliance_view
+from creatorflow.services.reporting.draft_figures import draft_view
 from creatorflow.services.reporting.figures import (
     ReportFigures,
     Timeline,
@@ -101,6 +102,12 @@ def build_report(*, engine: Engine, settings: Settings, slug: str, as_of: dateti
     view = build_view(figures, period=period, timeline=timeline)
     view["stories"] = story_view(engine=engine, campaign_id=campaign.id, as_of=as_of)  # issue 17
     view["compliance"] = compliance_view(engine=engine, campaign_id=campaign.id, as_of=as_of)
+    view["drafts"] = draft_view(  # issue 18: the portal's drafts in the funnel
+        engine=engine,
+        campaign_id=campaign.id,
+        as_of=as_of,
+        draft_review=campaign.spec.deliverables.draft_review,
+    )
     charts = render_charts(figures, timeline)
     env = environment(settings.templates_dir)
     domain = sender_domain(settings.sender) if settings.sender else FALLBACK_CID_DOMAIN

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, func, select, update
+from sqlalchemy import Engine, Table, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from creatorflow.domain.campaign import Compliance
@@ -33,8 +34,8 @@ from creatorflow.domain.compliance import (
 from creatorflow.errors import InputError, NotFoundError
 from creatorflow.platforms.base import Caption, PostMetrics
 from creatorflow.services.tracking.poll_claims import writing
-from creatorflow.storage.db import insert_ignore, session_scope
-from creatorflow.storage.events import record_event
+from creatorflow.storage.db import session_scope
+from creatorflow.storage.events import event_values, record_event, record_events
 from creatorflow.storage.models import (
     Account,
     Campaign,
@@ -134,13 +135,19 @@ def _posts(session: Session, ids: Sequence[int]) -> dict[int, _Post]:
     return {row[0]: _Post(*row) for row in rows}
 
 
-def _latest(session: Session, ids: Sequence[int]) -> dict[int, CaptionVersion]:
-    newest = (
+def _newest_versions(ids: Sequence[int]) -> Any:
+    """Each of ``ids``' newest version number. The filter is inside the grouping: grouped over
+    the whole table, every poll call read every stored version (quadratic in the posts)."""
+    return (
         select(CaptionVersion.deliverable_id, func.max(CaptionVersion.seq).label("seq"))
         .where(CaptionVersion.deliverable_id.in_(list(ids)))
         .group_by(CaptionVersion.deliverable_id)
         .subquery()
     )
+
+
+def _latest(session: Session, ids: Sequence[int]) -> dict[int, CaptionVersion]:
+    newest = _newest_versions(ids)
     rows = session.scalars(
         select(CaptionVersion).join(
             newest,
@@ -152,7 +159,12 @@ def _latest(session: Session, ids: Sequence[int]) -> dict[int, CaptionVersion]:
 
 
 def record_captions(
-    *, engine: Engine, seen: Sequence[Seen], now: datetime, actor: str
+    *,
+    engine: Engine,
+    seen: Sequence[Seen],
+    now: datetime,
+    actor: str,
+    known: dict[int, str] | None = None,
 ) -> ComplianceReport:
     """Store what changed in ``seen`` (one transaction): new versions with their verdicts, the
     change events, problems opened and closed.
@@ -160,173 +172,230 @@ def record_captions(
     The usual poll changes nothing and writes nothing: the hashes are compared on a read. How
     long a version stayed is in the snapshots (one per poll): a version's ``last_seen_at`` is
     written when it is superseded, the evidence export reads the latest one's from them.
+
+    ``known`` (deliverable -> latest hash, from ``latest_hashes``) spares that read: a poll
+    batch reads its posts' hashes once, and each call's captions update it. The write still
+    reads the latest versions again, so a version another run stored is never stored twice.
     """
     report = ComplianceReport()
     if not seen:
         return report
     digests = {s.deliverable_id: caption_hash(s.caption.title, s.caption.text) for s in seen}
-    known = _latest_hashes(engine, list(digests))
-    if all(known.get(d) == digest for d, digest in digests.items()):
-        return report
+    latest = latest_hashes(engine, list(digests)) if known is None else known
     changed = {
         s.deliverable_id: s
         for s in seen
-        if known.get(s.deliverable_id) != digests[s.deliverable_id]
+        if latest.get(s.deliverable_id) != digests[s.deliverable_id]
     }
+    if not changed:
+        return report
     with _writing(engine) as session:
-        latest = _latest(session, list(changed))  # again, inside the write: another run's too
+        versions = _latest(session, list(changed))  # again, inside the write: another run's too
         posts = _posts(session, list(changed))
-        for deliverable_id, item in changed.items():
-            post, previous = posts.get(deliverable_id), latest.get(deliverable_id)
-            if post is None or (
-                previous is not None and previous.sha256 == digests[deliverable_id]
-            ):
-                continue
-            _new_version(session, post, item, previous, digests[deliverable_id], now, actor, report)
+        new = [
+            _Change(post, item, versions.get(d), digests[d])
+            for d, item in changed.items()
+            if (post := posts.get(d)) is not None
+            and (d not in versions or versions[d].sha256 != digests[d])
+        ]
+        if new:
+            _new_versions(session, new, now, actor, report)
+    if known is not None:  # stored now, by this run or another: the posts' latest versions
+        known.update({d: digests[d] for d in changed})
     return report
 
 
-def _newest_versions() -> Any:
-    return (
-        select(CaptionVersion.deliverable_id, func.max(CaptionVersion.seq).label("seq"))
-        .group_by(CaptionVersion.deliverable_id)
-        .subquery()
-    )
-
-
-def _latest_hashes(engine: Engine, ids: Sequence[int]) -> dict[int, str]:
-    """Each deliverable's latest caption hash, read outside any write transaction."""
-    newest = _newest_versions()
+def latest_hashes(engine: Engine, ids: Sequence[int]) -> dict[int, str]:
+    """Each deliverable's latest caption hash, read outside any write transaction: every
+    version of the posts by the (deliverable, seq) index, the newest kept here (a caption
+    rarely changes; no grouping for the planner to misjudge on a table it has not analysed)."""
     with engine.connect() as connection:
         rows = connection.execute(
             select(CaptionVersion.deliverable_id, CaptionVersion.sha256)
-            .join(
-                newest,
-                (newest.c.deliverable_id == CaptionVersion.deliverable_id)
-                & (newest.c.seq == CaptionVersion.seq),
-            )
             .where(CaptionVersion.deliverable_id.in_(list(ids)))
+            .order_by(CaptionVersion.deliverable_id, CaptionVersion.seq)
         )
-        return {deliverable_id: sha for deliverable_id, sha in rows}
+        return {deliverable_id: sha for deliverable_id, sha in rows}  # the last: the newest
 
 
-def _last_sighting(session: Session, deliverable_id: int, *, before: datetime) -> datetime | None:
-    """The last poll of the post before ``before`` (its snapshot's time)."""
-    return session.scalar(
-        select(func.max(MetricSnapshot.taken_at))
-        .where(MetricSnapshot.deliverable_id == deliverable_id)
-        .where(MetricSnapshot.taken_at < before)
-    )
+@dataclass
+class _Change:
+    """A caption that differs from its post's latest version: what storing it needs."""
+
+    post: _Post
+    item: Seen
+    previous: CaptionVersion | None
+    digest: str
+    version_id: int | None = None
+    verdict: Verdict = Verdict.MISSING
+    kind: str = ""  # the change event's kind
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
-def _new_version(
-    session: Session,
-    post: _Post,
-    item: Seen,
-    previous: CaptionVersion | None,
-    digest: str,
-    now: datetime,
-    actor: str,
-    report: ComplianceReport,
+def _new_versions(
+    session: Session, changes: list[_Change], now: datetime, actor: str, report: ComplianceReport
 ) -> None:
-    rules = compliance_of(post.spec).rules()
-    judged = judge_caption(
-        item.caption.title, item.caption.text, rules=rules, paid_placement=item.paid_placement
-    )
-    evidence = judged.evidence
-    values = {
-        "deliverable_id": post.deliverable_id,
-        "seq": (previous.seq if previous is not None else 0) + 1,
-        "title": item.caption.title,
-        "text": item.caption.text,
-        "sha256": digest,
-        "verdict": judged.verdict.value,
-        "marker": evidence.marker[:200] if evidence else None,
-        "found": evidence.found[:200] if evidence else None,
-        "field": evidence.field if evidence else None,
-        "position": evidence.position if evidence else None,
-        "reason": judged.reason,
-        "first_seen_at": now,
-        "last_seen_at": now,
-    }
-    stmt = insert_ignore(
-        session,
-        cast(Table, CaptionVersion.__table__),
-        values,
-        conflict_columns=["deliverable_id", "seq"],
-    ).returning(CaptionVersion.id)
-    version_id = session.execute(stmt).scalar()
-    if version_id is None:  # another run stored this version first: it acts on it
+    """Store the changed captions in a few statements whatever their number (a first poll sees
+    every caption of the round): versions, verdicts on the deliverables, the superseded
+    versions' last sighting, problems closed and opened, then one event per stored version."""
+    rules: dict[int, Any] = {}  # campaign id -> its disclosure rules (one spec parse each)
+    rows: list[dict[str, Any]] = []
+    for change in changes:
+        post, caption = change.post, change.item.caption
+        if post.campaign_id not in rules:
+            rules[post.campaign_id] = compliance_of(post.spec).rules()
+        judged = judge_caption(
+            caption.title,
+            caption.text,
+            rules=rules[post.campaign_id],
+            paid_placement=change.item.paid_placement,
+        )
+        evidence, change.verdict = judged.evidence, judged.verdict
+        rows.append(
+            {
+                "deliverable_id": post.deliverable_id,
+                "seq": (change.previous.seq if change.previous is not None else 0) + 1,
+                "title": caption.title,
+                "text": caption.text,
+                "sha256": change.digest,
+                "verdict": judged.verdict.value,
+                "marker": evidence.marker[:200] if evidence else None,
+                "found": evidence.found[:200] if evidence else None,
+                "field": evidence.field if evidence else None,
+                "position": evidence.position if evidence else None,
+                "reason": judged.reason,
+                "first_seen_at": now,
+                "last_seen_at": now,
+            }
+        )
+    stored = _insert_versions(session, rows)
+    kept = []  # the versions this run inserted: another run acts on the ones it stored first
+    for change, values in zip(changes, rows, strict=True):
+        change.version_id = stored.get((values["deliverable_id"], values["seq"]))
+        if change.version_id is None:
+            continue
+        kept.append(change)
+        before = Verdict(change.previous.verdict) if change.previous is not None else None
+        change.kind = change_kind(before, change.verdict)
+        report.versions += 1
+        report.changes[change.kind] = report.changes.get(change.kind, 0) + 1
+        change.detail = change.post.detail() | {
+            "seq": values["seq"],
+            "verdict": change.verdict.value,
+            "previous_verdict": before.value if before is not None else None,
+            "marker": values["marker"],
+            "position": values["position"],
+            "reason": values["reason"],
+        }
+    if not kept:
         return
-    if previous is not None:  # superseded: it was last seen at the poll before this one
-        sighted = _last_sighting(session, post.deliverable_id, before=now)
-        if sighted is not None and sighted > previous.last_seen_at:
-            previous.last_seen_at = sighted
-    report.versions += 1
-    before = Verdict(previous.verdict) if previous is not None else None
-    kind = change_kind(before, judged.verdict)
-    report.changes[kind] = report.changes.get(kind, 0) + 1
-    detail = post.detail() | {
-        "seq": values["seq"],
-        "verdict": judged.verdict.value,
-        "previous_verdict": before.value if before is not None else None,
-        "marker": values["marker"],
-        "position": values["position"],
-        "reason": judged.reason,
-    }
-    session.execute(
-        update(Deliverable)
-        .where(Deliverable.id == post.deliverable_id)
-        .values(disclosure_ok=judged.verdict is Verdict.DISCLOSED)
-    )
-    _problems(session, post, judged.verdict, before, int(version_id), now, report, detail)
-    record_event(
+    _supersede(session, [c.previous for c in kept if c.previous is not None], now)
+    for ok in (True, False):
+        ids = [c.post.deliverable_id for c in kept if (c.verdict is Verdict.DISCLOSED) is ok]
+        if ids:
+            session.execute(
+                update(Deliverable).where(Deliverable.id.in_(ids)).values(disclosure_ok=ok)
+            )
+    _problems(session, kept, now, report)
+    record_events(
         session,
-        kind=kind,
-        entity="deliverable",
-        entity_id=post.deliverable_id,
-        detail=detail,
-        actor=actor,
-        at=now,
-        creator_id=post.creator_id,
-        campaign_id=post.campaign_id,
+        [
+            event_values(
+                kind=c.kind,
+                entity="deliverable",
+                entity_id=c.post.deliverable_id,
+                detail=c.detail,
+                actor=actor,
+                at=now,
+                creator_id=c.post.creator_id,
+                campaign_id=c.post.campaign_id,
+            )
+            for c in kept
+        ],
     )
+
+
+def _insert_versions(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[int, int], int]:
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING`` as one executemany (SQLAlchemy batches it
+    into multi-row statements): (deliverable, seq) -> id of each row this run inserted; a
+    version another run stored first is absent."""
+    dialect = session.get_bind().dialect.name
+    insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert_of(cast(Table, CaptionVersion.__table__))
+        .on_conflict_do_nothing(index_elements=["deliverable_id", "seq"])
+        .returning(CaptionVersion.id, CaptionVersion.deliverable_id, CaptionVersion.seq)
+    )
+    return {(d, seq): ident for ident, d, seq in session.execute(stmt, rows)}
+
+
+def _supersede(session: Session, previous: list[CaptionVersion], now: datetime) -> None:
+    """A superseded version was last seen at its post's poll before this one (its snapshot)."""
+    if not previous:
+        return
+    sighted: dict[int, datetime] = {
+        deliverable_id: taken
+        for deliverable_id, taken in session.execute(
+            select(MetricSnapshot.deliverable_id, func.max(MetricSnapshot.taken_at))
+            .where(MetricSnapshot.deliverable_id.in_([v.deliverable_id for v in previous]))
+            .where(MetricSnapshot.taken_at < now)
+            .group_by(MetricSnapshot.deliverable_id)
+        )
+    }
+    for version in previous:
+        last = sighted.get(version.deliverable_id)
+        if last is not None and last > version.last_seen_at:
+            version.last_seen_at = last
 
 
 def _problems(
-    session: Session,
-    post: _Post,
-    verdict: Verdict,
-    before: Verdict | None,
-    version_id: int,
-    now: datetime,
-    report: ComplianceReport,
-    detail: dict[str, Any],
+    session: Session, changes: list[_Change], now: datetime, report: ComplianceReport
 ) -> None:
     """Close the open disclosure problem a new version fixes or changes; open the new one."""
-    wanted = problem_of(verdict)
-    open_problem = session.scalars(
-        select(ComplianceProblem)
-        .where(ComplianceProblem.deliverable_id == post.deliverable_id)
-        .where(ComplianceProblem.kind.in_(DISCLOSURE_KINDS))
-        .where(ComplianceProblem.closed_at.is_(None))
-    ).first()
-    if open_problem is not None:
-        if wanted is not None and open_problem.kind == wanted.value:
-            return
-        open_problem.closed_at = now
-        open_problem.closed_reason = "fixed" if wanted is None else "changed"
-        report.closed.append(open_problem.id)
-        detail["closed_problem"] = open_problem.id
-    if wanted is None or (open_problem is None and before is verdict):
-        return  # disclosed, or the same verdict as a problem already waived
-    problem = ComplianceProblem(
-        deliverable_id=post.deliverable_id, kind=wanted.value, version_id=version_id, opened_at=now
+    open_problems = {
+        problem.deliverable_id: problem
+        for problem in session.scalars(
+            select(ComplianceProblem)
+            .where(ComplianceProblem.deliverable_id.in_([c.post.deliverable_id for c in changes]))
+            .where(ComplianceProblem.kind.in_(DISCLOSURE_KINDS))
+            .where(ComplianceProblem.closed_at.is_(None))
+            .order_by(ComplianceProblem.id.desc())  # should there be two: the oldest
+        )
+    }
+    opened: list[_Change] = []
+    rows: list[dict[str, Any]] = []  # the problems to open
+    for change in changes:
+        before = change.detail["previous_verdict"]
+        wanted = problem_of(change.verdict)
+        open_problem = open_problems.get(change.post.deliverable_id)
+        if open_problem is not None:
+            if wanted is not None and open_problem.kind == wanted.value:
+                continue
+            open_problem.closed_at = now
+            open_problem.closed_reason = "fixed" if wanted is None else "changed"
+            report.closed.append(open_problem.id)
+            change.detail["closed_problem"] = open_problem.id
+        if wanted is None or (open_problem is None and before == change.verdict.value):
+            continue  # disclosed, or the same verdict as a problem already waived
+        opened.append(change)
+        rows.append(
+            {
+                "deliverable_id": change.post.deliverable_id,
+                "kind": wanted.value,
+                "version_id": change.version_id,
+                "opened_at": now,
+            }
+        )
+    session.flush()  # the problems closed above
+    if not rows:
+        return
+    stmt = insert(cast(Table, ComplianceProblem.__table__)).returning(
+        ComplianceProblem.id, ComplianceProblem.deliverable_id
     )
-    session.add(problem)
-    session.flush()
-    report.opened.append(problem.id)
-    detail["opened_problem"] = problem.id
+    ids = {d: ident for ident, d in session.execute(stmt, rows)}  # one per deliverable
+    for change in opened:
+        report.opened.append(ids[change.post.deliverable_id])
+        change.detail["opened_problem"] = ids[change.post.deliverable_id]
 
 
 def record_gone(
@@ -428,6 +497,7 @@ __all__ = [
     "ComplianceReport",
     "Seen",
     "compliance_of",
+    "latest_hashes",
     "record_captions",
     "record_gone",
     "record_poll",
@@ -443,14 +513,16 @@ def record_poll(
     gone: Sequence[int],
     now: datetime,
     actor: str,
+    known: dict[int, str] | None = None,
 ) -> ComplianceReport:
     """What one poll call means for compliance: the captions it carried, the posts it found gone
-    (``claims`` are ``poll_claims.Claim``: a deliverable id and its post id)."""
+    (``claims`` are ``poll_claims.Claim``: a deliverable id and its post id; ``known``: see
+    ``record_captions``)."""
     seen = [
         Seen(claim.deliverable_id, metrics.caption)
         for claim in claims
         if (metrics := answer.get(claim.post_id)) is not None and metrics.caption is not None
     ]
-    report = record_captions(engine=engine, seen=seen, now=now, actor=actor)
+    report = record_captions(engine=engine, seen=seen, now=now, actor=actor, known=known)
     report.extend(record_gone(engine=engine, deliverable_ids=gone, now=now, actor=actor))
     return report

@@ -10,7 +10,6 @@ the evidence export. A waived, fixed or gone problem is closed: nothing more goe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,9 +18,13 @@ from sqlalchemy import Engine, select, update
 from creatorflow.domain.compliance import ProblemKind, judge_caption, reminder_due
 from creatorflow.domain.model import DeliverableStatus, MessageStatus
 from creatorflow.mail.message import one_line
-from creatorflow.services.outreach.send_results import SendReport
 from creatorflow.services.tracking.compliance import DISCLOSURE_KINDS
-from creatorflow.services.tracking.tracked_campaigns import tracked_campaigns
+from creatorflow.services.tracking.one_off_emails import (
+    OneOffReport,
+    PlannedEmail,
+    campaign_template,
+    send_one_off_emails,
+)
 from creatorflow.settings import Settings
 from creatorflow.storage.campaigns import StoredCampaign
 from creatorflow.storage.db import session_scope
@@ -44,25 +47,8 @@ def reminder_step(problem_id: int) -> str:
     return f"compliance_{problem_id}_reminder"
 
 
-@dataclass(frozen=True)
-class PlannedNudge:
-    problem_id: int
-    enrollment_id: int
-    step: str
-    template: str
-    context: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class NudgeReport:
-    planned: int
-    outbox: SendReport
-
-    def counts(self) -> dict[str, int]:
-        counts = {"planned": self.planned}
-        if self.planned:
-            counts.update((s, n) for s, n in self.outbox.counts().items() if s != "preview")
-        return counts
+PlannedNudge = PlannedEmail  # its step names the problem: ``compliance_<problem id>``
+NudgeReport = OneOffReport
 
 
 def plan_nudges(*, engine: Engine, campaign: StoredCampaign, now: datetime) -> list[PlannedNudge]:
@@ -112,10 +98,9 @@ def plan_nudges(*, engine: Engine, campaign: StoredCampaign, now: datetime) -> l
         evidence = judged.evidence if judged is not None else None
         planned.append(
             PlannedNudge(
-                problem_id=problem.id,
                 enrollment_id=enrollment.id,
                 step=step,
-                template=f"outreach/{campaign.spec.outreach.template_set}/compliance_{problem.kind}",
+                template=campaign_template(campaign, f"compliance_{problem.kind}"),
                 context={
                     "creator_name": one_line(creator.name or "") or account.handle,
                     "handle": account.handle,
@@ -144,30 +129,16 @@ def send_compliance_nudges(
     *, engine: Engine, settings: Settings, campaign_slug: str | None, now: datetime, actor: str
 ) -> NudgeReport:
     """Plan and send the compliance nudges of one campaign (or every tracked one)."""
-    from creatorflow.services.outreach.sending import OutboundEmail, send_emails
-
-    planned_total, outbox = 0, SendReport()
-    with session_scope(engine) as session:
-        campaigns = tracked_campaigns(session, campaign_slug)
-    for campaign in campaigns:
-        planned = plan_nudges(engine=engine, campaign=campaign, now=now)
-        planned_total += len(planned)
-        if planned:
-            emails = [
-                OutboundEmail(
-                    enrollment_id=p.enrollment_id,
-                    step=p.step,
-                    template=p.template,
-                    context=p.context,
-                    thread=False,
-                )
-                for p in planned
-            ]
-            outbox.extend(
-                send_emails(engine=engine, settings=settings, emails=emails, now=now, actor=actor)
-            )
-        note_sent(engine=engine, campaign_id=campaign.id)
-    return NudgeReport(planned=planned_total, outbox=outbox)
+    return send_one_off_emails(
+        engine=engine,
+        settings=settings,
+        campaign_slug=campaign_slug,
+        now=now,
+        actor=actor,
+        plan=lambda campaign: plan_nudges(engine=engine, campaign=campaign, now=now),
+        thread=False,
+        after=lambda campaign: note_sent(engine=engine, campaign_id=campaign.id),
+    )
 
 
 def note_sent(*, engine: Engine, campaign_id: int) -> None:

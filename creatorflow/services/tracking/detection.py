@@ -14,9 +14,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
-from creatorflow.domain.matching import has_ad_disclosure, match_post
+from creatorflow.domain.compliance import Verdict, judge_caption
+from creatorflow.domain.matching import match_post
 from creatorflow.domain.model import Platform, Provenance
 from creatorflow.platforms.base import AccountProfile, Caption, Post
 from creatorflow.platforms.errors import (
@@ -45,7 +46,7 @@ from creatorflow.services.tracking.tracked_campaigns import tracked_campaigns
 from creatorflow.storage.account_status import PROBLEM_VALUES
 from creatorflow.storage.campaigns import StoredCampaign, campaign_by_id
 from creatorflow.storage.db import session_scope
-from creatorflow.storage.models import Account, Deliverable, Enrollment
+from creatorflow.storage.models import Account, CaptionVersion, Deliverable, Enrollment
 
 RECENT_POSTS = 20  # one page on every platform (TikTok's video/list maximum)
 
@@ -249,7 +250,8 @@ def _poll_from_feed(
 
 
 class FoundPosts(Protocol):
-    """Where new deliverables are counted (a detection or brand-tags report)."""
+    """Where new deliverables are counted (a detection, brand-tags or mentions report);
+    ``undisclosed``: those the campaign's disclosure rules judge missing or buried."""
 
     new_deliverables: list[int]
     undisclosed: list[int]
@@ -282,6 +284,7 @@ def store_matches(
     ]
     if not matched:
         return
+    rules = campaign.spec.compliance.rules()  # the same judgement as the caption history's
     with session_scope(engine) as session:
         for post in matched:
             new_id = record_deliverable(
@@ -296,7 +299,10 @@ def store_matches(
             )
             if new_id is not None:
                 report.new_deliverables.append(new_id)
-                if not has_ad_disclosure(post.title, post.text, post.paid_placement):
+                judged = judge_caption(
+                    post.title, post.text, rules=rules, paid_placement=post.paid_placement
+                )
+                if judged.verdict is not Verdict.DISCLOSED:
                     report.undisclosed.append(new_id)
         ids = {
             post_id: deliverable_id
@@ -313,3 +319,30 @@ def store_matches(
         if p.post_id in ids
     ]
     record_captions(engine=engine, seen=seen, now=now, actor=actor)
+
+
+def undisclosed_split(*, engine: Engine, deliverable_ids: Sequence[int]) -> dict[str, int]:
+    """How many of ``deliverable_ids`` (a run's ``undisclosed``) have no disclosure at all and
+    how many bury it, by the verdict on the first caption version stored at detection."""
+    counts = {Verdict.MISSING.value: 0, Verdict.BURIED.value: 0}
+    if not deliverable_ids:
+        return counts
+    with session_scope(engine) as session:
+        first = (
+            select(CaptionVersion.deliverable_id, func.min(CaptionVersion.seq).label("seq"))
+            .where(CaptionVersion.deliverable_id.in_(list(deliverable_ids)))
+            .group_by(CaptionVersion.deliverable_id)
+            .subquery()
+        )
+        for verdict, count in session.execute(
+            select(CaptionVersion.verdict, func.count())
+            .join(
+                first,
+                (first.c.deliverable_id == CaptionVersion.deliverable_id)
+                & (first.c.seq == CaptionVersion.seq),
+            )
+            .group_by(CaptionVersion.verdict)
+        ).tuples():
+            if verdict in counts:
+                counts[verdict] = int(count)
+    return counts

@@ -10,6 +10,9 @@ commented on their own media), and both become deliverables exactly as detection
 too is recorded once). Story mentions go to ``stories``. Events of accounts other than the
 brand's are answered but not stored: they are nobody's campaign work, and storing them would
 keep strangers' data.
+
+A mention from a creator who is not tracked yet stays pending for later runs while a campaign
+window could still hold it (``mention_waits``), tried after the events never tried.
 """
 
 from __future__ import annotations
@@ -155,6 +158,7 @@ class MentionsReport:
     stories: list[int] = field(default_factory=list)  # story deliverables recorded
     unmatched: int = 0  # story mentions waiting for the operator (``campaign match-story``)
     ignored: int = 0
+    waiting: int = 0  # from creators not tracked yet: tried again by later runs
     failures: list[str] = field(default_factory=list)  # the brand's reads failed (one line each)
     deferred: str | None = None  # Meta throttled the run: the rest waits for the next one
 
@@ -165,6 +169,7 @@ class MentionsReport:
             "stories": len(self.stories),
             "unmatched": self.unmatched,
             "ignored": self.ignored,
+            "waiting": self.waiting,
             "deferred": self.deferred,
         }
 
@@ -196,14 +201,15 @@ def tracked_instagram(engine: Engine) -> Tracked:
 
 
 def pending_events(engine: Engine, *, now: datetime, limit: int = RUN_LIMIT) -> list[WebhookEvent]:
-    """Pending events that happened by ``now``, oldest first (arrival order does not matter)."""
+    """Pending events that happened by ``now``, oldest first (arrival order does not matter),
+    those never tried before those waiting for their creator."""
     with session_scope(engine) as session:
         at = func.coalesce(WebhookEvent.occurred_at, WebhookEvent.received_at)
         rows = list(
             session.scalars(
                 select(WebhookEvent)
                 .where(WebhookEvent.status == PENDING, at <= now)
-                .order_by(at, WebhookEvent.id)
+                .order_by(WebhookEvent.processed_at.is_not(None), at, WebhookEvent.id)
                 .limit(limit)
             )
         )
@@ -249,6 +255,7 @@ def process_mentions(
         return report
     tracked = tracked_instagram(engine)
     for event in events:
+        waited = report.waiting
         try:
             if event.kind == STORY_MENTION:
                 stories.record_story_mention(
@@ -267,7 +274,7 @@ def process_mentions(
         except PermanentPlatformError as error:  # the brand's token or permission: say so, stop
             report.failures.append(str(error))
             break
-        report.processed += 1
+        report.processed += report.waiting == waited  # a mention left waiting is not done
     return report
 
 
@@ -281,15 +288,30 @@ def _record_mention(
     actor: str,
     report: MentionsReport,
 ) -> None:
+    from creatorflow.services.tracking.mention_waits import known_author, wait_or_ignore
+
+    author = known_author(event)
+    if author is not None and author.lower() not in tracked.by_handle:  # still waiting
+        wait_or_ignore(
+            engine, event, author=author, why="not a tracked creator", tracked=tracked, now=now,
+            report=report,
+        )  # fmt: skip
+        return
     post = _mentioned_post(event, client)
     if isinstance(post, str):
         settle(engine, event.id, IGNORED, post, now=now)
         report.ignored += 1
         return
-    enrollments = tracked.by_handle.get((post.author_id or "").lower(), [])
-    if not enrollments:
-        settle(engine, event.id, IGNORED, f"@{post.author_id} is not a tracked creator", now=now)
+    if not post.author_id:
+        settle(engine, event.id, IGNORED, "Meta does not name the media's author", now=now)
         report.ignored += 1
+        return
+    enrollments = tracked.by_handle.get(post.author_id.lower(), [])
+    if not enrollments:
+        wait_or_ignore(
+            engine, event, author=post.author_id, why="not a tracked creator",
+            tracked=tracked, now=now, report=report,
+        )  # fmt: skip
         return
     before = len(report.new_deliverables)
     for enrollment in enrollments:

@@ -3,8 +3,9 @@
 A round is planned (``plan_polling``, in ``poll_planning``) and then worked batch by batch
 (``poll_batch``). Inside a batch every platform call (as many ids as the adapter's
 ``ids_per_call``: 50 YouTube ids, one Instagram creator, 20 TikTok ids) is stored and
-committed as soon as it is answered, so a quota error ends the round with everything polled so
-far stored, and the next round resumes with whatever is still due.
+committed as soon as it is answered (with any other answers that arrived while the last ones
+were stored: one commit for them all), so a quota error ends the round with everything polled
+so far stored, and the next round resumes with whatever is still due.
 
 Overlapping rounds (two workers, a manual run during a scheduled one) are safe: a batch first
 claims its deliverables (``poll_claims.claim``: a compare-and-set on the ``last_polled_at`` seen
@@ -38,7 +39,7 @@ from creatorflow.services.tracking.account_problems import (
     note_deferral,
     waiting,
 )
-from creatorflow.services.tracking.compliance import record_poll
+from creatorflow.services.tracking.compliance import latest_hashes, record_poll
 from creatorflow.services.tracking.deliverables import ClientFactory
 from creatorflow.services.tracking.poll_claims import Claim
 from creatorflow.services.tracking.poll_planning import PollBatch, plan_polling
@@ -90,11 +91,16 @@ def poll_batch(
     calls = _calls(batch.platform, claimed)
     if throttle is not None:
         throttle(batch.platform, len(calls))
-    _Round(engine, clients(batch.platform), now=now, actor=actor, report=report).run(
+    # the posts' latest caption hashes, read once: each answer's captions are compared with them
+    known = latest_hashes(engine, [c.deliverable_id for c in claimed])
+    _Round(engine, clients(batch.platform), now=now, actor=actor, report=report, known=known).run(
         calls, fetch_threads
     )
     return report
 
+
+#: Answers stored in one transaction at most: those waiting when the storing thread is free.
+ANSWERS_PER_COMMIT = 20
 
 #: What a call came to: its claims, the answer (None when it failed) and the failure.
 _Outcome = tuple[list[Claim], dict[str, PostMetrics] | None, BaseException | None]
@@ -111,8 +117,10 @@ class _Round:
         now: datetime,
         actor: str,
         report: PollReport,
+        known: dict[int, str] | None = None,
     ) -> None:
         self.engine = engine
+        self.known = known  # deliverable -> latest caption hash (``record_captions``)
         self.client = client
         self.now = now
         self.actor = actor
@@ -131,60 +139,74 @@ class _Round:
             if rest:
                 self._release(rest)
 
-    def _consume(self, outcomes: Iterator[_Outcome]) -> None:
+    def _consume(self, outcomes: Iterator[list[_Outcome]]) -> None:
         error: BaseException | None = None
-        for call, answer, problem in outcomes:
-            if answer is not None:
-                try:
-                    inserted, gone = poll_store.store(
-                        self.engine,
-                        self.report.platform,
-                        call,
-                        answer,
-                        now=self.now,
-                        actor=self.actor,
-                    )
-                except BaseException:
-                    self.stop.set()
-                    self._release(call)
-                    raise
-                self.report.requests += 1
-                self.report.snapshots += inserted
-                self.report.gone.extend(gone)
-                # the caption the answer carried, and early removals (issue 16)
-                record_poll(
-                    engine=self.engine,
-                    claims=call,
-                    answer=answer,
-                    gone=gone,
+        for group in outcomes:
+            failed = [(call, problem) for call, answer, problem in group if answer is None]
+            if failed:  # nothing to store for them: the next round asks again
+                self._release([c for call, _ in failed for c in call])
+            answered = [(call, answer) for call, answer, _ in group if answer is not None]
+            if answered:
+                self._store(answered)
+            for _, problem in failed:
+                unexpected = self._failure(problem)
+                error = error or unexpected
+        if error is not None:
+            raise error
+
+    def _store(self, answered: list[tuple[list[Claim], dict[str, PostMetrics]]]) -> None:
+        """The answers that arrived while the last ones were stored, in one transaction: the
+        same rows and events as one by one, and fewer commits when the database is what
+        the round waits for (each commit syncs SQLite's log to disk)."""
+        claims = [c for call, _ in answered for c in call]
+        # a post is in one call of a batch only (``_calls``): the answers do not overlap
+        merged = {post: m for _, answer in answered for post, m in answer.items()}
+        try:
+            inserted, gone = poll_store.store(
+                self.engine, self.report.platform, claims, merged, now=self.now, actor=self.actor
+            )
+        except BaseException:
+            self.stop.set()
+            self._release(claims)
+            raise
+        self.report.requests += len(answered)
+        self.report.snapshots += inserted
+        self.report.gone.extend(gone)
+        # the captions the answers carried, and early removals (issue 16)
+        record_poll(
+            engine=self.engine,
+            claims=claims,
+            answer=merged,
+            gone=gone,
+            now=self.now,
+            actor=self.actor,
+            known=self.known,
+        )
+
+    def _failure(self, problem: BaseException | None) -> BaseException | None:
+        """Note a failed call (its claims are released); an unexpected error is returned."""
+        if isinstance(problem, QuotaExhausted | Throttled):  # this run's work stops here
+            self.stop.set()
+            self.report.quota_exhausted = True
+            if self.report.deferred is None:
+                stop = note_deferral(self.engine, problem, now=self.now, actor=self.actor)
+                self.report.deferred = stop.reason if stop is not None else str(problem)
+        elif isinstance(problem, AccountProblem):  # the owner's account only: marked, named
+            self.report.failures.append(
+                note_account_problem(
+                    self.engine,
+                    problem,
+                    platform=self.report.platform,
                     now=self.now,
                     actor=self.actor,
                 )
-                continue
-            self._release(call)
-            if isinstance(problem, QuotaExhausted | Throttled):  # this run's work stops here
-                self.stop.set()
-                self.report.quota_exhausted = True
-                if self.report.deferred is None:
-                    stop = note_deferral(self.engine, problem, now=self.now, actor=self.actor)
-                    self.report.deferred = stop.reason if stop is not None else str(problem)
-            elif isinstance(problem, AccountProblem):  # the owner's account only: marked, named
-                self.report.failures.append(
-                    note_account_problem(
-                        self.engine,
-                        problem,
-                        platform=self.report.platform,
-                        now=self.now,
-                        actor=self.actor,
-                    )
-                )
-            elif isinstance(problem, PermanentPlatformError):  # this call only
-                self.report.failures.append(str(problem))
-            else:
-                self.stop.set()
-                error = error or problem
-        if error is not None:
-            raise error
+            )
+        elif isinstance(problem, PermanentPlatformError):  # this call only
+            self.report.failures.append(str(problem))
+        else:
+            self.stop.set()
+            return problem
+        return None
 
     def _attempt(self, call: list[Claim]) -> _Outcome:
         post_ids = list(dict.fromkeys(c.post_id for c in call))
@@ -196,14 +218,17 @@ class _Round:
                 self.stop.set()  # only a single call's permanent error lets the others go on
             return call, None, exc
 
-    def _here(self, todo: deque[list[Claim]]) -> Generator[_Outcome, None, None]:
-        """One call after the other in this thread."""
+    def _here(self, todo: deque[list[Claim]]) -> Generator[list[_Outcome], None, None]:
+        """One call after the other in this thread, each answer stored before the next call."""
         while todo and not self.stop.is_set():
             outcome = self._attempt(todo.popleft())
-            yield outcome
+            yield [outcome]
 
-    def _threaded(self, todo: deque[list[Claim]], threads: int) -> Generator[_Outcome, None, None]:
-        """``threads`` helpers take calls off ``todo`` while this thread stores the answers.
+    def _threaded(
+        self, todo: deque[list[Claim]], threads: int
+    ) -> Generator[list[_Outcome], None, None]:
+        """``threads`` helpers take calls off ``todo`` while this thread stores the answers:
+        each time, all those that arrived meanwhile (at most ``ANSWERS_PER_COMMIT``).
         The first call goes alone: a spent quota or a rejected key costs one request."""
         answers: queue.SimpleQueue[_Outcome | None] = queue.SimpleQueue()
         opened = threading.Event()
@@ -232,11 +257,21 @@ class _Round:
         running = len(helpers)
         try:
             while running:
+                group: list[_Outcome] = []
                 outcome = answers.get()
-                if outcome is None:
-                    running -= 1
-                else:
-                    yield outcome
+                while True:
+                    if outcome is None:
+                        running -= 1
+                    else:
+                        group.append(outcome)
+                    if len(group) >= ANSWERS_PER_COMMIT or not running:
+                        break
+                    try:
+                        outcome = answers.get_nowait()
+                    except queue.Empty:
+                        break
+                if group:
+                    yield group
         finally:  # storing failed: let the helpers finish, release what they fetched
             self.stop.set()
             for helper in helpers:

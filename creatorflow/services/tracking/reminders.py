@@ -3,53 +3,35 @@
 The days come from the campaign file (``deliverables.reminder_days_before`` and
 ``reminder_days_overdue``). Each reminder is one outbox step (``reminder_before_3``,
 ``reminder_overdue_1``...), so the outbox's unique (enrollment, step) row makes a re-run or an
-overlapping run a no-op. Only the reminder closest to now is sent: a run that missed a day does
-not send two at once. A creator whose post has arrived (stage ``posted`` or any deliverable
-recorded) gets none.
+overlapping run a no-op (``one_off_emails``, shared with nudges and story requests). Only the
+reminder closest to now is sent: a run that missed a day does not send two at once. A creator
+whose post has arrived (stage ``posted`` or any deliverable recorded) gets none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Engine, exists, select
+from sqlalchemy import Engine, Select, exists, select
 
 from creatorflow.domain import display
 from creatorflow.domain.model import Stage
 from creatorflow.mail.message import one_line
 from creatorflow.services.outreach.copy_context import due_values
-from creatorflow.services.outreach.send_results import SendReport
-from creatorflow.services.tracking.tracked_campaigns import tracked_campaigns
+from creatorflow.services.tracking.one_off_emails import (
+    OneOffReport,
+    PlannedEmail,
+    campaign_template,
+    send_one_off_emails,
+)
 from creatorflow.settings import Settings
 from creatorflow.storage.campaigns import StoredCampaign
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.models import Account, Creator, Deliverable, Enrollment
 
-
-@dataclass(frozen=True)
-class PlannedReminder:
-    enrollment_id: int
-    step: str
-    template: str
-    context: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ReminderReport:
-    """What one reminders run planned, and what the outbox did with them."""
-
-    planned: int
-    outbox: SendReport
-
-    def counts(self) -> dict[str, int]:
-        """``planned``, then (once anything was planned) the outbox's counts by outcome."""
-        counts = {"planned": self.planned}
-        if self.planned:
-            counts.update((s, n) for s, n in self.outbox.counts().items() if s != "preview")
-        return counts
+PlannedReminder = PlannedEmail
+ReminderReport = OneOffReport  # what one reminders run planned, and what the outbox did
 
 
 def reminder_step(
@@ -63,6 +45,20 @@ def reminder_step(
     return f"reminder_overdue_{max(passed)}" if passed else None
 
 
+def awaiting_post(campaign_id: int) -> Select[tuple[Enrollment, Creator, Account]]:
+    """Accepted enrollments of the campaign with a due date and no deliverable recorded yet."""
+    return (
+        select(Enrollment, Creator, Account)
+        .join(Creator, Creator.id == Enrollment.creator_id)
+        .join(Account, Account.id == Enrollment.account_id)
+        .where(Enrollment.campaign_id == campaign_id)
+        .where(Enrollment.stage == Stage.ACCEPTED.value)
+        .where(Enrollment.due_at.is_not(None))
+        .where(~exists().where(Deliverable.enrollment_id == Enrollment.id))
+        .order_by(Enrollment.id)
+    )
+
+
 def plan_reminders(
     *, engine: Engine, campaign: StoredCampaign, now: datetime
 ) -> list[PlannedReminder]:
@@ -71,16 +67,7 @@ def plan_reminders(
     terms = spec.terms()
     planned: list[PlannedReminder] = []
     with session_scope(engine) as session:
-        rows = session.execute(
-            select(Enrollment, Creator, Account)
-            .join(Creator, Creator.id == Enrollment.creator_id)
-            .join(Account, Account.id == Enrollment.account_id)
-            .where(Enrollment.campaign_id == campaign.id)
-            .where(Enrollment.stage == Stage.ACCEPTED.value)
-            .where(Enrollment.due_at.is_not(None))
-            .where(~exists().where(Deliverable.enrollment_id == Enrollment.id))
-            .order_by(Enrollment.id)
-        ).all()
+        rows = session.execute(awaiting_post(campaign.id)).all()
     for enrollment, creator, account in rows:
         assert enrollment.due_at is not None
         step = reminder_step(
@@ -101,7 +88,7 @@ def plan_reminders(
             PlannedReminder(
                 enrollment_id=enrollment.id,
                 step=step,
-                template=f"outreach/{spec.outreach.template_set}/reminder_{kind}",
+                template=campaign_template(campaign, f"reminder_{kind}"),
                 context={
                     "creator_name": one_line(creator.name or "")
                     or display.greeting_name(
@@ -128,31 +115,21 @@ def send_reminders(
     *, engine: Engine, settings: Settings, campaign_slug: str | None, now: datetime, actor: str
 ) -> ReminderReport:
     """Plan and send the reminders of one campaign (or every active one)."""
-    from creatorflow.services.outreach.sending import OutboundEmail, send_emails
     from creatorflow.services.portal.draft_reminders import plan_draft_reminders
 
-    planned_total, outbox = 0, SendReport()
-    with session_scope(engine) as session:
-        campaigns = tracked_campaigns(session, campaign_slug)
-    for campaign in campaigns:
+    def plan(campaign: StoredCampaign) -> list[PlannedReminder]:
         planned = plan_reminders(engine=engine, campaign=campaign, now=now)
         planned += plan_draft_reminders(  # drafts the campaign must approve (issue 18)
             engine=engine, settings=settings, campaign=campaign, now=now, actor=actor
         )
-        planned_total += len(planned)
-        if not planned:
-            continue
-        emails = [
-            OutboundEmail(
-                enrollment_id=p.enrollment_id,
-                step=p.step,
-                template=p.template,
-                context=p.context,
-                thread=True,
-            )
-            for p in planned
-        ]
-        outbox.extend(
-            send_emails(engine=engine, settings=settings, emails=emails, now=now, actor=actor)
-        )
-    return ReminderReport(planned=planned_total, outbox=outbox)
+        return planned
+
+    return send_one_off_emails(
+        engine=engine,
+        settings=settings,
+        campaign_slug=campaign_slug,
+        now=now,
+        actor=actor,
+        plan=plan,
+        thread=True,
+    )

@@ -41,8 +41,7 @@ def tracking_summary_markdown(summary: Mapping[str, Any]) -> str:
     polling = summary.get("polling") or {}
     lines += [
         "",
-        f"Deliverables: {detection.get('new', 0)} new post(s), "
-        f"{detection.get('undisclosed', 0)} without an ad disclosure",
+        f"Deliverables: {detection.get('new', 0)} new post(s), {undisclosed_text(detection)}",
         f"Polling: {polling.get('snapshots', 0)} snapshot(s) in {polling.get('batches', 0)} "
         f"batch(es), {polling.get('requests', 0)} API request(s), "
         f"{polling.get('gone', 0)} post(s) gone",
@@ -55,6 +54,19 @@ def tracking_summary_markdown(summary: Mapping[str, Any]) -> str:
     lines += ["", "## Next steps", ""]
     lines += next_steps(summary) or ["Nothing needs you: the next scheduled run carries on."]
     return "\n".join(lines) + "\n"
+
+
+def undisclosed_text(detection: Mapping[str, Any]) -> str:
+    """``2 without an ad disclosure that counts (1 missing, 1 buried)``: the campaign's
+    disclosure rules (``domain/compliance.py``), as the caption history judges the posts."""
+    count = detection.get("undisclosed", 0)
+    split = detection.get("disclosure") or {}
+    if not count or not split:
+        return f"{count} without an ad disclosure that counts"
+    return (
+        f"{count} without an ad disclosure that counts ({split.get('missing', 0)} missing, "
+        f"{split.get('buried', 0)} buried)"
+    )
 
 
 def _cell(value: object) -> str:
@@ -141,9 +153,17 @@ def next_steps(summary: Mapping[str, Any]) -> list[str]:
             "`creatorflow campaign resume SLUG`."
         )
     if detection.get("undisclosed"):
+        split = detection.get("disclosure") or {}
+        why = (
+            f"{split.get('missing', 0)} with no disclosure marker, {split.get('buried', 0)} with "
+            "it buried (too far into the caption or only among the closing hashtags)"
+            if split
+            else "missing or buried"
+        )
         steps.append(
-            f"- {detection['undisclosed']} new post(s) lack `#ad`/`#sponsored` or the paid-"
-            "placement flag: ask the creator to add the disclosure."
+            f"- {detection['undisclosed']} new post(s) are not disclosed as the campaign requires "
+            f"({why}): each is a compliance problem named below, and the creator is nudged to "
+            "put the disclosure at the start unless the campaign turned nudges off."
         )
     exhausted = list(polling.get("quota_exhausted") or [])
     if exhausted or detection.get("quota_exhausted"):

@@ -23,9 +23,9 @@ from creatorflow.domain.webhook_events import STORY_LIFETIME_HOURS
 from creatorflow.errors import InputError, NotFoundError
 from creatorflow.platforms.base import Post, PostMetrics
 from creatorflow.services.tracking.deliverables import TRACKED_STAGES, record_deliverable
+from creatorflow.services.tracking.mention_waits import known_author, wait_or_ignore
 from creatorflow.services.tracking.mentions import (
     DONE,
-    IGNORED,
     UNMATCHED,
     MentionReader,
     MentionsReport,
@@ -68,7 +68,7 @@ def record_story_mention(
 ) -> None:
     """The story as a deliverable of the one tracked creator it can be, else queued or ignored."""
     at = event.occurred_at or event.received_at
-    username = client.story_author(event.sender) if event.sender else None
+    username = known_author(event) or (client.story_author(event.sender) if event.sender else None)
     if username is None:
         why = "Meta did not name the sender: match it with `creatorflow campaign match-story`"
         settle(engine, event.id, UNMATCHED, why, now=now)
@@ -76,10 +76,11 @@ def record_story_mention(
         return
     mine = tracked.by_handle.get(username.lower(), [])
     inside = [e for e in mine if in_window(at, tracked.campaigns[e.campaign_id].spec.terms())]
-    if not mine or not inside:
+    if not mine or not inside:  # tracked later, maybe: pending while a window holds it
         why = "not a tracked creator" if not mine else "outside every campaign window"
-        settle(engine, event.id, IGNORED, f"@{username}: {why}", now=now)
-        report.ignored += 1
+        wait_or_ignore(
+            engine, event, author=username, why=why, tracked=tracked, now=now, report=report
+        )
         return
     if len(inside) > 1:
         slugs = ", ".join(sorted(tracked.campaigns[e.campaign_id].slug for e in inside))

@@ -3,16 +3,16 @@
 Meta shows a story's figures to its creator only. Once a story has expired (its figures are then
 final) the creator is asked, exactly once, for its views, reach, link taps and replies: the
 outbox step ``story_results_<deliverable id>`` is unique per enrollment, so a rerun or an
-overlapping run sends nothing more (the reminders' mechanism). The operator records the answer
-(``creatorflow campaign story-results``) as a snapshot with provenance ``submitted``; reports keep
-these figures apart from the API's (``services/reporting/story_figures.py``).
+overlapping run sends nothing more (``one_off_emails``, as for reminders). The operator records
+the answer (``creatorflow campaign story-results``) as a snapshot with provenance ``submitted``;
+reports keep these figures apart from the API's (``services/reporting/story_figures.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from sqlalchemy import Engine, String, Table, and_, exists, literal, select
 from sqlalchemy import cast as sql_cast
@@ -22,9 +22,13 @@ from creatorflow.domain.model import Provenance
 from creatorflow.errors import InputError, NotFoundError
 from creatorflow.mail.message import one_line
 from creatorflow.services.tracking.deliverables import flow_run_id
-from creatorflow.services.tracking.reminders import ReminderReport
+from creatorflow.services.tracking.one_off_emails import (
+    OneOffReport,
+    PlannedEmail,
+    campaign_template,
+    send_one_off_emails,
+)
 from creatorflow.services.tracking.stories import STEP_PREFIX, STORY, enrollment_of, story_step
-from creatorflow.services.tracking.tracked_campaigns import tracked_campaigns
 from creatorflow.settings import Settings
 from creatorflow.storage.campaigns import StoredCampaign, load_campaign
 from creatorflow.storage.db import insert_ignore, session_scope
@@ -38,19 +42,13 @@ from creatorflow.storage.models import (
     OutreachMessage,
 )
 
-if TYPE_CHECKING:
-    from creatorflow.services.outreach.sending import OutboundEmail
-
-
 # -- asking for results, once ----------------------------------------------------------------
 
 
 def plan_story_requests(
     *, engine: Engine, campaign: StoredCampaign, now: datetime
-) -> list[OutboundEmail]:
+) -> list[PlannedEmail]:
     """One email per expired story whose results were neither asked for nor recorded."""
-    from creatorflow.services.outreach.sending import OutboundEmail
-
     spec = campaign.spec
     asked = exists().where(
         and_(
@@ -80,10 +78,10 @@ def plan_story_requests(
     for story, name, handle in rows:
         assert story.posted_at is not None
         emails.append(
-            OutboundEmail(
+            PlannedEmail(
                 enrollment_id=story.enrollment_id,
                 step=story_step(story.id),
-                template=f"outreach/{spec.outreach.template_set}/story_results",
+                template=campaign_template(campaign, "story_results"),
                 context={
                     "creator_name": one_line(name or "") or handle,
                     "handle": handle,
@@ -91,7 +89,6 @@ def plan_story_requests(
                     "brand": spec.brand,
                     "story_date": story.posted_at.strftime("%Y-%m-%d %H:%M UTC"),
                 },
-                thread=True,
             )
         )
     return emails
@@ -99,22 +96,17 @@ def plan_story_requests(
 
 def request_story_results(
     *, engine: Engine, settings: Settings, campaign_slug: str | None, now: datetime, actor: str
-) -> ReminderReport:
+) -> OneOffReport:
     """Ask each creator for their expired stories' results, through the exactly-once outbox."""
-    from creatorflow.services.outreach.send_results import SendReport
-    from creatorflow.services.outreach.sending import send_emails
-
-    planned, outbox = 0, SendReport()
-    with session_scope(engine) as session:
-        campaigns = tracked_campaigns(session, campaign_slug)
-    for campaign in campaigns:
-        emails = plan_story_requests(engine=engine, campaign=campaign, now=now)
-        planned += len(emails)
-        if emails:
-            outbox.extend(
-                send_emails(engine=engine, settings=settings, emails=emails, now=now, actor=actor)
-            )
-    return ReminderReport(planned=planned, outbox=outbox)
+    return send_one_off_emails(
+        engine=engine,
+        settings=settings,
+        campaign_slug=campaign_slug,
+        now=now,
+        actor=actor,
+        plan=lambda campaign: plan_story_requests(engine=engine, campaign=campaign, now=now),
+        thread=True,
+    )
 
 
 # -- the creator's figures, recorded by the operator -------------------------------------------
@@ -124,8 +116,16 @@ def request_story_results(
 class StoryResults:
     deliverable_id: int
     creator: str
-    recorded: bool  # False: figures for this story were already recorded at this instant
+    recorded: bool  # False: these very figures were already recorded at this instant
     replaced: bool  # earlier submitted figures existed (the latest counts)
+    # what the snapshot holds, by the command's names (views, reach, taps, replies); None: unknown
+    figures: dict[str, int | None] = field(default_factory=dict)
+    given: tuple[str, ...] = ()  # the figures this call gave
+    kept: tuple[str, ...] = ()  # carried over from the story's previous submitted snapshot
+
+
+# the snapshot's columns by the command's names
+_COLUMNS = {"views": "views", "reach": "reach", "taps": "link_taps", "replies": "replies"}
 
 
 def record_story_results(
@@ -144,29 +144,37 @@ def record_story_results(
     """Store a story's self-reported figures (provenance ``submitted``, never re-polled).
 
     ``story`` is the deliverable id; without it, the creator's oldest story without figures.
+    Reports read a story's latest snapshot only, so a correction that gives some figures carries
+    the others over from the previous submitted snapshot (a figure is unknown only if never
+    given). Snapshots are append-only: the same figures at an instant that has them are a no-op,
+    other figures there (or at an instant before the latest) are refused, never dropped.
     """
-    figures = {"views": views, "reach": reach, "link_taps": taps, "replies": replies}
-    for name, value in figures.items():
+    given = {"views": views, "reach": reach, "taps": taps, "replies": replies}
+    for name, value in given.items():
         if value is not None and value < 0:
-            raise InputError(f"--{name.replace('link_', '')}: {value} is negative")
-    if all(v is None for v in figures.values()):
+            raise InputError(f"--{name}: {value} is negative")
+    if all(v is None for v in given.values()):
         raise InputError("give at least one of --views, --reach, --taps, --replies")
+    named = tuple(name for name, value in given.items() if value is not None)
     with session_scope(engine) as session:
         campaign = load_campaign(session, campaign_slug)
         enrollment = enrollment_of(session, campaign, creator)
         chosen = _story_of(session, enrollment, story, creator)
-        replaced = session.scalars(
-            select(MetricSnapshot.id).where(
-                MetricSnapshot.deliverable_id == chosen.id,
-                MetricSnapshot.provenance == Provenance.SUBMITTED.value,
-            )
-        ).first()
+        latest = _latest_snapshot(session, chosen.id)
+        if latest is not None and latest.taken_at >= now:
+            return _at_recorded_instant(latest, chosen.id, creator, given, named, now)
+        previous = latest if latest is not None and latest.provenance == SUBMITTED else None
+        figures = {
+            name: value if value is not None else _figure(previous, name)
+            for name, value in given.items()
+        }
+        kept = tuple(n for n, v in given.items() if v is None and figures[n] is not None)
         values = {
             "deliverable_id": chosen.id,
             "taken_at": now,
-            "provenance": Provenance.SUBMITTED.value,
+            "provenance": SUBMITTED,
             "flow_run_id": flow_run_id(actor),
-            **figures,
+            **{_COLUMNS[name]: value for name, value in figures.items()},
         }
         stmt = insert_ignore(
             session,
@@ -174,20 +182,75 @@ def record_story_results(
             values,
             conflict_columns=["deliverable_id", "taken_at"],
         ).returning(MetricSnapshot.id)
-        recorded = session.execute(stmt).scalar() is not None
-        if recorded:
-            record_event(
-                session,
-                kind="story_results_recorded",
-                entity="deliverable",
-                entity_id=chosen.id,
-                detail={"provenance": Provenance.SUBMITTED.value, **figures},
-                actor=actor,
-                at=now,
-                creator_id=enrollment.creator_id,
-                campaign_id=campaign.id,
-            )
-    return StoryResults(chosen.id, creator, recorded, replaced is not None)
+        if session.execute(stmt).scalar() is None:  # a concurrent call took this instant
+            raced = session.scalars(
+                select(MetricSnapshot).where(
+                    MetricSnapshot.deliverable_id == chosen.id, MetricSnapshot.taken_at == now
+                )
+            ).one()
+            return _at_recorded_instant(raced, chosen.id, creator, given, named, now)
+        record_event(
+            session,
+            kind="story_results_recorded",
+            entity="deliverable",
+            entity_id=chosen.id,
+            detail={
+                "provenance": SUBMITTED,
+                **{_COLUMNS[name]: value for name, value in figures.items()},
+                "given": list(named),
+                "kept": list(kept),
+            },
+            actor=actor,
+            at=now,
+            creator_id=enrollment.creator_id,
+            campaign_id=campaign.id,
+        )
+    return StoryResults(chosen.id, creator, True, previous is not None, figures, named, kept)
+
+
+SUBMITTED = Provenance.SUBMITTED.value
+
+
+def _latest_snapshot(session: Session, deliverable_id: int) -> MetricSnapshot | None:
+    """The story's newest snapshot, whatever its moment (a correction must come after it)."""
+    return session.scalars(
+        select(MetricSnapshot)
+        .where(MetricSnapshot.deliverable_id == deliverable_id)
+        .order_by(MetricSnapshot.taken_at.desc(), MetricSnapshot.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _figure(snapshot: MetricSnapshot | None, name: str) -> int | None:
+    if snapshot is None:
+        return None
+    value = getattr(snapshot, _COLUMNS[name])
+    return None if value is None else int(value)
+
+
+def _at_recorded_instant(
+    latest: MetricSnapshot,
+    deliverable_id: int,
+    creator: str,
+    given: dict[str, int | None],
+    named: tuple[str, ...],
+    now: datetime,
+) -> StoryResults:
+    """A rerun (the same figures at the same instant) is a no-op; anything else is refused,
+    because appending a snapshot there would be dropped or would not be the latest."""
+    same = (
+        latest.taken_at == now
+        and latest.provenance == SUBMITTED
+        and all(_figure(latest, name) == given[name] for name in named)
+    )
+    if not same:
+        moment = latest.taken_at.isoformat().replace("+00:00", "Z")
+        raise InputError(
+            f"story {deliverable_id} already has other figures recorded at {moment}; "
+            f"give a later --as-of to correct them"
+        )
+    figures = {name: _figure(latest, name) for name in _COLUMNS}
+    return StoryResults(deliverable_id, creator, False, False, figures, named, ())
 
 
 def _story_of(

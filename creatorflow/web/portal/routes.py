@@ -5,10 +5,14 @@ autoescape, so nothing a creator types is ever rendered as markup. Every POST ch
 the link (forged 403; expired or revoked 410), the link's rate limit (429), the body's size (413)
 and the CSRF token (403); then it calls one service and redirects back to the page (303) with a
 fixed message. Refusals (a bad file, someone else's post) show an error page naming the reason.
+What only the operator can fix (a platform's quota or account trouble, a template set without
+its terms) is logged for the operator and the creator sees a fixed line: no server paths,
+account names or quota details reach the page.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +26,7 @@ from creatorflow.errors import CreatorflowError
 from creatorflow.platforms.errors import PlatformError
 from creatorflow.services.portal import actions, drafts
 from creatorflow.services.portal.links import LinkRefused, PortalAccess, check_link
+from creatorflow.services.portal.terms import TermsMissing
 from creatorflow.services.portal.view import portal_view
 from creatorflow.services.tracking.deliverables import ClientFactory
 from creatorflow.settings import Settings
@@ -60,6 +65,21 @@ REFUSED = {
     "revoked": (410, "This link was withdrawn", "Ask the team for a new link."),
 }
 
+#: What the creator sees when the operator must fix something first (logged for them).
+UNAVAILABLE = {
+    "terms": (
+        503,
+        "This offer is not ready yet",
+        "The terms for this offer are not available yet; the brand has been told.",
+    ),
+    "platform": (
+        503,
+        "We could not check this post",
+        "We could not check this post right now; please try again later.",
+    ),
+}
+
+log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 
@@ -93,6 +113,12 @@ def portal_router(
         back = f"/p/{token}" if token else None
         return render("error.html.j2", status, title=title, detail=detail, back=back)
 
+    def unavailable(reason: str, problem: Exception, token: str | None = None) -> HTMLResponse:
+        """The fixed page for ``reason``; the problem (paths, accounts) goes to the log only."""
+        log.error("portal: %s: %s", type(problem).__name__, problem)
+        status, title, detail = UNAVAILABLE[reason]
+        return error(status, title, detail, token)
+
     async def gate(token: str, limiter: RateLimiter) -> tuple[PortalAccess | None, Response | None]:
         try:
             access = await run_in_threadpool(
@@ -113,9 +139,12 @@ def portal_router(
         access, refusal = await gate(token, page_limits)
         if refusal is not None or access is None:
             return refusal or error(403, "This link is not valid", "")
-        view = await run_in_threadpool(
-            portal_view, engine=engine, settings=settings, enrollment_id=access.enrollment_id
-        )
+        try:
+            view = await run_in_threadpool(
+                portal_view, engine=engine, settings=settings, enrollment_id=access.enrollment_id
+            )
+        except TermsMissing as exc:
+            return unavailable("terms", exc)
         cookie, new = csrf.cookie_value(request)
         response = render(
             "portal.html.j2",
@@ -152,7 +181,11 @@ def portal_router(
             done = await work(access, form)
         except drafts.DraftRefused as exc:
             return error(exc.status, "The draft was not accepted", str(exc), token)
-        except (CreatorflowError, PlatformError) as exc:
+        except TermsMissing as exc:
+            return unavailable("terms", exc, token)
+        except PlatformError as exc:  # quota, account trouble: the operator's, not the creator's
+            return unavailable("platform", exc, token)
+        except CreatorflowError as exc:
             return error(400, "That did not work", str(exc), token)
         return RedirectResponse(f"/p/{token}?done={done}", 303, headers=HEADERS)
 

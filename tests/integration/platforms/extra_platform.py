@@ -19,17 +19,8 @@ from functools import partial
 from typing import Any
 
 from creatorflow.domain.model import Platform
-from creatorflow.platforms.base import (
-    AccountNotFound,
-    AccountProfile,
-    AuthorCheck,
-    LookupResult,
-    PlatformAdapter,
-    PlatformLimits,
-    Post,
-    PostMetrics,
-    RateLimit,
-)
+from creatorflow.platforms import base
+from creatorflow.platforms.base import AccountProfile, LookupResult, Post, PostMetrics
 from creatorflow.platforms.errors import (
     AuthError,
     PlatformError,
@@ -113,10 +104,11 @@ class ClipsClient:
             found = {item.req_str("handle"): item for item in answer.objects("accounts")}
             for handle in batch:
                 item = found.get(handle)
+                missing = "no clips account by this name"
                 results[handle] = (
                     self._profile(item)
                     if item is not None
-                    else AccountNotFound(self.platform, handle, "no clips account by this name")
+                    else base.AccountNotFound(self.platform, handle, missing)
                 )
         if with_posts > 0:
             for handle, result in results.items():
@@ -177,20 +169,20 @@ class ClipsClient:
         )
 
 
-def clips_adapter(base_url: str, *, token: str = TOKEN) -> PlatformAdapter:
+def clips_adapter(base_url: str, *, token: str = TOKEN) -> base.PlatformAdapter:
     """The adapter declaration: what the recipe's one registry line registers."""
-    return PlatformAdapter(
+    return base.PlatformAdapter(
         name=NAME,
         connect=partial(ClipsClient, base_url=base_url, token=token),
-        limits=PlatformLimits(
+        limits=base.PlatformLimits(
             ids_per_call=IDS_PER_CALL,
             per_owner=False,
             posts_per_batch=2 * IDS_PER_CALL,
             feed_read_calls=1,
-            rate_limit=RateLimit("clips-api", limit=20, per_second=2.0),
+            rate_limit=base.RateLimit("clips-api", limit=20, per_second=2.0),
             engagement_counts=("likes",),  # clips shows no comment counts at all
         ),
-        owns=AuthorCheck("clips account"),
+        owns=base.AuthorCheck("clips account"),
     )
 
 
