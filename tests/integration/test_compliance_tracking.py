@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
+from creatorflow.errors import InputError
 from creatorflow.sandbox import World
 from creatorflow.services.reporting.compliance_figures import compliance_view
 from creatorflow.services.reporting.reports import build_report
@@ -176,6 +177,16 @@ def test_one_nudge_per_problem_under_reruns_then_one_reminder_then_waived(
         assert problem.kind == "buried"
         assert problem.nudged_at == start and problem.reminded_at == start + timedelta(days=3)
 
+    with pytest.raises(InputError, match="after the waiver's time"):  # closed before opened
+        waive_problems(
+            engine=engine,
+            campaign_slug="spring-glow",
+            post_id=post.post_id,
+            reason="too early",
+            now=problem.opened_at - timedelta(seconds=1),
+            actor="cli:campaign waive",
+        )
+    assert problems(engine) == [("buried", None)]
     waived = waive_problems(
         engine=engine,
         campaign_slug="spring-glow",

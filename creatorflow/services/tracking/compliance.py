@@ -10,8 +10,7 @@ A post gone before the campaign's ``keep_live_days`` opens a ``removed_early`` p
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -20,7 +19,6 @@ from sqlalchemy import Engine, Table, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from creatorflow.domain.campaign import Compliance
 from creatorflow.domain.compliance import (
     REMOVED_EARLY,
     ProblemKind,
@@ -31,131 +29,26 @@ from creatorflow.domain.compliance import (
     problem_of,
     removed_early,
 )
-from creatorflow.errors import InputError, NotFoundError
-from creatorflow.platforms.base import Caption, PostMetrics
-from creatorflow.services.tracking.poll_claims import writing
-from creatorflow.storage.db import session_scope
+from creatorflow.platforms.base import PostMetrics
+from creatorflow.services.tracking.caption_store import (
+    DISCLOSURE_KINDS,
+    ComplianceReport,
+    PostOfCaption,
+    Seen,
+    compliance_of,
+    latest_hashes,
+    latest_versions,
+    posts_of,
+    writing_session,
+)
+from creatorflow.services.tracking.compliance_waivers import waive_problems
 from creatorflow.storage.events import event_values, record_event, record_events
 from creatorflow.storage.models import (
-    Account,
-    Campaign,
     CaptionVersion,
     ComplianceProblem,
     Deliverable,
-    Enrollment,
     MetricSnapshot,
 )
-
-DISCLOSURE_KINDS = (ProblemKind.MISSING.value, ProblemKind.BURIED.value)
-
-
-@dataclass(frozen=True)
-class Seen:
-    """A caption one platform answer showed for a deliverable."""
-
-    deliverable_id: int
-    caption: Caption
-    paid_placement: bool | None = None
-
-
-@dataclass
-class ComplianceReport:
-    versions: int = 0  # new caption versions stored
-    changes: dict[str, int] = field(default_factory=dict)  # event kind -> count
-    opened: list[int] = field(default_factory=list)  # problems opened
-    closed: list[int] = field(default_factory=list)
-
-    def extend(self, other: ComplianceReport) -> None:
-        self.versions += other.versions
-        for kind, n in other.changes.items():
-            self.changes[kind] = self.changes.get(kind, 0) + n
-        self.opened += other.opened
-        self.closed += other.closed
-
-
-@contextmanager
-def _writing(engine: Engine) -> Iterator[Session]:
-    """A session in one of polling's write transactions (``poll_claims.writing``: SQLite's
-    writers queue on a lock, not in its busy handler), committed when the block ends."""
-    with writing(engine) as connection:
-        session = Session(bind=connection)
-        try:
-            yield session
-            session.flush()
-        finally:
-            session.close()
-
-
-def compliance_of(spec: dict[str, Any]) -> Compliance:
-    """A stored campaign spec's ``compliance`` section (defaults where the file had none)."""
-    return Compliance.model_validate(spec.get("compliance") or {})
-
-
-@dataclass(frozen=True)
-class _Post:
-    deliverable_id: int
-    platform: str
-    post_id: str
-    url: str | None
-    posted_at: datetime | None
-    detected_at: datetime
-    creator_id: int
-    campaign_id: int
-    handle: str
-    spec: dict[str, Any]
-
-    def detail(self) -> dict[str, Any]:
-        return {
-            "platform": self.platform,
-            "post_id": self.post_id,
-            "url": self.url,
-            "creator": f"{self.platform}:{self.handle}",
-        }
-
-
-def _posts(session: Session, ids: Sequence[int]) -> dict[int, _Post]:
-    rows = session.execute(
-        select(
-            Deliverable.id,
-            Deliverable.platform,
-            Deliverable.post_id,
-            Deliverable.url,
-            Deliverable.posted_at,
-            Deliverable.detected_at,
-            Enrollment.creator_id,
-            Enrollment.campaign_id,
-            Account.handle,
-            Campaign.spec,
-        )
-        .join(Enrollment, Enrollment.id == Deliverable.enrollment_id)
-        .join(Account, Account.id == Enrollment.account_id)
-        .join(Campaign, Campaign.id == Enrollment.campaign_id)
-        .where(Deliverable.id.in_(list(ids)))
-    ).all()
-    return {row[0]: _Post(*row) for row in rows}
-
-
-def _newest_versions(ids: Sequence[int]) -> Any:
-    """Each of ``ids``' newest version number. The filter is inside the grouping: grouped over
-    the whole table, every poll call read every stored version (quadratic in the posts)."""
-    return (
-        select(CaptionVersion.deliverable_id, func.max(CaptionVersion.seq).label("seq"))
-        .where(CaptionVersion.deliverable_id.in_(list(ids)))
-        .group_by(CaptionVersion.deliverable_id)
-        .subquery()
-    )
-
-
-def _latest(session: Session, ids: Sequence[int]) -> dict[int, CaptionVersion]:
-    newest = _newest_versions(ids)
-    rows = session.scalars(
-        select(CaptionVersion).join(
-            newest,
-            (newest.c.deliverable_id == CaptionVersion.deliverable_id)
-            & (newest.c.seq == CaptionVersion.seq),
-        )
-    ).all()
-    return {row.deliverable_id: row for row in rows}
 
 
 def record_captions(
@@ -189,9 +82,10 @@ def record_captions(
     }
     if not changed:
         return report
-    with _writing(engine) as session:
-        versions = _latest(session, list(changed))  # again, inside the write: another run's too
-        posts = _posts(session, list(changed))
+    with writing_session(engine) as session:
+        # again, inside the write: another run's versions too
+        versions = latest_versions(session, list(changed))
+        posts = posts_of(session, list(changed))
         new = [
             _Change(post, item, versions.get(d), digests[d])
             for d, item in changed.items()
@@ -205,24 +99,11 @@ def record_captions(
     return report
 
 
-def latest_hashes(engine: Engine, ids: Sequence[int]) -> dict[int, str]:
-    """Each deliverable's latest caption hash, read outside any write transaction: every
-    version of the posts by the (deliverable, seq) index, the newest kept here (a caption
-    rarely changes; no grouping for the planner to misjudge on a table it has not analysed)."""
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(CaptionVersion.deliverable_id, CaptionVersion.sha256)
-            .where(CaptionVersion.deliverable_id.in_(list(ids)))
-            .order_by(CaptionVersion.deliverable_id, CaptionVersion.seq)
-        )
-        return {deliverable_id: sha for deliverable_id, sha in rows}  # the last: the newest
-
-
 @dataclass
 class _Change:
     """A caption that differs from its post's latest version: what storing it needs."""
 
-    post: _Post
+    post: PostOfCaption
     item: Seen
     previous: CaptionVersion | None
     digest: str
@@ -406,8 +287,8 @@ def record_gone(
     report = ComplianceReport()
     if not deliverable_ids:
         return report
-    with _writing(engine) as session:
-        posts = _posts(session, deliverable_ids)
+    with writing_session(engine) as session:
+        posts = posts_of(session, deliverable_ids)
         for post in posts.values():
             for problem in session.scalars(
                 select(ComplianceProblem)
@@ -451,46 +332,6 @@ def record_gone(
                 campaign_id=post.campaign_id,
             )
     return report
-
-
-def waive_problems(
-    *, engine: Engine, campaign_slug: str, post_id: str, reason: str, now: datetime, actor: str
-) -> list[int]:
-    """Close the post's open problems as waived by the operator, with the reason: no nudge or
-    reminder goes out for them any more."""
-    if not reason.strip():
-        raise InputError("--reason: say why the problem is waived (kept as evidence)")
-    with session_scope(engine) as session:
-        found = session.execute(
-            select(Deliverable.id, Enrollment.creator_id, Campaign.id)
-            .join(Enrollment, Enrollment.id == Deliverable.enrollment_id)
-            .join(Campaign, Campaign.id == Enrollment.campaign_id)
-            .where(Campaign.slug == campaign_slug, Deliverable.post_id == post_id)
-        ).first()
-        if found is None:
-            raise NotFoundError(f"campaign {campaign_slug!r} has no post {post_id!r}")
-        deliverable_id, creator_id, campaign_id = found
-        problems = session.scalars(
-            select(ComplianceProblem)
-            .where(ComplianceProblem.deliverable_id == deliverable_id)
-            .where(ComplianceProblem.closed_at.is_(None))
-            .order_by(ComplianceProblem.id)
-        ).all()
-        for problem in problems:
-            problem.waived_at, problem.waived_by, problem.waive_reason = now, actor, reason
-            problem.closed_at, problem.closed_reason = now, "waived"
-            record_event(
-                session,
-                kind="compliance_waived",
-                entity="deliverable",
-                entity_id=deliverable_id,
-                detail={"problem": problem.id, "kind": problem.kind, "reason": reason},
-                actor=actor,
-                at=now,
-                creator_id=creator_id,
-                campaign_id=campaign_id,
-            )
-        return [p.id for p in problems]
 
 
 __all__ = [

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select, update
 from creatorflow.domain.compliance import ProblemKind, judge_caption, reminder_due
 from creatorflow.domain.model import DeliverableStatus, MessageStatus
 from creatorflow.mail.message import one_line
-from creatorflow.services.tracking.compliance import DISCLOSURE_KINDS
+from creatorflow.services.tracking.caption_store import DISCLOSURE_KINDS
 from creatorflow.services.tracking.one_off_emails import (
     OneOffReport,
     PlannedEmail,

@@ -1,0 +1,148 @@
+"""The caption store's reads: what a poll compares against and what a write starts from.
+
+Kept apart from ``compliance`` (the writes: versions, change events, problems) so each stays
+small. ``latest_hashes`` is read outside any write transaction (a poll batch reads it once);
+``latest_versions`` is read again inside the write, so a version another run stored in the
+meantime is never stored twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from creatorflow.domain.campaign import Compliance
+from creatorflow.domain.compliance import ProblemKind
+from creatorflow.platforms.base import Caption
+from creatorflow.services.tracking.poll_claims import writing
+from creatorflow.storage.models import Account, Campaign, CaptionVersion, Deliverable, Enrollment
+
+DISCLOSURE_KINDS = (ProblemKind.MISSING.value, ProblemKind.BURIED.value)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A caption one platform answer showed for a deliverable."""
+
+    deliverable_id: int
+    caption: Caption
+    paid_placement: bool | None = None
+
+
+@dataclass
+class ComplianceReport:
+    versions: int = 0  # new caption versions stored
+    changes: dict[str, int] = field(default_factory=dict)  # event kind -> count
+    opened: list[int] = field(default_factory=list)  # problems opened
+    closed: list[int] = field(default_factory=list)
+
+    def extend(self, other: ComplianceReport) -> None:
+        self.versions += other.versions
+        for kind, n in other.changes.items():
+            self.changes[kind] = self.changes.get(kind, 0) + n
+        self.opened += other.opened
+        self.closed += other.closed
+
+
+@contextmanager
+def writing_session(engine: Engine) -> Iterator[Session]:
+    """A session in one of polling's write transactions (``poll_claims.writing``: SQLite's
+    writers queue on a lock, not in its busy handler), committed when the block ends."""
+    with writing(engine) as connection:
+        session = Session(bind=connection)
+        try:
+            yield session
+            session.flush()
+        finally:
+            session.close()
+
+
+def compliance_of(spec: dict[str, Any]) -> Compliance:
+    """A stored campaign spec's ``compliance`` section (defaults where the file had none)."""
+    return Compliance.model_validate(spec.get("compliance") or {})
+
+
+@dataclass(frozen=True)
+class PostOfCaption:
+    deliverable_id: int
+    platform: str
+    post_id: str
+    url: str | None
+    posted_at: datetime | None
+    detected_at: datetime
+    creator_id: int
+    campaign_id: int
+    handle: str
+    spec: dict[str, Any]
+
+    def detail(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "post_id": self.post_id,
+            "url": self.url,
+            "creator": f"{self.platform}:{self.handle}",
+        }
+
+
+def posts_of(session: Session, ids: Sequence[int]) -> dict[int, PostOfCaption]:
+    rows = session.execute(
+        select(
+            Deliverable.id,
+            Deliverable.platform,
+            Deliverable.post_id,
+            Deliverable.url,
+            Deliverable.posted_at,
+            Deliverable.detected_at,
+            Enrollment.creator_id,
+            Enrollment.campaign_id,
+            Account.handle,
+            Campaign.spec,
+        )
+        .join(Enrollment, Enrollment.id == Deliverable.enrollment_id)
+        .join(Account, Account.id == Enrollment.account_id)
+        .join(Campaign, Campaign.id == Enrollment.campaign_id)
+        .where(Deliverable.id.in_(list(ids)))
+    ).all()
+    return {row[0]: PostOfCaption(*row) for row in rows}
+
+
+def _newest_versions(ids: Sequence[int]) -> Any:
+    """Each of ``ids``' newest version number. The filter is inside the grouping: grouped over
+    the whole table, every poll call read every stored version (quadratic in the posts)."""
+    return (
+        select(CaptionVersion.deliverable_id, func.max(CaptionVersion.seq).label("seq"))
+        .where(CaptionVersion.deliverable_id.in_(list(ids)))
+        .group_by(CaptionVersion.deliverable_id)
+        .subquery()
+    )
+
+
+def latest_versions(session: Session, ids: Sequence[int]) -> dict[int, CaptionVersion]:
+    newest = _newest_versions(ids)
+    rows = session.scalars(
+        select(CaptionVersion).join(
+            newest,
+            (newest.c.deliverable_id == CaptionVersion.deliverable_id)
+            & (newest.c.seq == CaptionVersion.seq),
+        )
+    ).all()
+    return {row.deliverable_id: row for row in rows}
+
+
+def latest_hashes(engine: Engine, ids: Sequence[int]) -> dict[int, str]:
+    """Each deliverable's latest caption hash, read outside any write transaction: every
+    version of the posts by the (deliverable, seq) index, the newest kept here (a caption
+    rarely changes; no grouping for the planner to misjudge on a table it has not analysed)."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(CaptionVersion.deliverable_id, CaptionVersion.sha256)
+            .where(CaptionVersion.deliverable_id.in_(list(ids)))
+            .order_by(CaptionVersion.deliverable_id, CaptionVersion.seq)
+        )
+        return {deliverable_id: sha for deliverable_id, sha in rows}  # the last: the newest
