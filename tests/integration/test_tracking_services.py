@@ -15,7 +15,13 @@ from creatorflow.services.tracking import detection, polling, submission
 from creatorflow.services.tracking.submission import SubmissionRefused
 from creatorflow.settings import Settings
 from creatorflow.storage.db import engine_for, session_scope
-from creatorflow.storage.models import Deliverable, Enrollment, Event, MetricSnapshot
+from creatorflow.storage.models import (
+    CaptionVersion,
+    Deliverable,
+    Enrollment,
+    Event,
+    MetricSnapshot,
+)
 from tests.support.builders import enroll, record_world_posts
 from tests.support.campaigns import add_campaign
 from tests.support.trouble import SandboxClients
@@ -402,6 +408,18 @@ def test_submitted_urls_are_verified_through_the_api(
     assert (instagram.provenance.value, instagram.post_id) == ("api", reel.post_id)
     tiktok = submit(video.url)
     assert tiktok.provenance.value == "api"
+    # judged by the campaign's compliance rules, as detected posts are: "#ad" past the first
+    # characters is buried (the old "#ad anywhere" check passed it), at the start it discloses
+    late = world.add_post("tiktok", "miaglow", text="look " + "x" * 200 + " #ad", published_at=now)
+    early = world.add_post("tiktok", "miaglow", text="#ad my routine", published_at=now)
+    assert (submit(late.url).disclosure_ok, submit(early.url).disclosure_ok) == (False, True)
+    with session_scope(db) as session:
+        verdicts = session.execute(
+            select(Deliverable.post_id, CaptionVersion.verdict)
+            .join(CaptionVersion, CaptionVersion.deliverable_id == Deliverable.id)
+            .where(Deliverable.post_id.in_([late.post_id, early.post_id]))
+        ).all()
+    assert dict(verdicts) == {late.post_id: "buried", early.post_id: "disclosed"}
     with pytest.raises(SubmissionRefused, match="no accepted tiktok creator @someoneelse"):
         submit(f"https://www.tiktok.com/@someoneelse/video/{video.post_id}")
     hidden = world.add_post("youtube", "mine", title="private", published_at=now, private=True)

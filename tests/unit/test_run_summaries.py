@@ -62,4 +62,4 @@ def test_a_submission_without_disclosure_asks_for_it() -> None:
     )
     assert text.startswith("# Deliverable recorded")
     assert "provenance: `submitted`" in text
-    assert "missing, ask the creator" in text
+    assert "none that counts (missing, or buried" in text and "campaign status" in text

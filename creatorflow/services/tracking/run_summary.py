@@ -255,7 +255,10 @@ def submission_markdown(result: Mapping[str, Any]) -> str:
     ]
     disclosure = result.get("disclosure_ok")
     if disclosure is False:
-        lines.append("- ad disclosure: missing, ask the creator to add `#ad` or `#sponsored`")
+        lines.append(
+            "- ad disclosure: none that counts (missing, or buried past the campaign's first"
+            " characters): the creator is nudged, `campaign status` shows the problem"
+        )
     elif disclosure is True:
         lines.append("- ad disclosure: present")
     if result.get("note"):

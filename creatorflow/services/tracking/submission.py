@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 from creatorflow.domain.model import Platform, Provenance
 from creatorflow.domain.post_urls import PostRef, PostUrlError, parse_post_url
 from creatorflow.errors import InputError
-from creatorflow.platforms.base import PlatformClient, Post
+from creatorflow.platforms.base import Caption, PlatformClient, Post
 from creatorflow.platforms.errors import AccountProblem
 from creatorflow.platforms.registry import adapter_for
 from creatorflow.services.tracking.account_problems import note_account_problem
+from creatorflow.services.tracking.compliance import Seen, record_captions
 from creatorflow.services.tracking.deliverables import (
     TRACKED_STAGES,
     ClientFactory,
@@ -128,6 +129,11 @@ def submit_deliverable(
             actor=actor,
             kind="deliverable_submitted",
         )
+    if new_id is not None and post is not None:  # judged by the campaign's compliance rules,
+        # as detection's posts are: the caption's first version, its verdict, a problem if any
+        seen = Seen(new_id, Caption(post.title, post.text), post.paid_placement)
+        record_captions(engine=engine, seen=[seen], now=now, actor=actor)
+    with session_scope(engine) as session:
         post_id = post.post_id if post is not None else ref.post_id
         row = session.scalar(
             select(Deliverable).where(
