@@ -18,22 +18,49 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     Numeric,
     String,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from creatorflow.storage.base import Base as Base
 from creatorflow.storage.columns import NAMING as NAMING
 from creatorflow.storage.columns import Money as Money
 from creatorflow.storage.columns import UTCDateTime as UTCDateTime
 
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+# ``Base.metadata`` holds every table whenever the models are imported
+from creatorflow.storage.erasure_tables import (
+    ErasedIdentity as ErasedIdentity,
+)
+from creatorflow.storage.erasure_tables import (
+    Erasure as Erasure,
+)
+from creatorflow.storage.pause_tables import PlatformAccess as PlatformAccess
+from creatorflow.storage.pause_tables import SendingPause as SendingPause
+from creatorflow.storage.portal_tables import (
+    Draft as Draft,
+)
+from creatorflow.storage.portal_tables import (
+    DraftReview as DraftReview,
+)
+from creatorflow.storage.portal_tables import (
+    PortalLink as PortalLink,
+)
+from creatorflow.storage.portal_tables import (
+    ShippingAddress as ShippingAddress,
+)
+from creatorflow.storage.tracking_tables import (
+    CaptionVersion as CaptionVersion,
+)
+from creatorflow.storage.tracking_tables import (
+    ComplianceProblem as ComplianceProblem,
+)
+from creatorflow.storage.tracking_tables import (
+    WebhookEvent as WebhookEvent,
+)
 
 
 class Creator(Base):
@@ -180,23 +207,6 @@ class OutreachMessage(Base):
     claim_token: Mapped[str | None] = mapped_column(String(32))
 
 
-class SendingPause(Base):
-    """The deliverability guard stopped a mailbox's or a campaign's sending until resumed."""
-
-    __tablename__ = "sending_pauses"
-    __table_args__ = (Index("ix_sending_pauses_scope_key", "scope", "key"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    scope: Mapped[str] = mapped_column(String(16))  # mailbox or campaign
-    key: Mapped[str] = mapped_column(String(320))  # the sender address, or the campaign slug
-    reason: Mapped[str] = mapped_column(Text)
-    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
-    paused_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    paused_by: Mapped[str] = mapped_column(String(200))
-    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    resumed_by: Mapped[str | None] = mapped_column(String(200))
-
-
 class Suppression(Base):
     """Addresses never to be emailed again, across every campaign."""
 
@@ -336,191 +346,8 @@ class Report(Base):
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
 
 
-class PlatformAccess(Base):
-    """When a platform lets creatorflow in again after a throttle or a spent quota, and where a
-    deferred refresh resumes: one row per platform (``storage/platform_access.py``)."""
-
-    __tablename__ = "platform_access"
-
-    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
-    reason: Mapped[str | None] = mapped_column(Text)
-    returns_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: the next run
-    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # runs leave it alone
-    refresh_pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    actor: Mapped[str] = mapped_column(String(200))
-
-
 #: The rows of ``ix_events_stage_history``: enrollments' stage changes (storage.enrollments).
 EVENT_STAGE_CHANGES = "entity = 'enrollment' AND kind = 'stage_changed'"
-
-
-class PortalLink(Base):
-    """A signed creator-portal link issued for one enrollment (issue 18): the token carries this
-    row's id, so revoking or expiring the row refuses the link whatever its signature."""
-
-    __tablename__ = "portal_links"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)
-    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    issued_by: Mapped[str] = mapped_column(String(200))
-    revoked_by: Mapped[str | None] = mapped_column(String(200))
-
-
-class ShippingAddress(Base):
-    """Where gifted product goes: one per enrollment, personal data kept apart for erasure."""
-
-    __tablename__ = "shipping_addresses"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    street: Mapped[str] = mapped_column(Text)
-    city: Mapped[str] = mapped_column(String(200))
-    postcode: Mapped[str] = mapped_column(String(32))
-    country: Mapped[str] = mapped_column(String(2))
-    phone: Mapped[str | None] = mapped_column(String(40))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class Draft(Base):
-    """A draft a creator submitted for review: a link, or a file stored under the upload folder
-    (``path`` relative to it; never served but to the operator). One row per version."""
-
-    __tablename__ = "drafts"
-    __table_args__ = (
-        UniqueConstraint("enrollment_id", "version", name="uq_drafts_enrollment_version"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)
-    version: Mapped[int] = mapped_column(Integer)
-    link: Mapped[str | None] = mapped_column(Text)
-    path: Mapped[str | None] = mapped_column(Text)
-    media_type: Mapped[str | None] = mapped_column(String(64))
-    size: Mapped[int | None] = mapped_column(BigInteger)
-    sha256: Mapped[str | None] = mapped_column(String(64))
-    note: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(24), default="submitted", index=True)
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    portal_link_id: Mapped[int | None] = mapped_column(ForeignKey("portal_links.id"))
-    flow_run_id: Mapped[str | None] = mapped_column(String(64))
-
-
-class DraftReview(Base):
-    """The operator's decision on one draft version (one per draft: decided once)."""
-
-    __tablename__ = "draft_reviews"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), unique=True)
-    decision: Mapped[str] = mapped_column(String(24))  # approved, changes_requested
-    comment: Mapped[str | None] = mapped_column(Text)
-    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    decided_by: Mapped[str] = mapped_column(String(200))
-
-
-class WebhookEvent(Base):
-    """A platform webhook notification as received: one row per event, whatever the number of
-    deliveries (``event_key`` is the event's own id or a digest of it). The tracking run does
-    the work (``status`` pending, done, ignored, unmatched); personal data lives only here and
-    in ``payload``, so erasure deletes the rows."""
-
-    __tablename__ = "webhook_events"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    event_key: Mapped[str] = mapped_column(String(64), unique=True)
-    kind: Mapped[str] = mapped_column(String(32))  # caption_mention, comment_mention, story_mention
-    account_id: Mapped[str | None] = mapped_column(String(64))  # the brand account notified
-    sender: Mapped[str | None] = mapped_column(String(200))  # IGSID or username, when given
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
-    detail: Mapped[str | None] = mapped_column(Text)
-    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    deliverable_id: Mapped[int | None] = mapped_column(Integer)
-
-
-class Erasure(Base):
-    """A person erased on request or by retention (``services/creators/forget.py``): the creator
-    row stays as "erased creator #id" so figures add up; ``reason`` is redacted."""
-
-    __tablename__ = "erasures"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id"), unique=True)
-    reason: Mapped[str] = mapped_column(String(200))
-    source: Mapped[str] = mapped_column(String(32))  # request, retention
-    erased_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    actor: Mapped[str] = mapped_column(String(200))
-
-
-class ErasedIdentity(Base):
-    """The suppression list of erased people: HMAC-SHA256 (secret key) of a normalised address
-    or ``platform:handle``, so they are never imported or contacted again, yet not named."""
-
-    __tablename__ = "erased_identities"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    digest: Mapped[str] = mapped_column(String(64), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))  # email, handle
-    erasure_id: Mapped[int | None] = mapped_column(ForeignKey("erasures.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class CaptionVersion(Base):
-    """One version of a post's caption as polls saw it, with its disclosure verdict (issue 16).
-
-    ``seq`` numbers a deliverable's versions; a text seen again after a change is a new version.
-    ``last_seen_at`` is written when the version is superseded (polls that change nothing write
-    nothing; the snapshots say when the post was polled). Kept apart from ``deliverables`` so
-    erasing a person deletes or blanks these rows only.
-    """
-
-    __tablename__ = "caption_versions"
-    __table_args__ = (
-        UniqueConstraint("deliverable_id", "seq", name="uq_caption_versions_deliverable_seq"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    deliverable_id: Mapped[int] = mapped_column(ForeignKey("deliverables.id"), index=True)
-    seq: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str | None] = mapped_column(Text)
-    text: Mapped[str | None] = mapped_column(Text)
-    sha256: Mapped[str] = mapped_column(String(64))
-    verdict: Mapped[str] = mapped_column(String(16))  # disclosed, missing, buried
-    marker: Mapped[str | None] = mapped_column(String(200))
-    found: Mapped[str | None] = mapped_column(String(200))
-    field: Mapped[str | None] = mapped_column(String(16))
-    position: Mapped[int | None] = mapped_column(Integer)
-    reason: Mapped[str] = mapped_column(Text)
-    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class ComplianceProblem(Base):
-    """A post's disclosure missing or buried, or the post removed early: opened once, nudged
-    once (outbox step ``compliance_<id>``), reminded once, closed when fixed or waived."""
-
-    __tablename__ = "compliance_problems"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    deliverable_id: Mapped[int] = mapped_column(ForeignKey("deliverables.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # missing, buried, removed_early
-    version_id: Mapped[int | None] = mapped_column(ForeignKey("caption_versions.id"))
-    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    waived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    waived_by: Mapped[str | None] = mapped_column(String(200))
-    waive_reason: Mapped[str | None] = mapped_column(Text)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    closed_reason: Mapped[str | None] = mapped_column(String(16))  # fixed, waived, changed, gone
 
 
 class Event(Base):

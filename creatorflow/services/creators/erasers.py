@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,9 +33,10 @@ from creatorflow.domain.personal_data import (
     scrub_detail,
     search_terms,
 )
+from creatorflow.services.creators.person_rows import Person, row_ids, table_named
 from creatorflow.storage.models import Base
 
-Eraser = Callable[[Session, "Person", datetime], int]
+Eraser = Callable[[Session, Person, datetime], int]
 
 #: table name -> its eraser, in the order they run (children before the rows they point at)
 ERASERS: dict[str, Eraser] = {}
@@ -70,98 +70,13 @@ def eraser(table: str) -> Callable[[Eraser], Eraser]:
     return register
 
 
-@dataclass
-class Person:
-    """Everything erasure needs to find one person's rows: their ids in every table, and the
-    identifiers (address, name, handles, platform ids) to redact from free text."""
-
-    creator_id: int
-    email: str | None
-    handles: list[str]  # normalised platform:handle
-    secrets: list[str]
-    ids: dict[str, list[int]] = field(default_factory=dict)  # event entity -> row ids
-    upload_dir: Path | None = None
-    defer_mentions: bool = False  # the caller runs ``redact_mentions`` for many people at once
-    #: uploaded files to delete once the erasure is committed (a rollback must not lose them)
-    files: list[Path] = field(default_factory=list)
-
-    def of(self, entity: str) -> list[int]:
-        return self.ids.get(entity, [])
-
-
-def _table(name: str) -> Table | None:
-    return Base.metadata.tables.get(name)
-
-
-def _ids(session: Session, table: str, column: str, among: Sequence[int]) -> list[int]:
-    t = _table(table)
-    if t is None or not among:
-        return []
-    return list(session.scalars(select(t.c.id).where(t.c[column].in_(list(among)))))
-
-
-def collect_person(session: Session, creator_id: int, *, upload_dir: Path | None) -> Person:
-    """The person behind ``creator_id``, with the ids of their rows in every table."""
-    c, a = Base.metadata.tables["creators"], Base.metadata.tables["accounts"]
-    name, email = session.execute(select(c.c.name, c.c.email).where(c.c.id == creator_id)).one()
-    accounts = session.execute(
-        select(a.c.id, a.c.platform, a.c.handle, a.c.external_id).where(
-            a.c.creator_id == creator_id
-        )
-    ).all()
-    shown = [a.c[n] for n in ("display_name", "public_handle") if n in a.c]
-    names = (
-        [
-            v
-            for row in session.execute(select(*shown).where(a.c.creator_id == creator_id))
-            for v in row
-            if v
-        ]
-        if shown
-        else []
-    )
-    handles = [f"{platform}:{handle}" for _, platform, handle, _ in accounts]
-    # a platform id an import may give as the handle (a YouTube channel id) is a handle too
-    handles += [f"{platform}:{external}" for _, platform, _, external in accounts if external]
-    secrets = [s for s in (email, name, *names) if s]
-    secrets += [h for _, _, h, _ in accounts] + handles + [x for *_, x in accounts if x]
-    person = Person(creator_id, email, handles, secrets, upload_dir=upload_dir)
-    person.ids["creator"] = [creator_id]
-    person.ids["account"] = [row[0] for row in accounts]
-    enrollments = _ids(session, "enrollments", "creator_id", [creator_id])
-    person.ids["enrollment"] = enrollments
-    person.ids["message"] = _ids(session, "outreach_messages", "enrollment_id", enrollments)
-    person.ids["deliverable"] = _ids(session, "deliverables", "enrollment_id", enrollments)
-    person.ids["draft"] = _ids(session, "drafts", "enrollment_id", enrollments)
-    inbound = Base.metadata.tables["inbound_messages"]
-    by_address = func.lower(inbound.c.from_address) == (email or "").strip().lower()
-    person.ids["inbound_message"] = list(
-        session.scalars(
-            select(inbound.c.id).where(
-                or_(
-                    inbound.c.enrollment_id.in_(enrollments),
-                    inbound.c.outreach_message_id.in_(person.of("message")),
-                    and_(by_address, inbound.c.from_address.is_not(None)),
-                )
-            )
-        )
-    )
-    s = Base.metadata.tables["suppressions"]
-    person.ids["suppression"] = (
-        list(session.scalars(select(s.c.id).where(s.c.email == email.strip().lower())))
-        if email
-        else []
-    )
-    return person
-
-
 def _present(t: Table, values: dict[str, Any]) -> dict[str, Any]:
     """``values`` for the columns ``t`` has (a column another change dropped is skipped)."""
     return {name: value for name, value in values.items() if name in t.c}
 
 
 def _set(session: Session, table: str, ids: Sequence[int], **values: Any) -> int:
-    t = _table(table)
+    t = table_named(table)
     if t is None or not ids:
         return 0
     session.execute(update(t).where(t.c.id.in_(list(ids))).values(**_present(t, values)))
@@ -170,7 +85,7 @@ def _set(session: Session, table: str, ids: Sequence[int], **values: Any) -> int
 
 def _each(session: Session, table: str, ids: Sequence[int], values: Callable[[int], Any]) -> int:
     """Update ``ids`` one by one (the new values depend on the row id: unique columns)."""
-    t = _table(table)
+    t = table_named(table)
     if t is None:
         return 0
     for row_id in ids:
@@ -180,7 +95,7 @@ def _each(session: Session, table: str, ids: Sequence[int], values: Callable[[in
 
 @eraser("webhook_events")
 def _webhook_events(session: Session, person: Person, now: datetime) -> int:
-    t = _table("webhook_events")
+    t = table_named("webhook_events")
     if t is None:
         return 0
     bare = [h.partition(":")[2] for h in person.handles]
@@ -200,7 +115,7 @@ def _webhook_events(session: Session, person: Person, now: datetime) -> int:
 
 @eraser("caption_versions")
 def _caption_versions(session: Session, person: Person, now: datetime) -> int:
-    ids = _ids(session, "caption_versions", "deliverable_id", person.of("deliverable"))
+    ids = row_ids(session, "caption_versions", "deliverable_id", person.of("deliverable"))
     return _set(
         session, "caption_versions", ids, title=None, text=None, found=None, reason=REDACTED
     )
@@ -208,13 +123,13 @@ def _caption_versions(session: Session, person: Person, now: datetime) -> int:
 
 @eraser("compliance_problems")
 def _compliance_problems(session: Session, person: Person, now: datetime) -> int:
-    ids = _ids(session, "compliance_problems", "deliverable_id", person.of("deliverable"))
+    ids = row_ids(session, "compliance_problems", "deliverable_id", person.of("deliverable"))
     return _set(session, "compliance_problems", ids, waive_reason=None)
 
 
 @eraser("draft_reviews")
 def _draft_reviews(session: Session, person: Person, now: datetime) -> int:
-    ids = _ids(session, "draft_reviews", "draft_id", person.of("draft"))
+    ids = row_ids(session, "draft_reviews", "draft_id", person.of("draft"))
     return _set(session, "draft_reviews", ids, comment=None)
 
 
@@ -222,7 +137,7 @@ def _draft_reviews(session: Session, person: Person, now: datetime) -> int:
 def _drafts(session: Session, person: Person, now: datetime) -> int:
     """Blank the links and notes; the uploaded files go in ``person.files``, deleted by the
     caller after the commit (``delete_files``). The versions stay counted."""
-    t = _table("drafts")
+    t = table_named("drafts")
     if t is None or not person.of("draft"):
         return 0
     paths = session.scalars(select(t.c.path).where(t.c.id.in_(person.of("draft")))).all()
@@ -238,7 +153,7 @@ def _drafts(session: Session, person: Person, now: datetime) -> int:
 @eraser("portal_links")
 def _portal_links(session: Session, person: Person, now: datetime) -> int:
     """No personal data, but a live link would let the erased person's portal page open."""
-    t = _table("portal_links")
+    t = table_named("portal_links")
     if t is None or not person.of("enrollment"):
         return 0
     result = session.execute(
@@ -251,7 +166,7 @@ def _portal_links(session: Session, person: Person, now: datetime) -> int:
 
 @eraser("shipping_addresses")
 def _shipping_addresses(session: Session, person: Person, now: datetime) -> int:
-    t = _table("shipping_addresses")
+    t = table_named("shipping_addresses")
     if t is None or not person.of("enrollment"):
         return 0
     result = session.execute(delete(t).where(t.c.enrollment_id.in_(person.of("enrollment"))))

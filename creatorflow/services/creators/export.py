@@ -23,8 +23,8 @@ from sqlalchemy import Engine, Row, Table, or_, select
 from sqlalchemy.orm import Session
 
 from creatorflow.errors import InputError, NotFoundError
-from creatorflow.services.creators.erasers import collect_person
 from creatorflow.services.creators.forget import find_creator, parse_person
+from creatorflow.services.creators.person_rows import collect_person
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.models import Base, Erasure
 

@@ -36,7 +36,8 @@ from creatorflow.domain.personal_data import (
 )
 from creatorflow.errors import InputError, shown
 from creatorflow.services.creators.csv_file import ParsedFile
-from creatorflow.services.creators.erasers import collect_person, delete_files, erase
+from creatorflow.services.creators.erasers import delete_files, erase
+from creatorflow.services.creators.person_rows import collect_person
 from creatorflow.settings import Settings, SettingsError
 from creatorflow.storage.db import insert_ignore, session_scope
 from creatorflow.storage.enrollments import move_stages
