@@ -7,7 +7,8 @@ for disclosure, strict rate limits, progress artifact) with a hand-written loop 
 (videos.list 50 ids a call with ``requests`` at the same concurrency, snapshots inserted with the
 driver's ``executemany`` into the same database) in the same run, against the same sandbox
 server. "Same concurrency" is ``POLL_CONCURRENCY``: the platform calls the flow keeps in flight
-(poll-metrics tasks at once times each task's fetch threads). One warm-up flow call first starts
+(``CALLS_IN_FLIGHT``, a cap the poll-metrics tasks of a process share, whatever their number and
+fetch threads). One warm-up flow call first starts
 the ephemeral Prefect server (once per process). The sides alternate for ``--rounds`` rounds an
 hour apart (each post is due again) and each side's best time counts. Prints the time ratio
 (goal <= 1.25x), the Prefect task runs of a round (goal <= ceil(N/50) + 10) and the peak RSS

@@ -27,6 +27,7 @@ from prefect.utilities.annotations import quote
 from pydantic import BaseModel, Field
 
 from creatorflow.domain.model import Platform
+from creatorflow.gc_scopes import long_lived_frozen
 from creatorflow.platforms.rate_limits import ensure_concurrency_limits, rate_limit_of, throttle
 from creatorflow.services.outreach.send_results import SendReport
 from creatorflow.services.tracking.polling import PollBatch, PollReport
@@ -41,7 +42,7 @@ from tasks.outreach import send_follow_ups_task
 from tasks.replies import read_inbox_task, send_pending_briefs_task
 from tasks.runtime import ConfiguredTaskRunner, run_parameters
 from tasks.tracking import (
-    FETCH_THREADS,
+    CALLS_IN_FLIGHT,
     campaigns_to_track_task,
     describe_gone_posts_task,
     detect_brand_tags_task,
@@ -62,7 +63,7 @@ from tasks.tracking import (
 #: Tasks in flight at once (the task runner's threads): detection and poll-metrics batches.
 POLL_TASKS = 8
 #: Platform calls in flight at once while polling (what the benchmark's baseline uses too).
-POLL_CONCURRENCY = POLL_TASKS * FETCH_THREADS
+POLL_CONCURRENCY = CALLS_IN_FLIGHT
 
 
 def _run_name(prefix: str) -> str:
@@ -189,6 +190,13 @@ def _poll(
 ) -> dict[str, Any]:
     """The polling round; ``polled`` holds the snapshots and gone posts detection's feed reads
     already took in this run (counted with the round's)."""
+    with long_lived_frozen():  # the process's objects stay out of the round's full collections
+        return _poll_round(campaign_slug, now, polled=polled)
+
+
+def _poll_round(
+    campaign_slug: str | None, now: datetime, *, polled: dict[str, Any] | None
+) -> dict[str, Any]:
     logger = get_run_logger()
     batches = plan_polling_task(campaign_slug, now, POLL_TASKS)  # a multiple of POLL_TASKS
     total = len(batches)

@@ -6,6 +6,7 @@ detection takes its slots here, polling in the dispatching flow.
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -132,17 +133,34 @@ def plan_polling_task(
     )
 
 
-#: Platform calls one poll-metrics task keeps in flight. One is enough: a helper thread makes the
-#: next call while the task stores the previous answer, so the connection never waits on the
-#: database; the flow's concurrency comes from several tasks at once.
-FETCH_THREADS = 1
+#: Platform calls the poll-metrics tasks of one process keep in flight together (the flow
+#: works 8 batches at once: one call each when all are fetching).
+CALLS_IN_FLIGHT = 8
+#: Fetch threads of one poll-metrics task: more than its share of ``CALLS_IN_FLIGHT``, so that
+#: while a batch claims its rows or its task run starts, and when the round's last batches run
+#: alone, the other batches' threads keep every slot busy; the task stores each answer while
+#: its threads make the next calls.
+FETCH_THREADS = 4
+_CALL_SLOTS = threading.BoundedSemaphore(CALLS_IN_FLIGHT)
+
+
+def call_slots() -> threading.BoundedSemaphore:
+    """The process's ``CALLS_IN_FLIGHT`` slots. A function, not the global itself, in the task
+    body: Dask pickles the task's function by value, and a semaphore cannot be pickled (each
+    worker process has its own)."""
+    return _CALL_SLOTS
 
 
 @task(name="poll-metrics", task_run_name="poll-{batch.platform}", **_RETRY)
 def poll_batch_task(batch: polling.PollBatch, as_of: datetime) -> polling.PollReport:
     # throttle=None: the dispatching flow holds the rate limit (flows/tracking.py)
     return run_service(
-        polling.poll_batch, batch=batch, now=as_of, throttle=None, fetch_threads=FETCH_THREADS
+        polling.poll_batch,
+        batch=batch,
+        now=as_of,
+        throttle=None,
+        fetch_threads=FETCH_THREADS,
+        calls_in_flight=call_slots(),
     )
 
 

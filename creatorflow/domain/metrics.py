@@ -12,15 +12,19 @@ The report works in two steps: SQL sums the additive parts per creator (``Creato
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from decimal import Decimal
+from decimal import Decimal, getcontext
 from functools import cached_property
 from operator import add as _plus
 from operator import attrgetter
+from operator import mul as _times
+from typing import Any
 
 from creatorflow.domain.engagement import SHOWN, post_engagement
-from creatorflow.domain.lifecycle import AGREED, REACHED_CONTACT, REACHED_REPLY, Stage
+from creatorflow.domain.funnel import FUNNEL_STEPS as FUNNEL_STEPS  # re-exported
+from creatorflow.domain.funnel import funnel_counts as funnel_counts
+from creatorflow.domain.funnel import funnel_step_reached as funnel_step_reached
 
 DEFINITIONS_VERSION = "cf-metrics-2027.2"
 """Bump when any formula below changes meaning; reports name the version they used."""
@@ -44,6 +48,16 @@ class PriceTable:
     def priced(self) -> tuple[tuple[str, Decimal], ...]:
         """Every action with its price, in ``PRICE_KEYS`` order, looked up once per table."""
         return tuple((a, self.price(a)) for a in PRICE_KEYS)
+
+    @cached_property
+    def scaled(self) -> tuple[int, tuple[int, ...]]:
+        """The prices as integers at one exponent (``PRICE_KEYS`` order): EMV in integers.
+
+        The exponent is the smallest of the prices' and 0 (the sum starts from Decimal(0)):
+        the one an exact Decimal sum of price x count ends with.
+        """
+        exponent = min(0, *(int(p.as_tuple().exponent) for _a, p in self.priced))
+        return exponent, tuple(int(p.scaleb(-exponent)) for _a, p in self.priced)
 
 
 _ZERO = Decimal(0)
@@ -110,12 +124,14 @@ def earned_media_value(counts: Mapping[str, int | None], prices: PriceTable) -> 
     return total
 
 
-@dataclass
+@dataclass(slots=True)
 class CreatorInputs:
     """The additive parts of one creator's figures (or of a group's, once summed).
 
     ``*_unknown`` count posts whose latest snapshot did not carry that count. ``paid`` means the
-    creator accepted with a known fee; ``fee_unknown`` accepted without one.
+    creator accepted with a known fee; ``fee_unknown`` accepted without one. Slots: with more
+    fields than an instance keeps inline, each would otherwise carry a dict of its own, one
+    more object per creator for the garbage collector to walk on every full collection.
     """
 
     creators: int = 0
@@ -164,9 +180,9 @@ class CreatorInputs:
     provenance_posts: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: CreatorInputs) -> None:
-        """Add ``other`` in place (every field is a sum; thousands of creators go through here)."""
-        # C-level: read both rows of sums, add pairwise, write back (no Python loop per field)
-        self.__dict__.update(zip(_ADDITIVE, map(_plus, _SUMS(self), _SUMS(other)), strict=True))
+        """Add ``other`` in place (every field is a sum; for many at once, ``summed``)."""
+        for name, value in zip(_ADDITIVE, map(_plus, _SUMS(self), _SUMS(other)), strict=True):
+            setattr(self, name, value)
         for key, value in other.provenance_posts.items():
             self.provenance_posts[key] = self.provenance_posts.get(key, 0) + value
 
@@ -175,13 +191,38 @@ _ADDITIVE: tuple[str, ...] = tuple(
     f.name for f in fields(CreatorInputs) if f.name != "provenance_posts"
 )
 _SUMS = attrgetter(*_ADDITIVE)
+_ZERO_SUMS = _SUMS(CreatorInputs())
+
+#: The sums over a creator's posts, in the order the report's SQL gives them
+#: (``reporting.aggregates.post_rows``); the creator-level parts come from ``finish_creator``.
+POST_SUMS: tuple[str, ...] = (
+    "posts",
+    "posts_live",
+    *("views", "likes", "comments", "shares", "saves"),
+    *("views_unknown", "likes_unknown", "comments_unknown", "shares_unknown", "saves_unknown"),
+    "engagements",
+    "engagements_unknown",
+    *("er_followers_engagements", "er_followers_base", "er_followers_posts"),
+    *("er_views_engagements", "er_views_base", "er_views_posts"),
+)
+
+
+_POST_SUMS_OF = attrgetter(*POST_SUMS)
 
 
 def summed(items: Iterable[CreatorInputs]) -> CreatorInputs:
-    total = CreatorInputs()
+    """The sum of many inputs, column by column: a tier of thousands of creators costs one
+    C-level pass per field instead of a Python call per creator."""
+    items = list(items)
+    if not items:
+        return CreatorInputs()
+    # sum(column, start) from the zero row: the same additions, in the same order, as ``add``
+    columns: list[Any] = list(map(sum, zip(*map(_SUMS, items), strict=True), _ZERO_SUMS))
+    provenance: dict[str, int] = {}
     for item in items:
-        total.add(item)
-    return total
+        for key, value in item.provenance_posts.items():
+            provenance[key] = provenance.get(key, 0) + value
+    return CreatorInputs(*columns, provenance)  # type: ignore[call-arg]  # in field order
 
 
 @dataclass(frozen=True)
@@ -198,25 +239,44 @@ class Figures:
     cost_per_lead: Decimal | None
 
 
+_DIGITS = 18
+_EXACT = 10**_DIGITS  # far below the default 28 digits: no rounding either way
+
+#: The counts EMV prices, in ``PRICE_KEYS`` order.
+_PRICED_COUNTS = attrgetter("views", "likes", "comments", "shares", "saves", "clicks")
+
+
 def derive(inputs: CreatorInputs, prices: PriceTable) -> Figures:
-    """Figures of a group from its summed inputs (ratios of sums, never averages of ratios)."""
-    counts: dict[str, int | None] = {
-        "view": inputs.views,
-        "like": inputs.likes,
-        "comment": inputs.comments,
-        "share": inputs.shares,
-        "save": inputs.saves,
-        "click": inputs.clicks,
-    }
-    return Figures(
-        inputs=inputs,
-        er_followers=engagement_rate(inputs.er_followers_engagements, inputs.er_followers_base),
-        er_views=engagement_rate(inputs.er_views_engagements, inputs.er_views_base),
-        cpe=cost_per_engagement(inputs.cpe_cost, inputs.cpe_engagements),
-        cpv=cost_per_view(inputs.cpv_cost, inputs.cpv_views),
-        cpm_views=cpm_by_views(inputs.cpv_cost, inputs.cpv_views),
-        emv=earned_media_value(counts, prices),
-        cost_per_lead=cost_per_lead(inputs.cost if inputs.paid else None, inputs.leads),
+    """Figures of a group from its summed inputs (ratios of sums, never averages of ratios).
+
+    The formulas are the functions above, written out (``ratio`` and the EMV sum): this runs
+    once per creator of every report, and the calls between them cost more than the figures.
+    """
+    i = inputs
+    counts = _PRICED_COUNTS(i)
+    exponent, scaled = prices.scaled
+    total = None if None in counts else sum(map(_times, scaled, counts))
+    if total is not None and -_EXACT < total < _EXACT and getcontext().prec >= _DIGITS:
+        # the same Decimal as the sum below (coefficient and exponent), in integer arithmetic
+        emv = Decimal(total).scaleb(exponent)
+    else:  # an unknown count, or beyond what is exact without rounding: the plain sum
+        emv = _ZERO
+        for (_action, price), count in zip(prices.priced, counts, strict=True):
+            if count is not None:
+                emv += price * count
+    # ``ratio`` over counts that are ints, never None: Decimal / int converts the int exactly,
+    # the same quotient as Decimal / Decimal(int) without building the second Decimal
+    base, views, engagements = i.er_followers_base, i.er_views_base, i.cpe_engagements
+    cpv = Decimal(i.cpv_cost) / i.cpv_views if i.cpv_views else None
+    return Figures(  # positionally, in field order: see creator_inputs
+        i,
+        Decimal(i.er_followers_engagements) / base if base else None,  # er_followers
+        Decimal(i.er_views_engagements) / views if views else None,  # er_views
+        Decimal(i.cpe_cost) / engagements if engagements else None,  # cpe
+        cpv,
+        None if cpv is None else cpv * 1000,  # cpm_views (cpm_by_views)
+        emv,
+        Decimal(i.cost) / i.leads if i.paid and i.leads else None,  # cost_per_lead
     )
 
 
@@ -231,70 +291,106 @@ def finish_creator(
     sales: int,
     revenue: Decimal,
 ) -> CreatorInputs:
-    """Complete one creator's post sums with the creator-level parts (fee, reach, conversions).
+    """``creator_inputs`` from the post sums (``POST_SUMS``) of ``inputs``: a new instance."""
+    return creator_inputs(
+        _POST_SUMS_OF(inputs),
+        inputs.provenance_posts,
+        fee=fee,
+        accepted=accepted,
+        followers=followers,
+        clicks=clicks,
+        leads=leads,
+        sales=sales,
+        revenue=revenue,
+    )
+
+
+def creator_inputs(
+    post_sums: Sequence[int],
+    provenance_posts: dict[str, int],
+    *,
+    fee: Decimal | None,
+    accepted: bool,
+    followers: int | None,
+    clicks: int,
+    leads: int,
+    sales: int,
+    revenue: Decimal,
+) -> CreatorInputs:
+    """One creator's inputs: the sums over their posts (``POST_SUMS`` order) completed with the
+    creator-level parts (fee, reach, conversions).
 
     A paid creator counts towards CPE (or CPV) only when every one of their posts has the count
     known; a paid creator with no posts yet counts with zero engagements (the money is spent).
+    Built in one call with every field named: this runs once per creator of every report.
     """
-    inputs.creators = 1
-    inputs.posting_creators = 1 if inputs.posts else 0
-    inputs.er_followers_creators = 1 if inputs.er_followers_posts else 0
-    inputs.er_views_creators = 1 if inputs.er_views_posts else 0
-    if inputs.posts:
-        if followers is None:
-            inputs.reach_unknown = 1
-        else:
-            inputs.potential_reach = followers
-    if accepted and fee is None:
-        inputs.fee_unknown = 1
-    if accepted and fee is not None:
-        inputs.paid = 1
-        inputs.cost = fee
-        inputs.lead_creators = 1
-        if inputs.engagements_unknown == 0:
-            inputs.cpe_creators = 1
-            inputs.cpe_cost = fee
-            inputs.cpe_engagements = inputs.engagements
-        if inputs.views_unknown == 0:
-            inputs.cpv_creators = 1
-            inputs.cpv_cost = fee
-            inputs.cpv_views = inputs.views
-    inputs.clicks, inputs.leads, inputs.sales, inputs.revenue = clicks, leads, sales, revenue
-    return inputs
-
-
-FUNNEL_STEPS: tuple[str, ...] = ("shortlisted", "contacted", "replied", "accepted", "posted")
-
-#: Furthest step per stage, from the lifecycle's sets: a bounce or an opt-out still counts as
-#: contacted, a decline as replied; a removed enrollment is not in the funnel at all.
-_STAGE_REACHED: dict[str, int] = {
-    stage: (stage in REACHED_CONTACT)
-    + (stage in REACHED_REPLY)
-    + (stage in AGREED)
-    + (stage is Stage.POSTED)
-    for stage in Stage
-    if stage is not Stage.REMOVED
-}
-
-
-def funnel_step_reached(stage: str, *, has_post: bool) -> int | None:
-    """Index in FUNNEL_STEPS of the furthest step an enrollment reached (None: removed).
-
-    A bounce or an opt-out still counts as contacted; a decline as replied; a detected post as
-    posted whatever the stored stage says.
-    """
-    reached = _STAGE_REACHED.get(stage)
-    if reached is None:
-        return None
-    return 4 if has_post else reached
-
-
-def funnel_counts(reached: Iterable[int | None]) -> dict[str, int]:
-    """Cumulative funnel: each step counts the enrollments that got at least that far."""
-    counts = dict.fromkeys(FUNNEL_STEPS, 0)
-    for step in reached:
-        if step is None:
-            continue
-        for index in range(step + 1):
-            counts[FUNNEL_STEPS[index]] += 1
-    return counts
+    (
+        posts,
+        posts_live,
+        views,
+        likes,
+        comments,
+        shares,
+        saves,
+        views_unknown,
+        likes_unknown,
+        comments_unknown,
+        shares_unknown,
+        saves_unknown,
+        engagements,
+        engagements_unknown,
+        er_followers_engagements,
+        er_followers_base,
+        er_followers_posts,
+        er_views_engagements,
+        er_views_base,
+        er_views_posts,
+    ) = post_sums
+    cost = fee if accepted else None  # None: not accepted, or accepted without a known fee
+    cpe_cost = cost if engagements_unknown == 0 else None
+    cpv_cost = cost if views_unknown == 0 else None
+    # positionally, in field order (tests/unit/test_figures_fast.py checks it): matching 43
+    # keyword arguments to their parameters costs four times the construction itself
+    return CreatorInputs(
+        1,  # creators
+        1 if posts else 0,  # posting_creators
+        posts,
+        posts_live,
+        views,
+        views_unknown,
+        likes,
+        likes_unknown,
+        comments,
+        comments_unknown,
+        shares,
+        shares_unknown,
+        saves,
+        saves_unknown,
+        engagements,
+        engagements_unknown,
+        er_followers_engagements,
+        er_followers_base,
+        er_followers_posts,
+        1 if er_followers_posts else 0,  # er_followers_creators
+        er_views_engagements,
+        er_views_base,
+        er_views_posts,
+        1 if er_views_posts else 0,  # er_views_creators
+        followers if posts and followers is not None else 0,  # potential_reach
+        1 if posts and followers is None else 0,  # reach_unknown
+        0 if cost is None else 1,  # paid
+        1 if accepted and fee is None else 0,  # fee_unknown
+        _ZERO if cost is None else cost,  # cost
+        0 if cpe_cost is None else 1,  # cpe_creators
+        _ZERO if cpe_cost is None else cpe_cost,  # cpe_cost
+        0 if cpe_cost is None else engagements,  # cpe_engagements
+        0 if cpv_cost is None else 1,  # cpv_creators
+        _ZERO if cpv_cost is None else cpv_cost,  # cpv_cost
+        0 if cpv_cost is None else views,  # cpv_views
+        clicks,
+        leads,
+        sales,
+        revenue,
+        0 if cost is None else 1,  # lead_creators
+        provenance_posts,
+    )

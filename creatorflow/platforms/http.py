@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import os
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -89,6 +91,14 @@ def _guard_library_logs() -> None:
             logger.addFilter(_URLLIB3_FILTER)
 
 
+def _session() -> requests.Session:
+    """A session that leaves the environment to ``PlatformHttp._environment`` (no netrc
+    either: a platform call carries its own credentials)."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
 class PlatformHttp:
     """A ``requests.Session`` for one platform, with its secrets kept out of every message."""
 
@@ -112,9 +122,27 @@ class PlatformHttp:
         self.secrets = tuple(s for s in secrets if s)
         self.sleep = sleep or time.sleep
         self.rng = rng or random.Random()
-        self.session = session or requests.Session()
+        self.session = session or _session()
         self.requests_sent = 0
+        self._proxies: dict[str, dict[str, str]] = {}  # origin -> the environment's proxies
         _guard_library_logs()
+
+    def _environment(self, url: str) -> dict[str, Any]:
+        """What requests would read from the environment for ``url``, read once per origin.
+
+        ``trust_env`` makes requests walk every environment variable on every call looking for
+        proxies (a polling round makes thousands); the session here reads them per origin
+        instead: ``HTTPS_PROXY``/``NO_PROXY`` and the CA bundle variables keep working.
+        """
+        if self.session.trust_env:
+            return {}
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        proxies = self._proxies.get(origin)
+        if proxies is None:
+            proxies = self._proxies[origin] = dict(requests.utils.get_environ_proxies(url))
+        verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        return {"proxies": proxies, **({"verify": verify} if verify else {})}
 
     def close(self) -> None:
         self.session.close()
@@ -174,7 +202,13 @@ class PlatformHttp:
         self.requests_sent += 1
         try:
             response = self.session.request(
-                method, url, params=params, json=json, headers=headers, timeout=self.timeout
+                method,
+                url,
+                params=params,
+                json=json,
+                headers=headers,
+                timeout=self.timeout,
+                **self._environment(url),
             )
         except requests.Timeout:
             return TransientPlatformError(

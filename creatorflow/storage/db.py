@@ -19,12 +19,20 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.schema import Table
 
+#: Connections an engine keeps open: a polling flow works 8 batches at once, each storing its
+#: answers in its own thread, beside the flow's own reads. SQLAlchemy's default keeps 5 and
+#: closes every connection above them on return: under load each store then paid a new
+#: PostgreSQL connection (or SQLite file open) for one short transaction.
+POOL_SIZE = 12
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url`` with the per-dialect settings creatorflow needs."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         connect_args = {"timeout": 30, "check_same_thread": False}
+        if parsed.database not in (None, "", ":memory:"):  # a file: SQLAlchemy's QueuePool
+            kwargs.setdefault("pool_size", POOL_SIZE)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -37,6 +45,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
+    kwargs.setdefault("pool_size", POOL_SIZE)
     engine = create_engine(url, pool_pre_ping=True, **kwargs)
 
     @event.listens_for(engine, "connect")

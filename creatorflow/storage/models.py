@@ -100,7 +100,7 @@ class Account(Base):
     followers: Mapped[int | None] = mapped_column(BigInteger)
     engagement_rate: Mapped[Decimal | None] = mapped_column(Numeric(12, 8))
     engagement_unknown: Mapped[str | None] = mapped_column(String(32))  # why the rate is unknown
-    tier: Mapped[str | None] = mapped_column(String(16), index=True)
+    tier: Mapped[str | None] = mapped_column(String(16))  # no index: five values (0013)
     status: Mapped[str] = mapped_column(String(16), default="unverified")
     status_detail: Mapped[str | None] = mapped_column(Text)
     refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -289,7 +289,8 @@ class MetricSnapshot(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    deliverable_id: Mapped[int] = mapped_column(ForeignKey("deliverables.id"), index=True)
+    # indexed by the unique (deliverable_id, taken_at), which every read of a post's polls uses
+    deliverable_id: Mapped[int] = mapped_column(ForeignKey("deliverables.id"))
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
     views: Mapped[int | None] = mapped_column(BigInteger)
     likes: Mapped[int | None] = mapped_column(BigInteger)
@@ -365,7 +366,7 @@ class Event(Base):
             sqlite_where=text(EVENT_STAGE_CHANGES),
             postgresql_where=text(EVENT_STAGE_CHANGES),
         ),
-        # most events (an import's thousands) name no campaign: they stay out of this index
+        # most events (imports' changes, refreshes, erasures) name no campaign: kept out of it
         Index(
             "ix_events_campaign_id",
             "campaign_id",
@@ -375,7 +376,7 @@ class Event(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)  # by time: stage history only
     kind: Mapped[str] = mapped_column(String(64))  # e.g. stage_changed, message_sent, suppressed
     entity: Mapped[str] = mapped_column(String(32))  # creator, enrollment, message, suppression...
     entity_id: Mapped[int | None] = mapped_column(Integer)

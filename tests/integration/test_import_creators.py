@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -164,10 +163,17 @@ def test_changes_are_updates_with_events_and_empty_cells_erase_nothing(
     assert (renamed.created, renamed.updated, renamed.unchanged) == (0, 1, 0)
     with engine.connect() as conn:
         kinds = conn.execute(sa.select(Event.kind).order_by(Event.id)).scalars().all()
-    assert kinds == ["creator_created", "account_updated", "creator_updated"]
+    # each import that changed something is one creators_imported event, then its changes
+    assert kinds == [
+        "creators_imported",
+        "creators_imported",
+        "account_updated",
+        "creators_imported",
+        "creator_updated",
+    ]
 
 
-def test_every_created_creator_and_account_has_an_event(
+def test_an_import_is_one_event_and_a_known_creators_new_account_one_more(
     engine: sa.Engine, tmp_path: Path, now: datetime
 ) -> None:
     run(engine, write(tmp_path, HEADER + "instagram,leo,leo@example.com,,,,\n"), now)
@@ -179,45 +185,28 @@ def test_every_created_creator_and_account_has_an_event(
     with engine.connect() as conn:
         events = conn.execute(sa.select(Event).order_by(Event.id)).all()
     assert [(e.kind, e.entity) for e in events] == [
-        ("creator_created", "creator"),
-        ("creator_created", "creator"),
+        ("creators_imported", "import"),
+        ("creators_imported", "import"),
         ("account_created", "account"),  # a new account of a known creator
     ]
-    assert events[0].detail["accounts"] == ["instagram:leo"]
-    assert events[0].detail["lawful_basis"] == "legitimate-interest"
-    assert events[1].detail["accounts"] == ["tiktok:kai"]
+    found = accounts(engine)
+    leo, kai = found[("instagram", "leo")].creator_id, found[("tiktok", "kai")].creator_id
+    assert events[0].detail == {
+        "source": "creators.csv",
+        "lawful_basis": "legitimate-interest",
+        "created": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+        "creators_created": 1,
+        "creator_ids": [[leo, leo]],
+    }
+    assert events[1].detail["source"] == "b.csv"
+    assert (events[1].detail["created"], events[1].detail["creator_ids"]) == (2, [[kai, kai]])
+    assert [(e.entity_id, e.creator_id) for e in events[:2]] == [(None, None), (None, None)]
     assert events[2].detail["handle"] == "leo2" and events[2].detail["source"] == "b.csv:2"
-    assert events[2].creator_id == events[0].creator_id
+    assert events[2].creator_id == leo
     assert all(e.actor == "test:import" and e.occurred_at == now for e in events)
-
-
-def test_event_details_are_the_exact_json_text_json_dumps_writes(
-    engine: sa.Engine, tmp_path: Path, now: datetime
-) -> None:
-    # the import builds creator_created details itself (fast path): quotes, backslashes and
-    # non-ASCII in the file name and lawful basis must come out exactly as json.dumps has them
-    name = 'créateurs "q3" \\ back.csv'
-    path = write(tmp_path, HEADER + "instagram,leo,,,,,\nyoutube,leo,leo@example.com,,,,\n", name)
-    import_creators(
-        engine=engine,
-        path=path,
-        lawful_basis='consent "opt-in" ✓',
-        tier_rules=TierRules.default(),
-        now=now,
-        actor="test:import",
-    )
-    with engine.connect() as conn:
-        texts = conn.execute(sa.text("SELECT CAST(detail AS TEXT) FROM events ORDER BY id"))
-        details = [text for (text,) in texts]
-    assert [json.loads(text) for text in details] == [
-        {
-            "source": f"{name}:2",
-            "lawful_basis": 'consent "opt-in" ✓',
-            "accounts": ["instagram:leo"],
-        },
-        {"source": f"{name}:3", "lawful_basis": 'consent "opt-in" ✓', "accounts": ["youtube:leo"]},
-    ]
-    assert details == [json.dumps(json.loads(text)) for text in details]
 
 
 BAD_ROWS = [

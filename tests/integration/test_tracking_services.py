@@ -258,6 +258,43 @@ def test_threaded_polling_sends_one_call_into_a_spent_quota_and_resumes_later(
     assert _count(engine, MetricSnapshot) == 120
 
 
+def test_fetch_threads_wait_for_the_shared_cap_on_calls_in_flight(
+    detected_120: Engine, sandbox: SandboxServers, clients: SandboxClients, now: datetime
+) -> None:
+    """``calls_in_flight`` (``tasks.tracking``: one per process) caps a batch's fetch threads:
+    three threads, one slot, so never two videos.list calls at once, and every post polled."""
+    engine = detected_120
+    at = now + timedelta(hours=1)
+    [batch] = polling.plan_polling(engine=engine, campaign_slug=None, now=at)
+    sandbox.youtube.fail("slow", delay=0.05, times=None)  # calls long enough to overlap
+    client = clients(Platform.YOUTUBE)
+    fetch = client.current_metrics
+    in_flight, peak, lock = 0, 0, threading.Lock()
+
+    def counted(*args: object, **kwargs: object) -> object:
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+        try:
+            return fetch(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            with lock:
+                in_flight -= 1
+
+    client.current_metrics = counted  # type: ignore[method-assign]
+    report = polling.poll_batch(
+        engine=engine,
+        clients=clients,
+        batch=batch,
+        now=at,
+        actor=ACTOR,
+        fetch_threads=3,
+        calls_in_flight=threading.BoundedSemaphore(1),
+    )
+    assert (report.requests, report.snapshots, peak) == (3, 120, 1)
+
+
 def test_a_round_is_split_into_even_batches_for_the_tasks_working_it(
     settings: Settings, world: World, now: datetime
 ) -> None:

@@ -79,6 +79,43 @@ def _lock_creators(session: Session, creator_ids: list[int]) -> None:
             )
 
 
+def _first_emails_to(
+    session: Session, creator_ids: list[int], *, since: datetime
+) -> list[tuple[int, int, datetime]]:
+    """(creator id, campaign id, when) of the first emails reaching ``creator_ids`` after
+    ``since``, in two look-ups that stay on their indexes whatever the planner knows: the
+    creators' enrollments, then each one's ``initial`` outbox row by its unique key. Status and
+    time are filtered here, not in SQL: a ``status IN (...)`` beside the join let PostgreSQL
+    (on tables not analysed yet) scan every outbox row by its status index, once per claimed
+    chunk, so a campaign's sending slowed down as its outbox grew."""
+    enrollments: dict[int, tuple[int, int]] = {}
+    for start in range(0, len(creator_ids), 500):
+        rows = session.execute(
+            select(Enrollment.id, Enrollment.creator_id, Enrollment.campaign_id).where(
+                Enrollment.creator_id.in_(creator_ids[start : start + 500])
+            )
+        )
+        enrollments.update((i, (creator_id, campaign_id)) for i, creator_id, campaign_id in rows)
+    ids = sorted(enrollments)
+    found: list[tuple[int, int, datetime]] = []
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(
+                OutreachMessage.enrollment_id,
+                OutreachMessage.status,
+                OutreachMessage.sent_at,
+                OutreachMessage.claimed_at,
+            )
+            .where(OutreachMessage.enrollment_id.in_(ids[start : start + 500]))
+            .where(OutreachMessage.step == "initial")
+        )
+        for enrollment_id, status, sent_at, claimed_at in rows:
+            when = sent_at or claimed_at
+            if status in CONTACTING and when > since:
+                found.append((*enrollments[enrollment_id], when))
+    return found
+
+
 def held_at_send(
     session: Session, first_emails: list[tuple[int, int]], *, limit: int, now: datetime
 ) -> list[str | None]:
@@ -88,20 +125,12 @@ def held_at_send(
         return []
     creator_ids = sorted({creator_id for creator_id, _ in first_emails})
     _lock_creators(session, creator_ids)
-    when = func.coalesce(OutreachMessage.sent_at, OutreachMessage.claimed_at)
     contacts: dict[int, list[tuple[int, datetime]]] = {}
-    for start in range(0, len(creator_ids), 500):
-        rows = session.execute(
-            select(Enrollment.creator_id, Enrollment.campaign_id, when)
-            .join(OutreachMessage, OutreachMessage.enrollment_id == Enrollment.id)
-            .where(Enrollment.creator_id.in_(creator_ids[start : start + 500]))
-            .where(OutreachMessage.step == "initial")
-            .where(OutreachMessage.status.in_(CONTACTING))
-            .where(when > now - CAP_WINDOW)
-        ).all()
-        for creator_id, campaign_id, at in rows:
-            # a claim stamped a moment later by another run's clock still counts
-            contacts.setdefault(creator_id, []).append((campaign_id, min(at, now)))
+    for creator_id, campaign_id, at in _first_emails_to(
+        session, creator_ids, since=now - CAP_WINDOW
+    ):
+        # a claim stamped a moment later by another run's clock still counts
+        contacts.setdefault(creator_id, []).append((campaign_id, min(at, now)))
     reasons: list[str | None] = []
     for creator_id, campaign_id in first_emails:
         seen = contacts.setdefault(creator_id, [])

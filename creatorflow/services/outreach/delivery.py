@@ -5,8 +5,9 @@ the deliverability guard, and claims the outbox rows as ``queued`` under this ru
 new steps with ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``, steps deferred earlier with a
 compare-and-set ``UPDATE`` (they keep their Message-ID). Then each message goes out over the
 batch's connection, its start and the previous message's outcome written in one transaction
-(``outcomes.Ledger``): a crash leaves at most one ``sending`` row, which the next run turns into
-``unknown`` for the operator, and ``queued`` rows that were never tried, which go out again.
+(``outcomes.Ledger``; on PostgreSQL one autocommitted statement): a crash leaves at most one
+``sending`` row, which the next run turns into ``unknown`` for the operator, and ``queued`` rows
+that were never tried, which go out again.
 The claim also checks the contact cap for first emails, under a lock on the creators
 (``contact_cap.held_at_send``): one held back is written ``failed`` (``contact_cap``), not sent.
 """
@@ -16,7 +17,9 @@ from __future__ import annotations
 import time as clock
 import uuid
 from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import Engine, or_, select, update
@@ -43,7 +46,12 @@ from creatorflow.services.outreach.outcomes import (
     event_row,
 )
 from creatorflow.services.outreach.send_limits import SendLimits, existing_reason
-from creatorflow.services.outreach.send_results import Prepared, SendOutcome, SendReport
+from creatorflow.services.outreach.send_results import (
+    Prepared,
+    SendOutcome,
+    SendReport,
+    Unbuildable,
+)
 from creatorflow.services.outreach.suppression import suppressed_among
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.enrollments import move_stages
@@ -66,7 +74,11 @@ def dispatch(
     claim_batch: int,
 ) -> None:
     """Send ``prepared`` in chunks; a connection failure or a crash stops the batch (raised)."""
-    with engine.connect() as connection:
+    with engine.connect() as connection, ExitStack() as stack:
+        single = None
+        if engine.dialect.name == "postgresql":  # each start in one statement (``Ledger``)
+            single = stack.enter_context(engine.connect())
+            single = single.execution_options(isolation_level="AUTOCOMMIT")
         ledger = Ledger(
             connection=connection,
             token=uuid.uuid4().hex,
@@ -75,6 +87,7 @@ def dispatch(
             limits=limits,
             report=report,
             retry=retry,
+            single=single,
         )
         for start in range(0, len(prepared), claim_batch):
             chunk = prepared[start : start + claim_batch]
@@ -97,7 +110,14 @@ def _send_chunk(
     engine: Engine,
     retry_delays: Sequence[float],
 ) -> None:
-    """Claim one chunk, then send its messages one after the other over ``transport``."""
+    """Build the chunk's messages, claim them, then send them one after the other."""
+    messages: dict[int, EmailMessage] = {}
+    for item in chunk:
+        try:
+            messages[id(item)] = item.message()
+        except Unbuildable as exc:
+            ledger.report.add(SendOutcome.of(item.recipient, item.step, "skipped", str(exc)))
+    chunk = [item for item in chunk if id(item) in messages]
     claimed = _claim(chunk, engine=engine, ledger=ledger, guard=guard)
     for index, item in enumerate(claimed):
         try:
@@ -107,7 +127,7 @@ def _send_chunk(
                 continue
             if not ledger.start(item):
                 continue
-            result = _deliver(item, transport, retry_delays)
+            result = _deliver(item, messages[id(item)], transport, retry_delays)
             ledger.settle(result)
             if result.failure in ("address", "policy"):  # the guard counts it at once
                 ledger.finish()
@@ -309,7 +329,9 @@ def _existing_rows(
     return {(r.enrollment_id, r.step): r for r in rows}
 
 
-def _deliver(item: Prepared, transport: Transport, retry_delays: Sequence[float]) -> Result:
+def _deliver(
+    item: Prepared, msg: EmailMessage, transport: Transport, retry_delays: Sequence[float]
+) -> Result:
     """Send one message; connection-level failures and crashes propagate to ``dispatch``.
 
     A temporary refusal is tried again after each of ``retry_delays`` (a full mailbox is not:
@@ -317,7 +339,7 @@ def _deliver(item: Prepared, transport: Transport, retry_delays: Sequence[float]
     """
     for attempt in range(len(retry_delays) + 1):
         try:
-            transport.send(item.msg)
+            transport.send(msg)
             return Result(item, "sent")
         except TemporaryMailError as exc:
             if exc.persistent or attempt == len(retry_delays):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, and_, bindparam, select, update
+from sqlalchemy import Connection, Engine, Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from creatorflow.domain.lifecycle import Cause
@@ -29,12 +29,24 @@ from creatorflow.storage.campaigns import mark_launched
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.enrollments import move_stages
 from creatorflow.storage.events import record_events
-from creatorflow.storage.models import Enrollment, OutreachMessage
+from creatorflow.storage.models import Enrollment, Event, OutreachMessage
 
 #: Never wait longer than this between two tries of a deferred message.
 LONGEST_WAIT = timedelta(hours=24)
 #: The table itself: per-message writes take the Core path (the ORM's bulk UPDATE costs more).
 MESSAGES = cast(Table, OutreachMessage.__table__)
+EVENTS = cast(Table, Event.__table__)
+#: What ``_settle_values`` sets on the outbox row (each bound as ``new_<column>``).
+_SETTLED_COLUMNS = (
+    "status",
+    "sent_at",
+    "detail",
+    "smtp_code",
+    "smtp_status",
+    "failure",
+    "deferred_until",
+    "attempts",
+)
 
 
 @dataclass
@@ -66,44 +78,67 @@ def _param(name: str) -> Any:
     return bindparam(f"new_{name}", type_=MESSAGES.c[name].type)
 
 
-#: Built once: the two per-message writes are the hot path of a batch.
-_START = (
-    update(MESSAGES)
-    .where(MESSAGES.c.id == bindparam("row_id"))
-    .where(MESSAGES.c.status == MessageStatus.QUEUED.value)
-    .where(MESSAGES.c.claim_token == bindparam("token"))
-    .values(status=MessageStatus.SENDING.value)
-    .returning(MESSAGES.c.id)
-)
-_SETTLE = (
-    update(MESSAGES)
-    .where(MESSAGES.c.id == bindparam("row_id"))
-    .where(MESSAGES.c.claim_token == bindparam("token"))
-    .values(
-        {
-            name: _param(name)
-            for name in (
-                "status",
-                "sent_at",
-                "detail",
-                "smtp_code",
-                "smtp_status",
-                "failure",
-                "deferred_until",
-                "attempts",
-            )
-        }
-        | {"claim_token": None}
+def _start_statement() -> Any:
+    """``queued`` -> ``sending`` by compare-and-set on the run's claim token (``row_id``)."""
+    return (
+        update(MESSAGES)
+        .where(MESSAGES.c.id == bindparam("row_id"))
+        .where(MESSAGES.c.status == MessageStatus.QUEUED.value)
+        .where(MESSAGES.c.claim_token == bindparam("token"))
+        .values(status=MessageStatus.SENDING.value)
+        .returning(MESSAGES.c.id)
     )
-    .returning(MESSAGES.c.id)
-)
+
+
+def _settle_statement(row_key: str) -> Any:
+    """The outcome written on the row named by ``row_key`` while the run still holds it."""
+    return (
+        update(MESSAGES)
+        .where(MESSAGES.c.id == bindparam(row_key))
+        .where(MESSAGES.c.claim_token == bindparam("token"))
+        .values({name: _param(name) for name in _SETTLED_COLUMNS} | {"claim_token": None})
+        .returning(MESSAGES.c.id)
+    )
+
+
+def _settle_and_start_statement() -> Any:
+    """PostgreSQL: the previous outcome, its event and the next start in one statement.
+
+    Data-modifying CTEs run once each, atomically, as one statement: on a connection in
+    autocommit that is one round trip and one commit per message instead of five round trips
+    (BEGIN, two UPDATEs, the event INSERT, COMMIT). The event row is inserted only when the
+    outcome was written (``settled`` returned the row): the same rule as ``Ledger._write``.
+    """
+    settled = _settle_statement("prev_row_id").cte("settled")
+    names = ("occurred_at", "kind", "entity", "creator_id", "campaign_id", "detail", "actor")
+    logged = (
+        insert(EVENTS)
+        .from_select(
+            [*names, "entity_id"],
+            select(*(bindparam(f"event_{n}", type_=EVENTS.c[n].type) for n in names), settled.c.id),
+        )
+        .returning(EVENTS.c.id)
+        .cte("logged")
+    )
+    started = _start_statement().cte("started")
+    return select(
+        *(select(func.count()).select_from(c).scalar_subquery() for c in (settled, logged, started))
+    )
+
+
+#: Built once: the per-message writes are the hot path of a batch.
+_START = _start_statement()
+_SETTLE = _settle_statement("row_id")
+_SETTLE_AND_START = _settle_and_start_statement()
 
 
 @dataclass
 class Ledger:
     """One sending connection's book: the claim it holds and the outcome not yet written.
 
-    Its writes go through one database connection held for the batch (``connection``).
+    Its writes go through one database connection held for the batch (``connection``); on
+    PostgreSQL ``single``, a second one in autocommit, takes each message's start as one
+    statement (``_SETTLE_AND_START``): atomic by itself, one round trip.
     """
 
     connection: Connection
@@ -113,16 +148,22 @@ class Ledger:
     limits: SendLimits
     report: SendReport
     retry: RetryPolicy
+    single: Connection | None = None
     pending: Result | None = None
     current: Prepared | None = None
     _contacted: list[Prepared] = field(default_factory=list)  # first emails sent, not moved yet
 
     def start(self, item: Prepared) -> bool:
         """Write the previous outcome and move ``item`` to ``sending``; ``False``: not ours."""
-        with self.connection.begin():
-            outcome = self._write(self.pending) if self.pending else None
-            started = self.connection.execute(_START, {"row_id": item.row_id, "token": self.token})
-            ours = started.first() is not None
+        if self.single is not None and not (self.pending and _needs_session(self.pending)):
+            outcome, ours = self._start_at_once(self.single, item)
+        else:
+            with self.connection.begin():
+                outcome = self._write(self.pending) if self.pending else None
+                started = self.connection.execute(
+                    _START, {"row_id": item.row_id, "token": self.token}
+                )
+                ours = started.first() is not None
         self.pending, self.current = None, item if ours else None
         if outcome is not None:
             self.report.add(outcome)
@@ -181,8 +222,23 @@ class Ledger:
         finally:
             session.close()
 
-    def _write(self, r: Result) -> SendOutcome | None:
-        """The row, its event and its consequences; the outcome to report (``None``: not ours)."""
+    def _start_at_once(self, single: Connection, item: Prepared) -> tuple[SendOutcome | None, bool]:
+        """``start`` as one autocommitted statement: (the previous outcome, whether ours)."""
+        if self.pending is None:
+            row = single.execute(_START, {"row_id": item.row_id, "token": self.token}).first()
+            return None, row is not None
+        values, event, status, detail = self._settle_values(self.pending)
+        settled, _logged, started = single.execute(
+            _SETTLE_AND_START,
+            values
+            | {"prev_row_id": self.pending.item.row_id, "row_id": item.row_id}
+            | {f"event_{name}": value for name, value in event.items() if name != "entity_id"},
+        ).one()
+        outcome = self._settled(self.pending, status, detail) if settled else None
+        return outcome, bool(started)
+
+    def _settle_values(self, r: Result) -> tuple[dict[str, Any], dict[str, Any], str, str | None]:
+        """The row's new values (``_SETTLE``'s parameters), its event, its status and detail."""
         item, status, detail = r.item, r.status, r.detail
         attempts, until = item.attempts, None
         event: dict[str, Any] = {"detail": detail} if detail else {}
@@ -200,32 +256,42 @@ class Ledger:
                 )
                 event["deferred_until"] = until.isoformat()
             event.update(detail=detail, attempts=attempts)
-        ours = self.connection.execute(
-            _SETTLE,
-            {
-                "row_id": item.row_id,
-                "token": self.token,
-                "new_status": new_status,
-                "new_sent_at": self.now if status == "sent" else None,
-                "new_detail": detail,
-                "new_smtp_code": r.code,
-                "new_smtp_status": r.smtp_status,
-                "new_failure": r.failure,
-                "new_deferred_until": until,
-                "new_attempts": attempts,
-            },
-        ).first()
+        values = {
+            "token": self.token,
+            "new_status": new_status,
+            "new_sent_at": self.now if status == "sent" else None,
+            "new_detail": detail,
+            "new_smtp_code": r.code,
+            "new_smtp_status": r.smtp_status,
+            "new_failure": r.failure,
+            "new_deferred_until": until,
+            "new_attempts": attempts,
+        }
+        return (
+            values,
+            event_row(f"message_{status}", item, self.actor, self.now, event),
+            status,
+            detail,
+        )
+
+    def _write(self, r: Result) -> SendOutcome | None:
+        """The row, its event and its consequences; the outcome to report (``None``: not ours)."""
+        values, event, status, detail = self._settle_values(r)
+        ours = self.connection.execute(_SETTLE, values | {"row_id": r.item.row_id}).first()
         if ours is None:  # an operator or another run settled it meanwhile
             return None
+        record_events(self.connection, [event])
+        if _needs_session(r):
+            self._in_session(lambda session: self._rejected(session, r))
+        return self._settled(r, status, detail)
+
+    def _settled(self, r: Result, status: str, detail: str | None) -> SendOutcome:
+        """What follows a written outcome in memory: caps, stage moves owed, the report line."""
+        item = r.item
         if status in ("released", "deferred"):  # nothing left: it does not count against caps
             self.limits.uncount(item.recipient)
-        record_events(
-            self.connection, [event_row(f"message_{status}", item, self.actor, self.now, event)]
-        )
         if status == "sent" and item.step == "initial":
             self._contacted.append(item)
-        if status == "failed" and r.failure == "address" and item.recipient.email:
-            self._in_session(lambda session: self._rejected(session, r))
         return SendOutcome.of(
             item.recipient, item.step, status, detail, message_id=item.message_id, at=self.now
         )
@@ -265,6 +331,11 @@ class Ledger:
             now=self.now,
             actor=self.actor,
         )
+
+
+def _needs_session(r: Result) -> bool:
+    """A dead address: its outcome comes with a suppression and a stage move (``_rejected``)."""
+    return r.status == "failed" and r.failure == "address" and bool(r.item.recipient.email)
 
 
 def event_row(

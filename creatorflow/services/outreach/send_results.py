@@ -8,11 +8,31 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from creatorflow.mail.message import Sender, build_message
 from creatorflow.services.outreach.recipients import Recipient
 
 STATUSES = ("sent", "skipped", "waiting", "failed", "unknown", "deferred", "preview")
 #: Outcomes an operator must see by name: the message did not (surely) arrive.
 PROBLEMS = ("unknown", "failed", "deferred")
+
+
+class Unbuildable(ValueError):
+    """This creator's data cannot make a valid message (the rest of the batch goes on)."""
+
+
+@dataclass(frozen=True)
+class Content:
+    """A rendered email's parts and the run's fixed headers: what ``Prepared.message`` builds
+    from. The ``EmailMessage`` itself is built per chunk, just before the claim: thousands held
+    at once (a 10,000-email launch renders everything first) made each of Python's full garbage
+    collections walk all of their header objects, so building cost more per email the larger
+    the launch (0.8 ms kept one by one, 1.8 ms all held, at 10,000)."""
+
+    sender: Sender
+    text: str
+    html: str
+    date: datetime
+    list_unsubscribe: tuple[str, ...]
 
 
 @dataclass
@@ -22,7 +42,7 @@ class Prepared:
     enrollment_id: int
     step: str
     recipient: Recipient
-    msg: EmailMessage
+    content: Content
     message_id: str
     subject: str
     in_reply_to: str | None
@@ -32,6 +52,26 @@ class Prepared:
     #: under the same Message-ID, so a mailbox that already holds it drops the duplicate
     retry_of: int | None = None
     attempts: int = 0
+
+    def message(self) -> EmailMessage:
+        """The message as it goes out, built now; ``Unbuildable`` when the data cannot make one."""
+        content = self.content
+        try:
+            return build_message(
+                sender=content.sender,
+                to_address=self.recipient.email or "",
+                to_name=self.recipient.name,
+                subject=self.subject,
+                text=content.text,
+                html=content.html,
+                message_id=self.message_id,
+                date=content.date,
+                in_reply_to=self.in_reply_to,
+                references=self.references,
+                list_unsubscribe=content.list_unsubscribe,
+            )
+        except ValueError as exc:  # bad data on one creator must not stop everyone's email
+            raise Unbuildable(f"cannot build the message: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -150,10 +190,13 @@ class SendReport:
 
 
 def write_preview(folder: Path, item: Prepared) -> None:
-    """The message as ``.eml`` (open it in a mail client) and its HTML part (open in a browser)."""
+    """The message as ``.eml`` (open it in a mail client) and its HTML part (open in a browser).
+
+    ``Unbuildable`` (nothing written) when this creator's data cannot make the message."""
+    msg = item.message()
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{item.recipient.campaign_slug}-{item.enrollment_id:06d}-{item.step}"
-    (folder / f"{stem}.eml").write_bytes(item.msg.as_bytes())
-    html = item.msg.get_body(preferencelist=("html",))
+    (folder / f"{stem}.eml").write_bytes(msg.as_bytes())
+    html = msg.get_body(preferencelist=("html",))
     if html is not None:
         (folder / f"{stem}.html").write_text(str(html.get_content()), encoding="utf-8")

@@ -1,11 +1,12 @@
 """The SQL aggregates a report's figures come from: a fixed handful of statements per report.
 
-One statement sums every post's latest snapshot (as of the report time, one index seek per post)
-per creator and provenance, one lists the enrollments (each one's stage as of the report time,
-from the event log: ``stage_history``), one sums conversions, one gives the daily engagement
-changes for the chart. The number of statements does not grow with creators or posts. The SQL
-mirrors ``domain.metrics.engagement``: unknown (NULL) counts are counted, never added as 0, and a
-post whose owner hid its likes or comments has no engagement at all.
+One statement gives every post's latest snapshot (as of the report time, one index seek per
+post) as its terms of the creator's sums (added up per creator in ``figures``), one lists the
+enrollments (each one's stage as of the report time, from the event log: ``stage_history``),
+one sums conversions, one gives the daily engagement changes for the chart. The number of
+statements does not grow with creators or posts. The SQL mirrors ``domain.metrics.engagement``:
+unknown (NULL) counts are counted, never added as 0, and a post whose owner hid its likes or
+comments has no engagement at all.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, literal, or_, select
+from sqlalchemy import BigInteger, Engine, and_, case, cast, func, literal, or_, select, true
 from sqlalchemy.sql import ColumnElement
 
 from creatorflow.domain.lifecycle import Stage
@@ -39,8 +40,19 @@ ps = ProfileSnapshot.__table__
 cv = Conversion.__table__
 
 
-def _is_null_count(column: ColumnElement[Any]) -> ColumnElement[int]:
-    return func.sum(case((column.is_(None), 1), else_=0))
+def _total(expr: ColumnElement[Any]) -> ColumnElement[int]:
+    """SUM as an integer, 0 over no known value: PostgreSQL's SUM(bigint) is numeric, and
+    converting twenty sums per creator back to int in Python costs more than the query."""
+    return func.coalesce(cast(func.sum(expr), BigInteger), 0)
+
+
+def _known(column: ColumnElement[Any]) -> ColumnElement[int]:
+    """A count as added to a sum: an unknown (NULL) one adds nothing (and is counted apart)."""
+    return func.coalesce(column, 0)
+
+
+def _is_null(column: ColumnElement[Any]) -> ColumnElement[int]:
+    return case((column.is_(None), 1), else_=0)
 
 
 def _engagement_expr(table: Any, platform: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -77,17 +89,39 @@ def _followers_as_of(moment: ColumnElement[Any] | datetime) -> ColumnElement[Any
     return func.coalesce(latest, en.c.followers_at_shortlist)
 
 
-def post_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
-    """Per (enrollment, provenance): sums and unknown counts over each post's latest snapshot."""
-    # one index seek per post on (deliverable_id, taken_at): no scan of the polling history
+def _latest_snapshot(engine: Engine, as_of: datetime) -> tuple[Any, Any]:
+    """Each post's latest snapshot at ``as_of`` (or none), joined to the post and enrollment.
+
+    One backward step per post on the (deliverable_id, taken_at) index, never a pass over the
+    polling history. PostgreSQL gets it as a LATERAL join: given the correlated subquery in
+    the join condition instead, its planner hashes every snapshot of every post and runs the
+    subquery twice per post. SQLite has no LATERAL but seeks with the subquery's value.
+    """
+    posts = dl.join(en, en.c.id == dl.c.enrollment_id)
+    if engine.dialect.name == "postgresql":
+        latest = (
+            select(ms)
+            .where(ms.c.deliverable_id == dl.c.id, ms.c.taken_at <= as_of)
+            .order_by(ms.c.taken_at.desc())
+            .limit(1)
+            .lateral("latest")
+        )
+        return latest, posts.outerjoin(latest, true())
     m2 = ms.alias("m2")
-    latest_at = (
-        select(m2.c.taken_at)
+    latest_id = (  # the index holds the row id: the snapshot is then one primary-key seek
+        select(m2.c.id)
         .where(m2.c.deliverable_id == dl.c.id, m2.c.taken_at <= as_of)
         .order_by(m2.c.taken_at.desc())
         .limit(1)
         .scalar_subquery()
     )
+    return ms, posts.outerjoin(ms, ms.c.id == latest_id)
+
+
+def post_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
+    """Per post: enrollment, provenance, then its latest snapshot's counts, unknowns and ER
+    parts, as the terms of the creator's sums (``POST_SUMS``)."""
+    snap, joined = _latest_snapshot(engine, as_of)
     live = or_(
         and_(dl.c.gone_at.is_(None), dl.c.status != "gone"),
         dl.c.gone_at > as_of,
@@ -95,17 +129,13 @@ def post_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
     posts = (
         select(
             dl.c.enrollment_id,
-            func.coalesce(ms.c.provenance, dl.c.provenance).label("provenance"),
+            func.coalesce(snap.c.provenance, dl.c.provenance).label("provenance"),
             case((live, 1), else_=0).label("live"),
-            *[ms.c[name] for name in COUNTS],
-            _engagement_expr(ms, dl.c.platform).label("eng"),
+            *[snap.c[name] for name in COUNTS],
+            _engagement_expr(snap, dl.c.platform).label("eng"),
             _followers_as_of(func.coalesce(dl.c.posted_at, dl.c.detected_at)).label("followers"),
         )
-        .select_from(
-            dl.join(en, en.c.id == dl.c.enrollment_id).outerjoin(
-                ms, and_(ms.c.deliverable_id == dl.c.id, ms.c.taken_at == latest_at)
-            )
-        )
+        .select_from(joined)
         .where(en.c.campaign_id == campaign_id, dl.c.detected_at <= as_of)
         .where(dl.c.kind != "story")  # stories are counted apart (reporting/story_figures.py)
         .cte("posts")
@@ -114,24 +144,34 @@ def post_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
     p = posts.c
     er_f = and_(p.eng.is_not(None), p.followers > 0)
     er_v = and_(p.eng.is_not(None), p.views > 0)
+    # one row per post, in ``domain.metrics.POST_SUMS`` order: its share of each sum. Most
+    # creators have one post; a GROUP BY would cost the database more than the report pays
+    # adding a second post's row to the first (``figures._post_sums``).
     stmt = select(
         p.enrollment_id,
         p.provenance,
-        func.count().label("posts"),
-        func.sum(p.live).label("posts_live"),
-        *[func.sum(p[name]).label(name) for name in COUNTS],
-        *[_is_null_count(p[name]).label(f"{name}_unknown") for name in COUNTS],
-        func.sum(p.eng).label("engagements"),
-        _is_null_count(p.eng).label("engagements_unknown"),
-        func.sum(case((er_f, p.eng), else_=literal(0))).label("erf_eng"),
-        func.sum(case((er_f, p.followers), else_=literal(0))).label("erf_base"),
-        func.sum(case((er_f, 1), else_=0)).label("erf_posts"),
-        func.sum(case((er_v, p.eng), else_=literal(0))).label("erv_eng"),
-        func.sum(case((er_v, p.views), else_=literal(0))).label("erv_base"),
-        func.sum(case((er_v, 1), else_=0)).label("erv_posts"),
-    ).group_by(p.enrollment_id, p.provenance)
+        literal(1).label("posts"),
+        p.live,
+        *[_known(p[name]).label(name) for name in COUNTS],
+        *[_is_null(p[name]).label(f"{name}_unknown") for name in COUNTS],
+        _known(p.eng).label("engagements"),
+        _is_null(p.eng).label("engagements_unknown"),
+        case((er_f, p.eng), else_=literal(0)).label("erf_eng"),
+        case((er_f, p.followers), else_=literal(0)).label("erf_base"),
+        case((er_f, 1), else_=0).label("erf_posts"),
+        case((er_v, p.eng), else_=literal(0)).label("erv_eng"),
+        case((er_v, p.views), else_=literal(0)).label("erv_base"),
+        case((er_v, 1), else_=0).label("erv_posts"),
+    )
+    return _tuples(engine, stmt)
+
+
+def _tuples(engine: Engine, stmt: Any) -> list[tuple[Any, ...]]:
+    """The rows as plain tuples, read one at a time: the report keeps thousands of them for
+    the length of its loop, and a tuple of numbers and strings is one the garbage collector
+    stops following after its first pass (a ``Row`` is not)."""
     with engine.connect() as conn:
-        return list(conn.execute(stmt).all())
+        return [tuple(row) for row in conn.execute(stmt)]
 
 
 def enrollment_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[Any]:
@@ -152,10 +192,9 @@ def enrollment_rows(engine: Engine, campaign_id: int, as_of: datetime) -> list[A
         .where(en.c.campaign_id == campaign_id, en.c.created_at <= as_of)
         .order_by(en.c.id)
     )
-    with engine.connect() as conn:
-        # taken off the shortlist by ``as_of``: not part of the campaign (filtered here so that
-        # the stage subquery runs once per enrollment)
-        return [row for row in conn.execute(stmt) if row[5] != Stage.REMOVED]
+    # taken off the shortlist by ``as_of``: not part of the campaign (filtered here so that
+    # the stage subquery runs once per enrollment)
+    return [row for row in _tuples(engine, stmt) if row[5] != Stage.REMOVED]
 
 
 def conversion_rows(
@@ -164,9 +203,9 @@ def conversion_rows(
     stmt = (
         select(
             cv.c.enrollment_id,
-            func.sum(cv.c.clicks).label("clicks"),
-            func.sum(cv.c.leads).label("leads"),
-            func.sum(cv.c.sales).label("sales"),
+            _total(cv.c.clicks).label("clicks"),
+            _total(cv.c.leads).label("leads"),
+            _total(cv.c.sales).label("sales"),
             func.sum(cv.c.revenue).label("revenue"),
         )
         .where(

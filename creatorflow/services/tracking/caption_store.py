@@ -21,6 +21,7 @@ from creatorflow.domain.campaign import Compliance
 from creatorflow.domain.compliance import ProblemKind
 from creatorflow.platforms.base import Caption
 from creatorflow.services.tracking.poll_claims import writing
+from creatorflow.storage.id_lists import among
 from creatorflow.storage.models import Account, Campaign, CaptionVersion, Deliverable, Enrollment
 
 DISCLOSURE_KINDS = (ProblemKind.MISSING.value, ProblemKind.BURIED.value)
@@ -142,7 +143,7 @@ def latest_hashes(engine: Engine, ids: Sequence[int]) -> dict[int, str]:
     with engine.connect() as connection:
         rows = connection.execute(
             select(CaptionVersion.deliverable_id, CaptionVersion.sha256)
-            .where(CaptionVersion.deliverable_id.in_(list(ids)))
+            .where(among(CaptionVersion.deliverable_id, ids, engine.dialect.name))
             .order_by(CaptionVersion.deliverable_id, CaptionVersion.seq)
         )
         return {deliverable_id: sha for deliverable_id, sha in rows}  # the last: the newest

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, select, update
+from sqlalchemy import Connection, Engine, Table, func, select, update
 
 from creatorflow.domain.model import DeliverableStatus, Platform, Provenance
 from creatorflow.platforms.base import PostMetrics
 from creatorflow.services.tracking.deliverables import flow_run_id
 from creatorflow.storage.events import event_values, record_events
+from creatorflow.storage.id_lists import among
 from creatorflow.storage.models import Account, Deliverable, Enrollment, MetricSnapshot
 
 
@@ -74,11 +75,12 @@ def claim(
 ) -> list[Claim]:
     """Stamp ``last_polled_at = now`` on the batch's rows nobody touched since planning."""
     claimed: list[tuple[int, str, int, datetime | None]] = []
+    dialect = engine.dialect.name
     with writing(engine) as conn:
         for previous, group in _by_previous(ids, last_polled).items():
             free = (
                 select(_D.id)
-                .where(_D.id.in_(group))
+                .where(among(_D.id, group, dialect))
                 .where(_D.status == DeliverableStatus.LIVE.value)
                 .where(_D.last_polled_at.is_not_distinct_from(previous))
                 .with_for_update(skip_locked=True)
@@ -97,7 +99,7 @@ def claim(
             for enr, creator, campaign, handle in conn.execute(
                 select(_E.id, _E.creator_id, _E.campaign_id, _A.handle)
                 .join(ACCOUNTS, _A.id == _E.account_id)
-                .where(_E.id.in_({enr for _, _, enr, _ in claimed}))
+                .where(among(_E.id, {enr for _, _, enr, _ in claimed}, dialect))
             )
         }
     claims = []
@@ -114,7 +116,7 @@ def release(engine: Engine, claims: Sequence[Claim], *, now: datetime) -> None:
         for previous, ids in groups.items():
             conn.execute(
                 update(DELIVERABLES)
-                .where(_D.id.in_(ids), _D.last_polled_at == now)
+                .where(among(_D.id, ids, conn.dialect.name), _D.last_polled_at == now)
                 .values(last_polled_at=previous)
             )
 
@@ -164,14 +166,16 @@ def store(
     now: datetime,
     actor: str,
 ) -> tuple[int, list[int]]:
-    """One call's answer in one transaction: snapshots, ``last_seen_at``, and gone posts.
+    """One call's answer in one transaction: its snapshots, and the posts it no longer holds
+    marked gone (with ``last_seen_at``, the latest poll that saw them, and an event).
 
-    Returns the snapshots actually inserted and the deliverables now gone.
+    A live post's last sighting is its latest snapshot: nothing on the deliverable is written
+    for it, so a round's writes are the claims and the snapshots. Returns the snapshots
+    actually inserted and the deliverables now gone.
     """
     run_id = flow_run_id(actor)
     api = Provenance.API.value
     rows: list[tuple[Any, ...]] = []
-    seen: list[int] = []
     gone: list[Claim] = []
     for claim in claims:
         m = answer.get(claim.post_id)
@@ -180,23 +184,69 @@ def store(
             continue
         # taken_at is filled in below, once, as the driver wants it
         rows.append((claim.deliverable_id, m.views, m.likes, m.comments, m.shares, m.saves))
-        seen.append(claim.deliverable_id)
     inserted = 0
+    if rows and not gone and engine.dialect.name == "postgresql":
+        return _store_in_one_statement(engine, rows, now=now, provenance=api, run_id=run_id), []
     with writing(engine) as conn:
         if rows:
             taken = _bound(conn, "taken_at", now)
             values = [(d, taken, v, li, c, sh, sa, api, run_id) for d, v, li, c, sh, sa in rows]
             # the driver sums executemany's row counts; a conflicting (already stored) row is 0
             inserted = conn.exec_driver_sql(_insert_snapshots(conn), values).rowcount
-            conn.execute(update(DELIVERABLES).where(_D.id.in_(seen)).values(last_seen_at=now))
         if gone:
+            # last seen: the latest poll that still saw it (its snapshots), else detection's
+            latest = (
+                select(func.max(SNAPSHOTS.c.taken_at))
+                .where(SNAPSHOTS.c.deliverable_id == _D.id)
+                .scalar_subquery()
+            )
             conn.execute(
                 update(DELIVERABLES)
-                .where(_D.id.in_([c.deliverable_id for c in gone]))
-                .values(status=DeliverableStatus.GONE.value, gone_at=now)
+                .where(among(_D.id, [c.deliverable_id for c in gone], conn.dialect.name))
+                .values(
+                    status=DeliverableStatus.GONE.value,
+                    gone_at=now,
+                    last_seen_at=func.coalesce(latest, _D.last_seen_at),
+                )
             )
             record_events(conn, [_gone_event(platform, claim, now, actor) for claim in gone])
     return inserted, [c.deliverable_id for c in gone]
+
+
+#: One answer's snapshots in one PostgreSQL statement: the rows go as one array per column
+#: (``unnest``) and a single statement is atomic on its own, so it runs without BEGIN and
+#: COMMIT: one round trip instead of an executemany's pipeline wrapped in three more.
+_STORE_ONE_STATEMENT = f"""
+INSERT INTO {SNAPSHOTS.name} ({", ".join(_SNAPSHOT_COLUMNS)})
+SELECT r.d, %(taken)s, r.v, r.l, r.c, r.sh, r.sa, %(provenance)s, %(run_id)s
+FROM unnest(%(d)s::integer[], %(v)s::bigint[], %(l)s::bigint[], %(c)s::bigint[],
+            %(sh)s::bigint[], %(sa)s::bigint[]) AS r(d, v, l, c, sh, sa)
+ON CONFLICT (deliverable_id, taken_at) DO NOTHING
+"""
+
+
+def _store_in_one_statement(
+    engine: Engine,
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    now: datetime,
+    provenance: str,
+    run_id: str | None,
+) -> int:
+    """PostgreSQL's ``store`` when nothing is gone: the snapshots inserted (a row another run
+    already stored is not counted)."""
+    columns = list(zip(*rows, strict=True))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        params = {
+            "taken": _bound(conn, "taken_at", now),
+            "provenance": provenance,
+            "run_id": run_id,
+            **{
+                name: list(values)
+                for name, values in zip(("d", "v", "l", "c", "sh", "sa"), columns, strict=True)
+            },
+        }
+        return int(conn.exec_driver_sql(_STORE_ONE_STATEMENT, params).rowcount)
 
 
 def _gone_event(platform: Platform, claim: Claim, now: datetime, actor: str) -> dict[str, Any]:

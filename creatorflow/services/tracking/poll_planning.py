@@ -9,10 +9,8 @@ can.
 
 from __future__ import annotations
 
-import gc
 import math
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -22,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from creatorflow.domain.cadence import is_due
 from creatorflow.domain.model import DeliverableStatus, Platform, Provenance
+from creatorflow.gc_scopes import cyclic_gc_paused
 from creatorflow.platforms.registry import limits_of
 from creatorflow.services.tracking.poll_claims import ACCOUNTS, DELIVERABLES, ENROLLMENTS
 from creatorflow.services.tracking.tracked_campaigns import tracked_campaigns
@@ -87,23 +86,9 @@ def plan_polling(
     """
     with session_scope(engine) as session:
         ends_of = {c.id: c.spec.tracking_ends() for c in tracked_campaigns(session, campaign_slug)}
-        with _collection_paused():
+        with cyclic_gc_paused():  # every row of the plan survives it: nothing to collect
             due = due_deliverables(session, ends_of=ends_of, now=now)
             return _batches(due, max(1, parallelism))
-
-
-@contextmanager
-def _collection_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a round's rows become objects: every one of them
-    survives, so the collector would only walk the whole heap again and again (a third of
-    planning 100,000 posts); it resumes, and catches up once, when the plan is made."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def due_deliverables(

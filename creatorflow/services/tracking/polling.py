@@ -69,6 +69,7 @@ def poll_batch(
     actor: str,
     throttle: Callable[[Platform, int], None] | None = None,
     fetch_threads: int = 0,
+    calls_in_flight: threading.Semaphore | None = None,
 ) -> PollReport:
     """Poll one batch: claim the deliverables still due, ask the platform call by call (each
     its maximum) and store every answer in its own transaction as it arrives. A quota error
@@ -77,6 +78,10 @@ def poll_batch(
     ``fetch_threads=0`` makes the calls in this thread, one after the other. With ``n`` threads
     up to ``n`` calls are in flight while this thread stores the answers; the first call goes
     alone, so a spent quota or a rejected key costs one request, not ``n``.
+
+    ``calls_in_flight``, shared by the batches a process works at once, caps their calls in
+    flight together: each batch may have more fetch threads than its share, so while one batch
+    claims its rows (or its task starts) the others' threads keep every slot busy.
     """
     report = PollReport(platform=batch.platform)
     report.deferred = waiting(engine, batch.platform, now=now)
@@ -93,9 +98,15 @@ def poll_batch(
         throttle(batch.platform, len(calls))
     # the posts' latest caption hashes, read once: each answer's captions are compared with them
     known = latest_hashes(engine, [c.deliverable_id for c in claimed])
-    _Round(engine, clients(batch.platform), now=now, actor=actor, report=report, known=known).run(
-        calls, fetch_threads
-    )
+    _Round(
+        engine,
+        clients(batch.platform),
+        now=now,
+        actor=actor,
+        report=report,
+        known=known,
+        gate=calls_in_flight,
+    ).run(calls, fetch_threads)
     return report
 
 
@@ -118,8 +129,10 @@ class _Round:
         actor: str,
         report: PollReport,
         known: dict[int, str] | None = None,
+        gate: threading.Semaphore | None = None,
     ) -> None:
         self.engine = engine
+        self.gate = gate  # calls in flight across the process's batches (``poll_batch``)
         self.known = known  # deliverable -> latest caption hash (``record_captions``)
         self.client = client
         self.now = now
@@ -212,7 +225,12 @@ class _Round:
         post_ids = list(dict.fromkeys(c.post_id for c in call))
         owners = {c.post_id: c.owner for c in call}
         try:
-            return call, self.client.current_metrics(post_ids, owners=owners), None
+            if self.gate is None:
+                return call, self.client.current_metrics(post_ids, owners=owners), None
+            with self.gate:
+                if self.stop.is_set():  # stopped while waiting for a slot: not asked
+                    return call, None, None
+                return call, self.client.current_metrics(post_ids, owners=owners), None
         except BaseException as exc:  # handed to the storing thread, which decides
             if isinstance(exc, QuotaExhausted) or not isinstance(exc, PermanentPlatformError):
                 self.stop.set()  # only a single call's permanent error lets the others go on
