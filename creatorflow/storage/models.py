@@ -269,6 +269,8 @@ class Deliverable(Base):
     disclosure_ok: Mapped[bool | None] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(16), default="live", index=True)
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # detection's sighting; a poll does not write it (the latest snapshot says so) until the
+    # post is found gone: then its last snapshot's time (issue 20)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
