@@ -116,12 +116,30 @@ def cost_per_lead(cost: Decimal | None, leads: int | None) -> Decimal | None:
 
 def earned_media_value(counts: Mapping[str, int | None], prices: PriceTable) -> Decimal:
     """Sum of known counts times their price (unknown counts add nothing)."""
-    total = _ZERO
-    for action, price in prices.priced:
-        count = counts.get(action)
+    return emv_of(tuple(counts.get(action) for action, _price in prices.priced), prices)
+
+
+_DIGITS = 18
+_EXACT = 10**_DIGITS  # far below the default 28 digits: no rounding either way
+
+
+def emv_of(counts: Sequence[int | None], prices: PriceTable) -> Decimal:
+    """``earned_media_value`` of counts given in ``PRICE_KEYS`` order.
+
+    With every count known, the sum is taken in integers at the prices' one exponent
+    (``PriceTable.scaled``) and turned into the same Decimal an exact sum gives (coefficient
+    and exponent): a report prices every creator, tier and platform.
+    """
+    if None not in counts:
+        exponent, scaled = prices.scaled
+        total = sum(map(_times, scaled, counts))  # no None: checked above
+        if -_EXACT < total < _EXACT and getcontext().prec >= _DIGITS:
+            return Decimal(total).scaleb(exponent)
+    emv = _ZERO  # an unknown count, or beyond what is exact without rounding: the plain sum
+    for (_action, price), count in zip(prices.priced, counts, strict=True):
         if count is not None:
-            total += price * count
-    return total
+            emv += price * count
+    return emv
 
 
 @dataclass(slots=True)
@@ -239,44 +257,22 @@ class Figures:
     cost_per_lead: Decimal | None
 
 
-_DIGITS = 18
-_EXACT = 10**_DIGITS  # far below the default 28 digits: no rounding either way
-
 #: The counts EMV prices, in ``PRICE_KEYS`` order.
 _PRICED_COUNTS = attrgetter("views", "likes", "comments", "shares", "saves", "clicks")
 
 
 def derive(inputs: CreatorInputs, prices: PriceTable) -> Figures:
-    """Figures of a group from its summed inputs (ratios of sums, never averages of ratios).
-
-    The formulas are the functions above, written out (``ratio`` and the EMV sum): this runs
-    once per creator of every report, and the calls between them cost more than the figures.
-    """
+    """Figures of a group from its summed inputs (ratios of sums, never averages of ratios)."""
     i = inputs
-    counts = _PRICED_COUNTS(i)
-    exponent, scaled = prices.scaled
-    total = None if None in counts else sum(map(_times, scaled, counts))
-    if total is not None and -_EXACT < total < _EXACT and getcontext().prec >= _DIGITS:
-        # the same Decimal as the sum below (coefficient and exponent), in integer arithmetic
-        emv = Decimal(total).scaleb(exponent)
-    else:  # an unknown count, or beyond what is exact without rounding: the plain sum
-        emv = _ZERO
-        for (_action, price), count in zip(prices.priced, counts, strict=True):
-            if count is not None:
-                emv += price * count
-    # ``ratio`` over counts that are ints, never None: Decimal / int converts the int exactly,
-    # the same quotient as Decimal / Decimal(int) without building the second Decimal
-    base, views, engagements = i.er_followers_base, i.er_views_base, i.cpe_engagements
-    cpv = Decimal(i.cpv_cost) / i.cpv_views if i.cpv_views else None
     return Figures(  # positionally, in field order: see creator_inputs
         i,
-        Decimal(i.er_followers_engagements) / base if base else None,  # er_followers
-        Decimal(i.er_views_engagements) / views if views else None,  # er_views
-        Decimal(i.cpe_cost) / engagements if engagements else None,  # cpe
-        cpv,
-        None if cpv is None else cpv * 1000,  # cpm_views (cpm_by_views)
-        emv,
-        Decimal(i.cost) / i.leads if i.paid and i.leads else None,  # cost_per_lead
+        engagement_rate(i.er_followers_engagements, i.er_followers_base),
+        engagement_rate(i.er_views_engagements, i.er_views_base),
+        cost_per_engagement(i.cpe_cost, i.cpe_engagements),
+        cost_per_view(i.cpv_cost, i.cpv_views),
+        cpm_by_views(i.cpv_cost, i.cpv_views),
+        emv_of(_PRICED_COUNTS(i), prices),
+        cost_per_lead(i.cost if i.paid else None, i.leads),
     )
 
 

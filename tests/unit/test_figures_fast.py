@@ -24,7 +24,6 @@ from creatorflow.domain.metrics import (
     cpm_by_views,
     creator_inputs,
     derive,
-    earned_media_value,
     engagement_rate,
     finish_creator,
     funnel_counts,
@@ -88,9 +87,19 @@ def _reference_derive(inputs: CreatorInputs, prices: PriceTable) -> Figures:
         cpe=cost_per_engagement(inputs.cpe_cost, inputs.cpe_engagements),
         cpv=cost_per_view(inputs.cpv_cost, inputs.cpv_views),
         cpm_views=cpm_by_views(inputs.cpv_cost, inputs.cpv_views),
-        emv=earned_media_value(counts, prices),
+        emv=_plain_emv(counts, prices),
         cost_per_lead=cost_per_lead(inputs.cost if inputs.paid else None, inputs.leads),
     )
+
+
+def _plain_emv(counts: dict[str, int | None], prices: PriceTable) -> Decimal:
+    """metrics.md's EMV as written: the known counts times their prices, in Decimal."""
+    total = Decimal(0)
+    for action, price in prices.priced:
+        count = counts.get(action)
+        if count is not None:
+            total += price * count
+    return total
 
 
 def _cases(n: int, seed: int = 20) -> list[tuple[tuple[int, ...], dict[str, object]]]:
