@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from creatorflow.domain.handles import normalise_email, normalise_handle, parse_followers
+from creatorflow.domain.handles import (
+    normalise_email,
+    normalise_handle,
+    parse_followers,
+    usual_email,
+    usual_handle,
+)
 from creatorflow.domain.model import Platform
 
 #: Column names as they appear in the header (matched case-insensitively, spaces trimmed).
@@ -157,3 +163,79 @@ class RowParser:
             parse_country(cells[country_at]) if country_at is not None else None,
             parse_niche(cells[niche_at]) if niche_at is not None else None,
         )
+
+
+_REFUSED: Any = object()  # a value the column's parser refuses: the row takes the full rules
+_new_row = tuple.__new__
+
+
+def parse_rows(
+    parser: RowParser, records: Iterable[tuple[int, Sequence[str]]]
+) -> tuple[list[CreatorRow], list[tuple[int, str]]]:
+    """Every record as ``parser.parse`` would make it: the rows, and (line, reason) of the others.
+
+    Records are (first line, cells), as many cells as the header; rows keep their order. Cells
+    already in their usual form (a known platform, country and niche, each parsed once per
+    distinct value; a valid handle needing no trimming; a plain email and count) are taken in
+    line; any other record goes through ``parser.parse``, which normalises it or names the
+    problem, so the result is the same. At 100,000 rows an import had spent more time in the
+    per-cell checks' layers of calls than SQLite took to store the rows: this takes half.
+    """
+    rows: list[CreatorRow] = []
+    failed: list[tuple[int, str]] = []
+    parse = parser.parse
+    platform_at, handle_at = parser.platform, parser.handle
+    email_at, name_at, followers_at, country_at, niche_at = parser.optional
+    platforms: dict[str, Any] = {}
+    countries: dict[str, Any] = {}
+    niches: dict[str, Any] = {}
+    for line, cells in records:
+        raw = cells[platform_at]
+        if raw not in platforms:
+            platforms[raw] = _parsed(parse_platform, raw)
+        platform = platforms[raw]
+        handle = usual_handle(platform, cells[handle_at]) if platform is not _REFUSED else None
+        email = name = followers = country = niche = None
+        usual = handle is not None
+        if usual and email_at is not None and (raw := cells[email_at]):
+            email = usual_email(raw)
+            usual = email is not None
+        if usual and name_at is not None and (raw := cells[name_at]):
+            name = " ".join(raw.split()) or None
+            usual = name is None or len(name) <= NAME_MAX
+        if usual and followers_at is not None and (raw := cells[followers_at]):
+            if raw.isdigit() and raw.isascii() and len(raw) < 13:
+                followers = int(raw)
+            else:  # 12,500 or 12.5k
+                followers = _parsed(parse_followers, raw)
+                usual = followers is not _REFUSED
+        if usual and country_at is not None and (raw := cells[country_at]):
+            if raw not in countries:
+                countries[raw] = _parsed(parse_country, raw)
+            country = countries[raw]
+            usual = country is not _REFUSED
+        if usual and niche_at is not None and (raw := cells[niche_at]):
+            if raw not in niches:
+                niches[raw] = _parsed(parse_niche, raw)
+            niche = niches[raw]
+            usual = niche is not _REFUSED
+        if usual:
+            rows.append(
+                _new_row(
+                    CreatorRow, (line, platform, handle, email, name, followers, country, niche)
+                )
+            )
+            continue
+        try:  # not in the usual form: the full rules normalise it or name the problem
+            rows.append(parse(cells, line))
+        except ValueError as exc:
+            failed.append((line, str(exc)))
+    return rows, failed
+
+
+def _parsed(parse: Callable[[str], Any], raw: str) -> Any:
+    """``parse(raw)``, or ``_REFUSED`` when it raises (the row then takes the full rules)."""
+    try:
+        return parse(raw)
+    except ValueError:
+        return _REFUSED

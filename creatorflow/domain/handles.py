@@ -24,11 +24,16 @@ _HANDLE_RULES: dict[Platform, tuple[re.Pattern[str], int, str]] = {
 #: A platform registered since (platforms/registry.py): the characters every platform allows.
 _OTHER_RULE = (re.compile(r"^[a-z0-9._]+$"), 30, "letters, digits, '.' and '_'")
 
+#: ``12,500``: the grouped form of most exports, checked before the general count parser.
+_GROUPED_FOLLOWERS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
 _EMAIL_LOCAL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _EMAIL_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 #: The common case in one match (the step-by-step checks below only run to explain a failure).
+#: Possessive quantifiers: a failed match gives up at once instead of trying every way to split
+#: the labels, and a good one costs half the time of the backtracking form at 100,000 rows.
 _EMAIL_FAST = re.compile(
-    r"^[a-z0-9_+-]+(\.[a-z0-9_+-]+)*@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+    r"[a-z0-9_+-]++(?:\.[a-z0-9_+-]++)*+@(?:[a-z0-9](?:[a-z0-9-]{0,62}+(?<=[a-z0-9]))?+\.)++"
+    r"[a-z]{2,63}+"
 )
 
 
@@ -71,6 +76,31 @@ def normalise_handle(platform: Platform, raw: str) -> str:
     return value
 
 
+def usual_handle(platform: Platform, raw: str) -> str | None:
+    """``normalise_handle(platform, raw)`` when ``raw`` is a valid handle needing no trimming.
+
+    None otherwise (surrounding spaces, or a problem): the caller then asks
+    ``normalise_handle``, which trims it or says what is wrong. Bulk imports check most rows
+    here, with one match instead of the full rules' steps.
+    """
+    if raw.startswith("@"):
+        raw = raw[1:]
+    if platform is Platform.YOUTUBE and len(raw) == 24 and is_youtube_channel_id(raw):
+        return raw
+    value = raw.lower()
+    pattern, max_length, _ = _HANDLE_RULES.get(platform, _OTHER_RULE)
+    return value if len(value) <= max_length and pattern.fullmatch(value) else None
+
+
+def usual_email(raw: str) -> str | None:
+    """``normalise_email(raw)`` when ``raw`` needs no trimming and has the common shape, else
+    None (the caller then asks ``normalise_email``, which trims it or says what is wrong)."""
+    value = raw.lower()
+    if len(value) <= 254 and _EMAIL_FAST.fullmatch(value) and value.index("@") <= 64:
+        return value
+    return None
+
+
 def normalise_email(raw: str) -> str:
     """The canonical form of an email address: trimmed and lower-cased, with a sane shape.
 
@@ -78,8 +108,8 @@ def normalise_email(raw: str) -> str:
     from bounces, not guessed here.
     """
     value = raw.strip().lower()
-    if len(value) <= 254 and _EMAIL_FAST.match(value) and len(value.split("@")[0]) <= 64:
-        return value
+    if (usual := usual_email(value)) is not None:
+        return usual
     if not value:
         raise ValueError("email is empty")
     if len(value) > 320:
@@ -108,6 +138,8 @@ def parse_followers(raw: str) -> int | None:
     value = raw.strip()
     if value.isdigit() and value.isascii() and len(value) < 13:  # the common case, fast
         return int(value)
+    if "," in value and len(value) < 17 and _GROUPED_FOLLOWERS.fullmatch(value):  # 12,500
+        return int(value.replace(",", ""))
     try:
         return parse_count(raw, scaled=True)
     except NumberError as exc:

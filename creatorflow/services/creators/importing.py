@@ -18,13 +18,14 @@ from sqlalchemy import Connection, Engine, Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from creatorflow.domain.creator_merge import (
+    PLATFORM_NAMES,
     KnownAccount,
     KnownCreator,
     MergePlan,
     PlannedAccount,
     plan_merge,
 )
-from creatorflow.domain.creator_rows import RejectedRow, UnknownColumn
+from creatorflow.domain.creator_rows import CreatorRow, RejectedRow, UnknownColumn
 from creatorflow.domain.handles import external_id_in_handle
 from creatorflow.domain.model import AccountStatus
 from creatorflow.domain.tiers import TierRules
@@ -116,9 +117,9 @@ def _import(
             f"{path}: creators changed in the database while importing; nothing was written, "
             "run the import again"
         ) from None
+    cells = parsed.cells_at(line for line, _ in plan.rejected)
     rejected = parsed.rejected + [
-        RejectedRow(str(path), line, reason, tuple(parsed.raw[line]))
-        for line, reason in plan.rejected
+        RejectedRow(str(path), line, reason, cells[line]) for line, reason in plan.rejected
     ]
     rejected.sort(key=lambda r: r.line)
     return ImportResult(
@@ -126,7 +127,7 @@ def _import(
         updated=updated,
         unchanged=unchanged,
         rejected=rejected,
-        creators_created=len(plan.new_creators()),
+        creators_created=len(plan.created),
         header=parsed.header,
         unknown_columns=unknown,
     )
@@ -176,38 +177,15 @@ def _write(conn: Connection, plan: MergePlan, note: _ImportNote) -> tuple[int, i
     now = note.now
     events: list[tuple[Any, ...]] = []
     detail: dict[str, Any]
-    new_creators = plan.new_creators()
-    new_ids = allocate_ids(conn, CREATORS, len(new_creators))
-    creator_ids = dict(zip([c.ref for c in new_creators], new_ids, strict=True))
-    new_accounts = [a for a in plan.accounts.values() if a.known is None]
-    account_ids = allocate_ids(conn, ACCOUNTS, len(new_accounts))
-    account_rows: list[tuple[Any, ...]] = []
-    of_known: list[tuple[PlannedAccount, int]] = []  # new accounts of creators already stored
-    for account, account_id in zip(new_accounts, account_ids, strict=True):
-        ref = account.creator_ref
-        if ref < 0:  # a creator of this import: its placeholder becomes its id
-            ref = creator_ids[ref]
-        else:
-            of_known.append((account, account_id))
-        account_rows.append(
-            (
-                account_id,
-                ref,
-                account.platform,
-                account.handle,
-                external_id_in_handle(account.platform, account.handle),
-                account.followers,
-                account.tier,
-            )
-        )
+    new_ids = allocate_ids(conn, CREATORS, len(plan.created))
+    creator_rows, fresh_ids = _creator_rows(plan, new_ids)
+    account_ids = allocate_ids(conn, ACCOUNTS, len(plan.opened))
+    account_rows, of_known = _account_rows(plan, account_ids, new_ids, fresh_ids)
     bulk_insert(
         conn,
         CREATORS,
         ("id", "email", "name", "country", "niche", "source"),
-        [
-            (creator_id, c.email, c.name, c.country, c.niche, c.source)
-            for c, creator_id in zip(new_creators, new_ids, strict=True)
-        ],
+        creator_rows,
         constants={"lawful_basis": note.lawful_basis, "created_at": now, "updated_at": now},
     )
     bulk_insert(
@@ -253,7 +231,7 @@ def _write(conn: Connection, plan: MergePlan, note: _ImportNote) -> tuple[int, i
     changed_refs = {c.ref for c in changed_creators}
     updated = unchanged = 0
     account_updates: list[dict[str, Any]] = []
-    for account in plan.accounts.values():
+    for account in plan.planned_accounts.values():
         if account.known is None:
             continue
         changes = account.changes()
@@ -282,11 +260,11 @@ def _write(conn: Connection, plan: MergePlan, note: _ImportNote) -> tuple[int, i
             .values(followers=bindparam("followers"), tier=bindparam("tier"), updated_at=now),
             account_updates,
         )
-    if new_accounts or updated:
+    if account_rows or updated:
         summary = {
             "source": note.source,
             "lawful_basis": note.lawful_basis,
-            "created": len(new_accounts),
+            "created": len(account_rows),
             "updated": updated,
             "unchanged": unchanged,
             "rejected": note.rejected,
@@ -302,7 +280,69 @@ def _write(conn: Connection, plan: MergePlan, note: _ImportNote) -> tuple[int, i
         constants={"occurred_at": now, "actor": note.actor},
         serialized=("detail",),
     )
-    return len(new_accounts), updated, unchanged
+    return len(account_rows), updated, unchanged
+
+
+def _creator_rows(plan: MergePlan, ids: list[int]) -> tuple[list[tuple[Any, ...]], list[int]]:
+    """The new creators' rows in id order, and the ids of those kept as read (``CreatorRow``)."""
+    rows: list[tuple[Any, ...]] = []
+    fresh: list[int] = []
+    label = plan.label
+    for creator_id, entry in zip(ids, plan.created, strict=True):
+        if isinstance(entry, CreatorRow):
+            fresh.append(creator_id)
+            source = f"{label}:{entry.line}"
+        else:
+            source = entry.source
+        rows.append((creator_id, entry.email, entry.name, entry.country, entry.niche, source))
+    return rows, fresh
+
+
+def _account_rows(
+    plan: MergePlan, ids: list[int], creator_ids: list[int], fresh_ids: list[int]
+) -> tuple[list[tuple[Any, ...]], list[tuple[PlannedAccount, int]]]:
+    """The new accounts' rows in id order, and those opened for creators already stored.
+
+    A row kept as read belongs to the creator made from the same row: the n-th such row among
+    the accounts is the n-th among the creators (``fresh_ids``). A planned account names its
+    creator by id, or by placeholder ``-n`` for the n-th new creator.
+    """
+    rows: list[tuple[Any, ...]] = []
+    of_known: list[tuple[PlannedAccount, int]] = []
+    fresh = iter(fresh_ids)
+    tiers = plan.tiers
+    for account_id, entry in zip(ids, plan.opened, strict=True):
+        if isinstance(entry, CreatorRow):
+            platform, handle, followers = entry.platform, entry.handle, entry.followers
+            rows.append(
+                (
+                    account_id,
+                    next(fresh),
+                    PLATFORM_NAMES[platform],
+                    handle,
+                    external_id_in_handle(platform, handle),
+                    followers,
+                    tiers[followers],
+                )
+            )
+            continue
+        ref = entry.creator_ref
+        if ref < 0:  # a creator of this import: its placeholder becomes its id
+            ref = creator_ids[-ref - 1]
+        else:
+            of_known.append((entry, account_id))
+        rows.append(
+            (
+                account_id,
+                ref,
+                entry.platform,
+                entry.handle,
+                external_id_in_handle(entry.platform, entry.handle),
+                entry.followers,
+                entry.tier,
+            )
+        )
+    return rows, of_known
 
 
 def id_ranges(ids: list[int]) -> list[list[int]]:
