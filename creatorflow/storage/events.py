@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, Insert, Select, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from creatorflow.storage.models import Account, Base, Enrollment, Event
@@ -116,3 +116,24 @@ def record_events(executor: Session | Connection, rows: list[dict[str, Any]]) ->
     """Append many events in one executemany (same transaction as the changes they describe)."""
     if rows:
         executor.execute(insert(Base.metadata.tables[Event.__tablename__]), rows)
+
+
+#: The columns an event takes from its writer (``entity_id`` may come from a statement instead).
+EVENT_FIELDS = ("occurred_at", "kind", "entity", "creator_id", "campaign_id", "detail", "actor")
+
+
+def event_for_each(rows: Select[Any], *, prefix: str = "event_") -> Insert:
+    """One event for each row of ``rows`` (a select of ids, e.g. a CTE's ``RETURNING``).
+
+    The event's ``entity_id`` is the row's id; its other fields are bound parameters named
+    ``prefix`` + field (``event_kind``...). A statement that changes rows can log them in the
+    same statement (PostgreSQL data-modifying CTEs), and the log keeps this one writer.
+    """
+    table = Base.metadata.tables[Event.__tablename__]
+    values = [bindparam(f"{prefix}{name}", type_=table.c[name].type) for name in EVENT_FIELDS]
+    (ids,) = rows.selected_columns
+    return (
+        insert(table)
+        .from_select([*EVENT_FIELDS, "entity_id"], select(*values, ids))
+        .returning(table.c.id)
+    )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from creatorflow.domain.lifecycle import Cause
@@ -28,14 +28,13 @@ from creatorflow.services.outreach.suppression import add_suppression
 from creatorflow.storage.campaigns import mark_launched
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.enrollments import move_stages
-from creatorflow.storage.events import record_events
-from creatorflow.storage.models import Enrollment, Event, OutreachMessage
+from creatorflow.storage.events import event_for_each, record_events
+from creatorflow.storage.models import Enrollment, OutreachMessage
 
 #: Never wait longer than this between two tries of a deferred message.
 LONGEST_WAIT = timedelta(hours=24)
 #: The table itself: per-message writes take the Core path (the ORM's bulk UPDATE costs more).
 MESSAGES = cast(Table, OutreachMessage.__table__)
-EVENTS = cast(Table, Event.__table__)
 #: What ``_settle_values`` sets on the outbox row (each bound as ``new_<column>``).
 _SETTLED_COLUMNS = (
     "status",
@@ -110,16 +109,7 @@ def _settle_and_start_statement() -> Any:
     outcome was written (``settled`` returned the row): the same rule as ``Ledger._write``.
     """
     settled = _settle_statement("prev_row_id").cte("settled")
-    names = ("occurred_at", "kind", "entity", "creator_id", "campaign_id", "detail", "actor")
-    logged = (
-        insert(EVENTS)
-        .from_select(
-            [*names, "entity_id"],
-            select(*(bindparam(f"event_{n}", type_=EVENTS.c[n].type) for n in names), settled.c.id),
-        )
-        .returning(EVENTS.c.id)
-        .cte("logged")
-    )
+    logged = event_for_each(select(settled.c.id)).cte("logged")
     started = _start_statement().cte("started")
     return select(
         *(select(func.count()).select_from(c).scalar_subquery() for c in (settled, logged, started))
