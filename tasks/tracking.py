@@ -6,11 +6,11 @@ detection takes its slots here, polling in the dispatching flow.
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 from typing import Any
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from creatorflow.platforms.rate_limits import throttle
 from creatorflow.services.tracking import (
@@ -124,7 +124,7 @@ def detect_deliverables_task(
     return run_service(detection.detect_deliverables, batch=batch, now=as_of, throttle=throttle)
 
 
-@task(name="plan-polling")
+@task(name="plan-polling", cache_policy=NO_CACHE)  # a plan is of its instant: never cached
 def plan_polling_task(
     campaign_slug: str | None, as_of: datetime, parallelism: int = 1
 ) -> list[polling.PollBatch]:
@@ -133,34 +133,27 @@ def plan_polling_task(
     )
 
 
-#: Platform calls the poll-metrics tasks of one process keep in flight together (the flow
-#: works 8 batches at once: one call each when all are fetching).
+#: Platform calls the poll-metrics tasks of one process keep in flight together: the threads
+#: of the process's ``CallPool`` (the flow works 8 batches at once; while one batch claims its
+#: rows or its task run starts, the others' calls keep every thread busy).
 CALLS_IN_FLIGHT = 8
-#: Fetch threads of one poll-metrics task: more than its share of ``CALLS_IN_FLIGHT``, so that
-#: while a batch claims its rows or its task run starts, and when the round's last batches run
-#: alone, the other batches' threads keep every slot busy; the task stores each answer while
-#: its threads make the next calls.
-FETCH_THREADS = 4
-_CALL_SLOTS = threading.BoundedSemaphore(CALLS_IN_FLIGHT)
+_CALL_POOL = polling.CallPool(CALLS_IN_FLIGHT)
 
 
-def call_slots() -> threading.BoundedSemaphore:
-    """The process's ``CALLS_IN_FLIGHT`` slots. A function, not the global itself, in the task
-    body: Dask pickles the task's function by value, and a semaphore cannot be pickled (each
-    worker process has its own)."""
-    return _CALL_SLOTS
+def call_pool() -> polling.CallPool:
+    """The process's ``CALLS_IN_FLIGHT`` call threads. A function, not the global itself, in
+    the task body: Dask pickles the task's function by value, and a pool of threads cannot be
+    pickled (each worker process has its own)."""
+    return _CALL_POOL
 
 
-@task(name="poll-metrics", task_run_name="poll-{batch.platform}", **_RETRY)
+#: No cache key for the polling tasks: a poll must never be answered from a cache (its calls
+#: would not be made), and hashing a batch's 1,250 ids and instants cost every task run.
+@task(name="poll-metrics", task_run_name="poll-{batch.platform}", cache_policy=NO_CACHE, **_RETRY)
 def poll_batch_task(batch: polling.PollBatch, as_of: datetime) -> polling.PollReport:
     # throttle=None: the dispatching flow holds the rate limit (flows/tracking.py)
     return run_service(
-        polling.poll_batch,
-        batch=batch,
-        now=as_of,
-        throttle=None,
-        fetch_threads=FETCH_THREADS,
-        calls_in_flight=call_slots(),
+        polling.poll_batch, batch=batch, now=as_of, throttle=None, call_pool=call_pool()
     )
 
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Connection, Engine, Table, func, select, update
 
@@ -36,9 +35,9 @@ DELIVERABLES, ENROLLMENTS, ACCOUNTS, SNAPSHOTS = (
 _D, _E, _A = DELIVERABLES.c, ENROLLMENTS.c, ACCOUNTS.c
 
 
-@dataclass(frozen=True)
-class Claim:
-    """A deliverable this run holds: what the call and a gone event need."""
+class Claim(NamedTuple):
+    """A deliverable this run holds: what the call and a gone event need (a named tuple: a
+    round claims every due post, and a frozen dataclass costs 3x as much to build)."""
 
     deliverable_id: int
     post_id: str
@@ -165,13 +164,15 @@ def store(
     *,
     now: datetime,
     actor: str,
+    autocommit: Connection | None = None,
 ) -> tuple[int, list[int]]:
     """One call's answer in one transaction: its snapshots, and the posts it no longer holds
     marked gone (with ``last_seen_at``, the latest poll that saw them, and an event).
 
     A live post's last sighting is its latest snapshot: nothing on the deliverable is written
     for it, so a round's writes are the claims and the snapshots. Returns the snapshots
-    actually inserted and the deliverables now gone.
+    actually inserted and the deliverables now gone. ``autocommit`` (from ``storing``) is the
+    connection a batch keeps for its PostgreSQL snapshots.
     """
     run_id = flow_run_id(actor)
     api = Provenance.API.value
@@ -186,7 +187,9 @@ def store(
         rows.append((claim.deliverable_id, m.views, m.likes, m.comments, m.shares, m.saves))
     inserted = 0
     if rows and not gone and engine.dialect.name == "postgresql":
-        return _store_in_one_statement(engine, rows, now=now, provenance=api, run_id=run_id), []
+        return _store_in_one_statement(
+            engine, rows, now=now, provenance=api, run_id=run_id, autocommit=autocommit
+        ), []
     with writing(engine) as conn:
         if rows:
             taken = _bound(conn, "taken_at", now)
@@ -225,6 +228,19 @@ ON CONFLICT (deliverable_id, taken_at) DO NOTHING
 """
 
 
+@contextmanager
+def storing(engine: Engine) -> Iterator[Connection | None]:
+    """The connection a batch stores its snapshots on (PostgreSQL: autocommit, see
+    ``_STORE_ONE_STATEMENT``), held for the whole batch: taken from the pool for each answer,
+    every store also paid the pool's liveness ping and its reset. None on SQLite, whose writes
+    each take ``writing``'s lock and their own transaction."""
+    if engine.dialect.name != "postgresql":
+        yield None
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        yield connection
+
+
 def _store_in_one_statement(
     engine: Engine,
     rows: Sequence[tuple[Any, ...]],
@@ -232,21 +248,38 @@ def _store_in_one_statement(
     now: datetime,
     provenance: str,
     run_id: str | None,
+    autocommit: Connection | None = None,
 ) -> int:
     """PostgreSQL's ``store`` when nothing is gone: the snapshots inserted (a row another run
     already stored is not counted)."""
+    if autocommit is None:
+        with storing(engine) as connection:
+            assert connection is not None
+            return _store_in_one_statement(
+                engine, rows, now=now, provenance=provenance, run_id=run_id, autocommit=connection
+            )
     columns = list(zip(*rows, strict=True))
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        params = {
-            "taken": _bound(conn, "taken_at", now),
-            "provenance": provenance,
-            "run_id": run_id,
-            **{
-                name: list(values)
-                for name, values in zip(("d", "v", "l", "c", "sh", "sa"), columns, strict=True)
-            },
-        }
-        return int(conn.exec_driver_sql(_STORE_ONE_STATEMENT, params).rowcount)
+    params = {
+        "taken": _bound(autocommit, "taken_at", now),
+        "provenance": provenance,
+        "run_id": run_id,
+        **{
+            name: _array_literal(values)
+            for name, values in zip(("d", "v", "l", "c", "sh", "sa"), columns, strict=True)
+        },
+    }
+    return int(autocommit.exec_driver_sql(_STORE_ONE_STATEMENT, params).rowcount)
+
+
+def _array_literal(values: Sequence[int | None]) -> str:
+    """``values`` as PostgreSQL's array text (``{1,NULL,3}``), which the statement casts: the
+    driver adapts a list element by element in Python, and a round stores 600,000 values."""
+    missing = values.count(None) if isinstance(values, tuple | list) else 0
+    if not missing:
+        return "{" + ",".join(map(str, map(int, values))) + "}"  # type: ignore[arg-type]
+    if missing == len(values):  # a count the platform does not give (YouTube: shares, saves)
+        return "{" + ",".join(["NULL"] * missing) + "}"
+    return "{" + ",".join("NULL" if v is None else str(int(v)) for v in values) + "}"
 
 
 def _gone_event(platform: Platform, claim: Claim, now: datetime, actor: str) -> dict[str, Any]:

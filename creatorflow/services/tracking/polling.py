@@ -22,7 +22,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from creatorflow.domain.model import Platform
 from creatorflow.platforms.base import PlatformClient, PostMetrics
@@ -39,12 +39,13 @@ from creatorflow.services.tracking.account_problems import (
     note_deferral,
     waiting,
 )
+from creatorflow.services.tracking.call_pool import CallPool
 from creatorflow.services.tracking.compliance import latest_hashes, record_poll
 from creatorflow.services.tracking.deliverables import ClientFactory
 from creatorflow.services.tracking.poll_claims import Claim
 from creatorflow.services.tracking.poll_planning import PollBatch, plan_polling
 
-__all__ = ["PollBatch", "PollReport", "plan_polling", "poll_batch", "poll_round"]
+__all__ = ["CallPool", "PollBatch", "PollReport", "plan_polling", "poll_batch", "poll_round"]
 
 
 @dataclass
@@ -70,6 +71,7 @@ def poll_batch(
     throttle: Callable[[Platform, int], None] | None = None,
     fetch_threads: int = 0,
     calls_in_flight: threading.Semaphore | None = None,
+    call_pool: CallPool | None = None,
 ) -> PollReport:
     """Poll one batch: claim the deliverables still due, ask the platform call by call (each
     its maximum) and store every answer in its own transaction as it arrives. A quota error
@@ -82,6 +84,10 @@ def poll_batch(
     ``calls_in_flight``, shared by the batches a process works at once, caps their calls in
     flight together: each batch may have more fetch threads than its share, so while one batch
     claims its rows (or its task starts) the others' threads keep every slot busy.
+
+    ``call_pool`` (the process's ``CallPool``: what the poll-metrics task passes) makes the
+    calls on the pool's threads instead, as many in flight as it has threads; the fetch threads
+    and ``calls_in_flight`` are then not used.
     """
     report = PollReport(platform=batch.platform)
     report.deferred = waiting(engine, batch.platform, now=now)
@@ -106,6 +112,7 @@ def poll_batch(
         report=report,
         known=known,
         gate=calls_in_flight,
+        pool=call_pool,
     ).run(calls, fetch_threads)
     return report
 
@@ -130,8 +137,10 @@ class _Round:
         report: PollReport,
         known: dict[int, str] | None = None,
         gate: threading.Semaphore | None = None,
+        pool: CallPool | None = None,
     ) -> None:
         self.engine = engine
+        self.pool = pool  # the process's call threads (``poll_batch``)
         self.gate = gate  # calls in flight across the process's batches (``poll_batch``)
         self.known = known  # deliverable -> latest caption hash (``record_captions``)
         self.client = client
@@ -139,14 +148,22 @@ class _Round:
         self.actor = actor
         self.report = report
         self.stop = threading.Event()  # quota spent or an unexpected error: no further calls
+        self.autocommit: Connection | None = None  # the batch's store connection (``run``)
 
     def run(self, calls: list[list[Claim]], threads: int) -> None:
         todo = deque(calls)
         try:
-            outcomes = self._threaded(todo, threads) if threads > 0 else self._here(todo)
-            with closing(outcomes):
+            if self.pool is not None:
+                outcomes = self._pooled(todo, self.pool)
+            elif threads > 0:
+                outcomes = self._threaded(todo, threads)
+            else:
+                outcomes = self._here(todo)
+            # one connection for the batch's snapshots (PostgreSQL), not one per answer
+            with poll_store.storing(self.engine) as self.autocommit, closing(outcomes):
                 self._consume(outcomes)
         finally:  # calls never made are released for the next round
+            self.autocommit = None
             rest = [c for call in todo for c in call]
             todo.clear()
             if rest:
@@ -176,7 +193,13 @@ class _Round:
         merged = {post: m for _, answer in answered for post, m in answer.items()}
         try:
             inserted, gone = poll_store.store(
-                self.engine, self.report.platform, claims, merged, now=self.now, actor=self.actor
+                self.engine,
+                self.report.platform,
+                claims,
+                merged,
+                now=self.now,
+                actor=self.actor,
+                autocommit=self.autocommit,
             )
         except BaseException:
             self.stop.set()
@@ -245,57 +268,64 @@ class _Round:
     def _threaded(
         self, todo: deque[list[Claim]], threads: int
     ) -> Generator[list[_Outcome], None, None]:
-        """``threads`` helpers take calls off ``todo`` while this thread stores the answers:
-        each time, all those that arrived meanwhile (at most ``ANSWERS_PER_COMMIT``).
-        The first call goes alone: a spent quota or a rejected key costs one request."""
+        """``_pooled`` on ``threads`` threads of this batch's own (ended with it)."""
+        with CallPool(threads) as pool:
+            yield from self._pooled(todo, pool)
+
+    def _pooled(
+        self, todo: deque[list[Claim]], pool: CallPool
+    ) -> Generator[list[_Outcome], None, None]:
+        """The calls made on ``pool``'s threads while this thread stores the answers: each
+        time, all those that arrived meanwhile (at most ``ANSWERS_PER_COMMIT``). One job per
+        call, taking it off ``todo`` only once a thread is free for it, so after a stop the
+        calls not made are still there (released). The first call goes alone: a spent quota
+        or a rejected key costs one request."""
         answers: queue.SimpleQueue[_Outcome | None] = queue.SimpleQueue()
-        opened = threading.Event()
+        pending = 0
 
-        def work(first: bool) -> None:
+        def job() -> None:
+            outcome: _Outcome | None = None
             try:
-                if not first:
-                    opened.wait()
-                while not self.stop.is_set():
-                    try:
-                        call = todo.popleft()
-                    except IndexError:
-                        break
-                    answers.put(self._attempt(call))
-                    opened.set()
+                if not self.stop.is_set() and todo:
+                    outcome = self._attempt(todo.popleft())
+            except IndexError:  # another job took the last call
+                pass
             finally:
-                opened.set()
-                answers.put(None)
+                answers.put(outcome)
 
-        helpers = [
-            threading.Thread(target=work, args=(n == 0,), name="poll-fetch", daemon=True)
-            for n in range(threads)
-        ]
-        for helper in helpers:
-            helper.start()
-        running = len(helpers)
+        def send(count: int, *, first: bool = False) -> None:
+            nonlocal pending
+            pending += count
+            pool.submit(job, count, first=first)
+
+        send(1, first=True)  # ahead of other batches' calls: this batch's others wait for it
+        opened = False
         try:
-            while running:
+            while pending:
                 group: list[_Outcome] = []
                 outcome = answers.get()
+                pending -= 1
                 while True:
-                    if outcome is None:
-                        running -= 1
-                    else:
+                    if outcome is not None:
                         group.append(outcome)
-                    if len(group) >= ANSWERS_PER_COMMIT or not running:
+                    if not opened:  # the first call is answered: the others may go
+                        opened = True
+                        if not self.stop.is_set():
+                            send(len(todo))
+                    if len(group) >= ANSWERS_PER_COMMIT or not pending:
                         break
                     try:
                         outcome = answers.get_nowait()
                     except queue.Empty:
                         break
+                    pending -= 1
                 if group:
                     yield group
-        finally:  # storing failed: let the helpers finish, release what they fetched
+        finally:  # storing failed: the jobs not run yet ask nothing; release what was fetched
             self.stop.set()
-            for helper in helpers:
-                helper.join()
-            while not answers.empty():
+            while pending:
                 left = answers.get()
+                pending -= 1
                 if left is not None:
                     self._release(left[0])
 
