@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, func, insert, select
+from sqlalchemy import Engine, event, func, select
 
 from creatorflow.domain.model import Platform
 from creatorflow.platforms.base import Caption, PostMetrics
@@ -23,30 +23,9 @@ from creatorflow.storage.models import (
     Event,
     MetricSnapshot,
 )
-from tests.support.builders import enroll
-from tests.support.campaigns import add_campaign
+from tests.support.builders import add_live_videos
 
 ACTOR = "flow-run:5e1d0c77"
-
-
-def _deliverables(engine: Engine, now: datetime, count: int) -> list[int]:
-    campaign = add_campaign(engine, now=now)
-    enrollment = enroll(engine, campaign, (Platform.YOUTUBE, "chan", "UC" + "y" * 22), now=now)
-    rows = [
-        {
-            "enrollment_id": enrollment,
-            "platform": "youtube",
-            "post_id": f"video{n:06d}",
-            "provenance": "api",
-            "status": "live",
-            "posted_at": now,
-            "detected_at": now,
-        }
-        for n in range(count)
-    ]
-    with engine.begin() as conn:
-        conn.execute(insert(Deliverable), rows)
-        return list(conn.scalars(select(Deliverable.id).order_by(Deliverable.id)))
 
 
 class _Client:
@@ -69,7 +48,7 @@ class _Client:
 def test_answers_that_wait_for_the_database_are_stored_in_one_transaction(
     engine: Engine, now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ids = _deliverables(engine, now, 4)
+    ids = add_live_videos(engine, now, 4)
     claims = poll_store.claim(engine, ids, [None] * len(ids), now=now)
     client = _Client(expected=len(claims))
     stores: list[int] = []
@@ -106,7 +85,7 @@ def test_answers_that_wait_for_the_database_are_stored_in_one_transaction(
 def _first_sight(
     engine: Engine, now: datetime, count: int
 ) -> tuple[int, compliance.ComplianceReport]:
-    ids = _deliverables(engine, now, count)
+    ids = add_live_videos(engine, now, count)
     seen = [
         # every third post discloses; the others open a problem
         Seen(d, Caption(title=f"video {n}" + (" #ad" if n % 3 == 0 else ""), text="words"))

@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, func, select, update
 
 from creatorflow.domain.model import Platform
 from creatorflow.platforms.base import Caption, PostMetrics
@@ -16,30 +16,9 @@ from creatorflow.platforms.errors import QuotaExhausted
 from creatorflow.services.tracking import poll_claims, polling
 from creatorflow.services.tracking.call_pool import CallPool
 from creatorflow.storage.models import Deliverable, MetricSnapshot
-from tests.support.builders import enroll
-from tests.support.campaigns import add_campaign
+from tests.support.builders import add_live_videos
 
 ACTOR = "flow-run:0c11b001"
-
-
-def _deliverables(engine: Engine, now: datetime, count: int) -> list[int]:
-    campaign = add_campaign(engine, now=now)
-    enrollment = enroll(engine, campaign, (Platform.YOUTUBE, "chan", "UC" + "p" * 22), now=now)
-    rows = [
-        {
-            "enrollment_id": enrollment,
-            "platform": "youtube",
-            "post_id": f"video{n:06d}",
-            "provenance": "api",
-            "status": "live",
-            "posted_at": now,
-            "detected_at": now,
-        }
-        for n in range(count)
-    ]
-    with engine.begin() as conn:
-        conn.execute(insert(Deliverable), rows)
-        return list(conn.scalars(select(Deliverable.id).order_by(Deliverable.id)))
 
 
 class _Client:
@@ -130,7 +109,7 @@ def test_a_batchs_first_call_goes_ahead_of_the_calls_waiting() -> None:
 def test_two_batches_on_one_pool_share_its_calls_and_store_every_snapshot_once(
     engine: Engine, now: datetime
 ) -> None:
-    ids = _deliverables(engine, now, 400)  # two batches of 200 posts: 4 calls each
+    ids = add_live_videos(engine, now, 400)  # two batches of 200 posts: 4 calls each
     client = _Client()
     pool = CallPool(3)
     reports: list[polling.PollReport] = []
@@ -169,7 +148,7 @@ def test_two_batches_on_one_pool_share_its_calls_and_store_every_snapshot_once(
 def test_a_spent_quota_on_the_pool_costs_one_call_and_releases_the_batch(
     engine: Engine, now: datetime
 ) -> None:
-    ids = _deliverables(engine, now, 200)
+    ids = add_live_videos(engine, now, 200)
     spent = _Client(quota=True)
     with CallPool(4) as pool:
         report = polling.poll_batch(
@@ -195,7 +174,7 @@ def test_the_plan_carries_each_posts_last_poll_exactly_as_stored(
 ) -> None:
     """The instants are converted once per distinct value: the plan still holds what the
     database holds (aware UTC), so the compare-and-set claim finds every post."""
-    ids = _deliverables(engine, now, 120)
+    ids = add_live_videos(engine, now, 120)
     polled = [now + timedelta(minutes=m, microseconds=7) for m in (5, 10)]
     with engine.begin() as conn:
         for n, at in enumerate(polled):
@@ -221,7 +200,7 @@ def test_a_stored_answer_keeps_each_count_and_each_missing_one(
     engine: Engine, now: datetime
 ) -> None:
     """PostgreSQL's snapshots go as array text: counts, absent counts and large ones intact."""
-    ids = _deliverables(engine, now, 3)
+    ids = add_live_videos(engine, now, 3)
     claims = poll_claims.claim(engine, ids, [None] * 3, now=now)
     answer = {
         "video000000": PostMetrics(views=0, likes=None, comments=3, shares=None, saves=None),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 
 from creatorflow.domain.model import Platform
 from creatorflow.platforms.base import PostMetrics
@@ -14,36 +14,14 @@ from creatorflow.services.tracking import poll_claims as poll_store
 from creatorflow.storage.db import session_scope
 from creatorflow.storage.id_lists import among
 from creatorflow.storage.models import Deliverable
-from tests.support.builders import enroll
-from tests.support.campaigns import add_campaign
+from tests.support.builders import add_live_videos
 
 ACTOR = "flow-run:5d1f0c3e"
 
 
-def _deliverables(engine: Engine, now: datetime, count: int) -> list[int]:
-    campaign = add_campaign(engine, now=now)
-    enrollment = enroll(engine, campaign, (Platform.YOUTUBE, "chan", "UC" + "y" * 22), now=now)
-    rows = [
-        dict(
-            enrollment_id=enrollment,
-            platform="youtube",
-            post_id=f"video{n:06d}",
-            provenance="api",
-            status="live",
-            posted_at=now,
-            detected_at=now,
-            last_seen_at=now,
-        )
-        for n in range(count)
-    ]
-    with engine.begin() as conn:
-        conn.execute(insert(Deliverable), rows)
-        return list(conn.execute(select(Deliverable.id).order_by(Deliverable.id)).scalars())
-
-
 @pytest.mark.parametrize("picked", [0, 1, 3, 1500])
 def test_among_picks_exactly_the_listed_ids(engine: Engine, now: datetime, picked: int) -> None:
-    ids = _deliverables(engine, now, 1600)
+    ids = add_live_videos(engine, now, 1600, last_seen_at=now)
     wanted = ids[1 : 1 + picked]
     with engine.connect() as conn:
         found = conn.execute(
@@ -55,7 +33,7 @@ def test_among_picks_exactly_the_listed_ids(engine: Engine, now: datetime, picke
 
 
 def test_a_gone_post_was_last_seen_by_its_latest_snapshot(engine: Engine, now: datetime) -> None:
-    ids = _deliverables(engine, now, 2)
+    ids = add_live_videos(engine, now, 2, last_seen_at=now)
     polls = [now + timedelta(hours=h) for h in (1, 2, 3)]
     for at, answer in zip(
         polls,
@@ -80,7 +58,7 @@ def test_a_gone_post_was_last_seen_by_its_latest_snapshot(engine: Engine, now: d
 def test_a_post_gone_before_any_poll_keeps_detections_sighting(
     engine: Engine, now: datetime
 ) -> None:
-    ids = _deliverables(engine, now, 1)
+    ids = add_live_videos(engine, now, 1, last_seen_at=now)
     at = now + timedelta(hours=1)
     claims = poll_store.claim(engine, ids, [None], now=at)
     assert poll_store.store(engine, Platform.YOUTUBE, claims, {}, now=at, actor=ACTOR) == (0, ids)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from creatorflow.domain.model import Platform, Provenance
@@ -33,7 +33,7 @@ from creatorflow.storage.models import (
     MetricSnapshot,
     OutreachMessage,
 )
-from tests.support.campaigns import register_example
+from tests.support.campaigns import add_campaign, register_example
 
 CREATOR: dict[str, Any] = {"lawful_basis": "legitimate-interest", "source": "test"}
 ACCOUNT: dict[str, Any] = {"tier": "micro", "status": "active"}
@@ -323,3 +323,26 @@ def accept_offer(
     --accepted`), as the services do it: stage, fee, brief with link and code."""
     answer = {"campaign_slug": "spring-glow", "platform": platform, "handle": handle, "now": now}
     return respond(engine=engine, settings=settings, accepted=True, fee=fee, actor="test", **answer)
+
+
+def add_live_videos(engine: Engine, now: datetime, count: int, **values: Any) -> list[int]:
+    """``count`` live YouTube posts (``video000000``...) of one enrollment in a new campaign,
+    posted and detected at ``now`` (``values`` adds columns); their ids, in order."""
+    campaign = add_campaign(engine, now=now)
+    enrollment = enroll(engine, campaign, (Platform.YOUTUBE, "chan", "UC" + "y" * 22), now=now)
+    rows = [
+        {
+            "enrollment_id": enrollment,
+            "platform": "youtube",
+            "post_id": f"video{n:06d}",
+            "provenance": "api",
+            "status": "live",
+            "posted_at": now,
+            "detected_at": now,
+            **values,
+        }
+        for n in range(count)
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(Deliverable), rows)
+        return list(conn.scalars(select(Deliverable.id).order_by(Deliverable.id)))
