@@ -6,9 +6,12 @@ header values, which is the guard against header injection from templated subjec
 
 from __future__ import annotations
 
+import secrets
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.contentmanager import _encode_text  # type: ignore[attr-defined]
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -83,9 +86,46 @@ def build_message(
         _raw(msg, "List-Unsubscribe", ", ".join(f"<{u}>" for u in list_unsubscribe))
         if any(u.startswith("https://") for u in list_unsubscribe):
             _raw(msg, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
+    # What ``set_content(text)`` then ``add_alternative(html)`` make, byte for byte (a test
+    # compares them), without their header parsing: two thirds of the build time. The content
+    # headers are parsed once and shared; the boundary is chosen now, clear of both bodies.
+    plain, html_part = _text_part(text, "plain"), _text_part(html, "html")
+    html_part.set_raw("MIME-Version", _header("MIME-Version", "1.0"))
+    msg.set_raw("MIME-Version", _header("MIME-Version", "1.0"))
+    boundary = _boundary(plain, html_part)
+    msg.set_raw(
+        "Content-Type",
+        OUTREACH_POLICY.header_factory(
+            "Content-Type", f'multipart/alternative; boundary="{boundary}"'
+        ),
+    )
+    msg.set_payload([plain, html_part])
     return msg
+
+
+def _text_part(body: str, subtype: str) -> EmailMessage:
+    """A ``text/<subtype>`` UTF-8 part, encoded as ``set_content`` would choose (7bit, 8bit,
+    quoted-printable or base64)."""
+    cte, payload = _encode_text(body, "utf-8", None, OUTREACH_POLICY)
+    part = EmailMessage(policy=OUTREACH_POLICY)
+    part.set_raw("Content-Type", _header("Content-Type", f'text/{subtype}; charset="utf-8"'))
+    part.set_raw("Content-Transfer-Encoding", _header("Content-Transfer-Encoding", cte))
+    part.set_payload(payload)
+    return part
+
+
+@lru_cache(maxsize=32)
+def _header(name: str, value: str) -> Any:
+    """A parsed header, built once and shared (header objects are immutable)."""
+    return OUTREACH_POLICY.header_factory(name, value)
+
+
+def _boundary(*parts: EmailMessage) -> str:
+    """A multipart boundary in the generator's own form that no part's body contains."""
+    while True:
+        boundary = "=" * 15 + f"{secrets.randbelow(sys.maxsize):019d}" + "=="
+        if not any(boundary in str(part.get_payload()) for part in parts):
+            return boundary
 
 
 @lru_cache(maxsize=16)
