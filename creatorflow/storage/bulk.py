@@ -1,4 +1,4 @@
-"""Bulk writes for large imports: ids allocated up front, rows handed to the driver in one go.
+"""Bulk writes (imports, the event log, a poll's captions): rows handed to the driver at once.
 
 SQLAlchemy's per-row parameter processing and RETURNING (row by row on SQLite) cost more than
 the database work itself at 100,000 rows. Here each column's bind processor runs only where the
@@ -105,6 +105,55 @@ def bulk_insert(
         return
     markers = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(names))
     conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({markers})", params)
+
+
+def insert_new(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    unique: Sequence[str],
+    returning: Sequence[str],
+) -> list[tuple[Any, ...]]:
+    """``INSERT ... ON CONFLICT (unique) DO NOTHING RETURNING returning`` for many rows (each with
+    the same keys): the rows this statement inserted; one another transaction stored first is
+    absent.
+
+    PostgreSQL gets one statement whose rows go as one array per column (``unnest``): its text
+    is the same whatever the number of rows, so psycopg converts and prepares it once.
+    SQLAlchemy's multi-row ``VALUES`` differs in length each time, and psycopg converted its
+    hundreds of placeholders anew for every statement. SQLite takes SQLAlchemy's executemany.
+    """
+    if not rows:
+        return []
+    columns = list(rows[0])
+    dialect = conn.dialect
+    if dialect.name != "postgresql":
+        from sqlalchemy.dialects import sqlite
+
+        statement = (
+            sqlite.insert(table)
+            .on_conflict_do_nothing(index_elements=list(unique))
+            .returning(*(table.c[name] for name in returning))
+        )
+        return [tuple(row) for row in conn.execute(statement, list(rows))]
+    quote = dialect.identifier_preparer.quote
+    arrays = ", ".join(
+        f"%(c{n})s::{table.c[name].type.compile(dialect=dialect)}[]"
+        for n, name in enumerate(columns)
+    )
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)})"
+        f" SELECT * FROM unnest({arrays})"
+        f" ON CONFLICT ({', '.join(quote(c) for c in unique)}) DO NOTHING"
+        f" RETURNING {', '.join(quote(c) for c in returning)}"
+    )
+    params: dict[str, list[Any]] = {}
+    for n, name in enumerate(columns):
+        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        values = [row[name] for row in rows]
+        params[f"c{n}"] = values if processor is None else [processor(v) for v in values]
+    return [tuple(row) for row in conn.exec_driver_sql(sql, params)]
 
 
 def _copy(conn: Connection, target: str, params: Sequence[tuple[Any, ...]]) -> None:

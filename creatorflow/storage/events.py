@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Insert, Select, bindparam, insert, select
 from sqlalchemy.orm import Session
 
+from creatorflow.storage.bulk import bulk_insert
 from creatorflow.storage.models import Account, Base, Enrollment, Event
 
 
@@ -112,10 +113,29 @@ def event_values(
     }
 
 
+#: From this many events on, PostgreSQL takes them with one ``COPY`` (``bulk_insert``): psycopg's
+#: pipelined ``executemany`` pays a round of protocol messages and Python work per row, which
+#: made a first poll of 100,000 posts (an event per caption) wait on the event log.
+COPY_FROM = 10
+
+
 def record_events(executor: Session | Connection, rows: list[dict[str, Any]]) -> None:
-    """Append many events in one executemany (same transaction as the changes they describe)."""
-    if rows:
-        executor.execute(insert(Base.metadata.tables[Event.__tablename__]), rows)
+    """Append many events in one statement (same transaction as the changes they describe)."""
+    if not rows:
+        return
+    table = Base.metadata.tables[Event.__tablename__]
+    columns = tuple(rows[0])
+    dialect = executor.get_bind().dialect if isinstance(executor, Session) else executor.dialect
+    if (
+        len(rows) >= COPY_FROM
+        and dialect.name == "postgresql"
+        and all(row.keys() == rows[0].keys() for row in rows)
+    ):
+        # a session's pending rows are flushed when it commits, as with the executemany
+        connection = executor.connection() if isinstance(executor, Session) else executor
+        bulk_insert(connection, table, columns, [tuple(row[c] for c in columns) for row in rows])
+        return
+    executor.execute(insert(table), rows)
 
 
 #: The columns an event takes from its writer (``entity_id`` may come from a statement instead).

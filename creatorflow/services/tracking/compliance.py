@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Engine, Table, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from creatorflow.domain.compliance import (
@@ -42,6 +41,7 @@ from creatorflow.services.tracking.caption_store import (
     writing_session,
 )
 from creatorflow.services.tracking.compliance_waivers import waive_problems
+from creatorflow.storage.bulk import insert_new
 from creatorflow.storage.events import event_values, record_event, record_events
 from creatorflow.storage.models import (
     CaptionVersion,
@@ -197,17 +197,17 @@ def _new_versions(
 
 
 def _insert_versions(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[int, int], int]:
-    """``INSERT ... ON CONFLICT DO NOTHING RETURNING`` as one executemany (SQLAlchemy batches it
-    into multi-row statements): (deliverable, seq) -> id of each row this run inserted; a
-    version another run stored first is absent."""
-    dialect = session.get_bind().dialect.name
-    insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
-        insert_of(cast(Table, CaptionVersion.__table__))
-        .on_conflict_do_nothing(index_elements=["deliverable_id", "seq"])
-        .returning(CaptionVersion.id, CaptionVersion.deliverable_id, CaptionVersion.seq)
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING`` in one statement (``bulk.insert_new``):
+    (deliverable, seq) -> id of each row this run inserted; a version another run stored
+    first is absent."""
+    inserted = insert_new(
+        session.connection(),
+        cast(Table, CaptionVersion.__table__),
+        rows,
+        unique=("deliverable_id", "seq"),
+        returning=("id", "deliverable_id", "seq"),
     )
-    return {(d, seq): ident for ident, d, seq in session.execute(stmt, rows)}
+    return {(d, seq): ident for ident, d, seq in inserted}
 
 
 def _supersede(session: Session, previous: list[CaptionVersion], now: datetime) -> None:
