@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
+from sqlalchemy.dialects import sqlite
 
 #: ``n`` values from the table's sequence: only the range when they came out contiguous (the
 #: usual case: 100,000 ids are two numbers, not 100,000 rows), else every value (another session
@@ -83,7 +84,7 @@ def bulk_insert(
     for index, name in enumerate(columns):
         if name in serialized:
             continue
-        found = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        found = _processor(table, name, dialect)
         if found is not None:
             active.append((index, found))
     params: list[tuple[Any, ...]]
@@ -129,8 +130,6 @@ def insert_new(
     columns = list(rows[0])
     dialect = conn.dialect
     if dialect.name != "postgresql":
-        from sqlalchemy.dialects import sqlite
-
         statement = (
             sqlite.insert(table)
             .on_conflict_do_nothing(index_elements=list(unique))
@@ -150,7 +149,7 @@ def insert_new(
     )
     params: dict[str, list[Any]] = {}
     for n, name in enumerate(columns):
-        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        processor = _processor(table, name, dialect)
         values = [row[name] for row in rows]
         params[f"c{n}"] = values if processor is None else [processor(v) for v in values]
     return [tuple(row) for row in conn.exec_driver_sql(sql, params)]
@@ -168,8 +167,13 @@ def _copy(conn: Connection, target: str, params: Sequence[tuple[Any, ...]]) -> N
             copy.write_row(row)
 
 
+def _processor(table: Table, name: str, dialect: Any) -> Callable[[Any], Any] | None:
+    """The column type's bind processing for ``dialect`` (None: values go to the driver as is)."""
+    return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+
+
 def _process(table: Table, name: str, value: Any, dialect: Any) -> Any:
-    processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+    processor = _processor(table, name, dialect)
     return processor(value) if processor is not None else value
 
 

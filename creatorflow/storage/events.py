@@ -124,18 +124,17 @@ def record_events(executor: Session | Connection, rows: list[dict[str, Any]]) ->
     if not rows:
         return
     table = Base.metadata.tables[Event.__tablename__]
+    # a session's own connection: its pending rows are flushed when it commits, as before
+    connection = executor.connection() if isinstance(executor, Session) else executor
     columns = tuple(rows[0])
-    dialect = executor.get_bind().dialect if isinstance(executor, Session) else executor.dialect
     if (
         len(rows) >= COPY_FROM
-        and dialect.name == "postgresql"
+        and connection.dialect.name == "postgresql"
         and all(row.keys() == rows[0].keys() for row in rows)
     ):
-        # a session's pending rows are flushed when it commits, as with the executemany
-        connection = executor.connection() if isinstance(executor, Session) else executor
         bulk_insert(connection, table, columns, [tuple(row[c] for c in columns) for row in rows])
         return
-    executor.execute(insert(table), rows)
+    connection.execute(insert(table), rows)
 
 
 #: The columns an event takes from its writer (``entity_id`` may come from a statement instead).
