@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 
 from creatorflow.domain.model import Platform
 from creatorflow.gc_scopes import long_lived_frozen
-from creatorflow.platforms.rate_limits import ensure_concurrency_limits, rate_limit_of, throttle
+from creatorflow.platforms.rate_limits import ensure_concurrency_limits, throttle
 from creatorflow.services.outreach.send_results import SendReport
 from creatorflow.services.tracking.polling import PollBatch, PollReport
 from creatorflow.services.tracking.run_summary import (
@@ -289,17 +289,17 @@ def _reserve(
 ) -> None:
     """Take rate-limit slots for a batch's requests before dispatching it.
 
-    The flow is where polling fans out, so it holds the rate limit for its batches: slots are
-    taken ahead for the platform's upcoming requests (at most the limit's size at once), one
-    round trip to the Prefect server per chunk instead of one per task.
+    The flow is where polling fans out, so it holds the rate limit for its batches: beside the
+    batch's own, it takes what is free now of the platform's upcoming requests (at most the
+    limit's size), one round trip to the Prefect server for several batches instead of one per
+    task. Asking only for free slots keeps the server from denying (rate_limits.py).
     """
     if credit.get(platform, 0) >= requests:
         credit[platform] -= requests
         return
     upcoming = requests + sum(b.requests for b in pending if b.platform is platform)
-    take = max(requests, min(rate_limit_of(platform).limit, upcoming))
-    throttle(platform, take)
-    credit[platform] = credit.get(platform, 0) + take - requests
+    taken = throttle(platform, requests, up_to=upcoming)
+    credit[platform] = credit.get(platform, 0) + taken - requests
 
 
 class DeliverableSubmission(BaseModel):
