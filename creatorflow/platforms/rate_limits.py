@@ -103,7 +103,7 @@ def _live(spec: RateLimit, limit: int, per_second: float) -> None:
     """The server's values for a limit (the operator may have tuned it with ``prefect gcl``)."""
     bucket = _bucket(spec)
     with bucket.lock:
-        bucket.limit, bucket.per_second = max(1, limit), per_second or spec.per_second
+        bucket.limit, bucket.per_second = max(1, limit), per_second
 
 
 def ensure_concurrency_limits(*, update: bool = False) -> list[str]:
@@ -125,25 +125,25 @@ def ensure_concurrency_limits(*, update: bool = False) -> list[str]:
         return names
     with get_client(sync_client=True) as client:
         for spec in specs:
+            limit, per_second = spec.limit, spec.per_second  # what a new limit gets
             if update:
                 client.upsert_global_concurrency_limit_by_name(
                     spec.name, spec.limit, slot_decay_per_second=spec.per_second
                 )
-                _live(spec, spec.limit, spec.per_second)
-                continue
-            try:
-                live = client.read_global_concurrency_limit_by_name(spec.name)
-            except ObjectNotFound:
-                # another process may create it meanwhile: that is fine too
-                with suppress(ObjectAlreadyExists):
-                    client.create_global_concurrency_limit(
-                        GlobalConcurrencyLimitCreate(
-                            name=spec.name, limit=spec.limit, slot_decay_per_second=spec.per_second
-                        )
-                    )
-                _live(spec, spec.limit, spec.per_second)
             else:
-                _live(spec, live.limit, live.slot_decay_per_second or 0.0)
+                try:
+                    live = client.read_global_concurrency_limit_by_name(spec.name)
+                except ObjectNotFound:
+                    # another process may create it meanwhile: that is fine too
+                    with suppress(ObjectAlreadyExists):
+                        client.create_global_concurrency_limit(
+                            GlobalConcurrencyLimitCreate(
+                                name=spec.name, limit=limit, slot_decay_per_second=per_second
+                            )
+                        )
+                else:
+                    limit, per_second = live.limit, live.slot_decay_per_second or per_second
+            _live(spec, limit, per_second)
     _ENSURED.add(key)
     return names
 
