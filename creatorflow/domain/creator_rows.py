@@ -18,6 +18,7 @@ from creatorflow.domain.handles import (
     normalise_handle,
     parse_followers,
     usual_email,
+    usual_followers,
     usual_handle,
 )
 from creatorflow.domain.model import Platform
@@ -206,7 +207,7 @@ def parse_rows(
         if usual and followers_at is not None and (raw := cells[followers_at]):
             if raw.isdigit() and raw.isascii() and len(raw) < 13:
                 followers = int(raw)
-            else:  # 12,500 or 12.5k
+            elif (followers := usual_followers(raw)) is None:  # spaces, or not a count
                 followers = _parsed(parse_followers, raw)
                 usual = followers is not _REFUSED
         if usual and country_at is not None and (raw := cells[country_at]):

@@ -28,6 +28,8 @@ _PLAIN_COUNT = re.compile(r"^[0-9]+$")
 _GROUPED_COUNT = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+$")
 _SCALED_COUNT = re.compile(r"^([0-9]+(?:\.[0-9]+)?)([kmb])$")
 _SCALES = {"k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
+#: ``12.5k`` as exports write it (no spaces, either case): what ``usual_scaled_count`` takes.
+_USUAL_SCALED = re.compile(r"([0-9]{1,12}+(?:\.[0-9]{1,12}+)?+)([kmbKMB])")
 _LONGEST = 40  # characters: anything longer is not a number a person typed
 
 
@@ -64,6 +66,18 @@ def parse_count(raw: str, *, maximum: int = COUNT_MAX, scaled: bool = False) -> 
     if value > maximum:
         raise NumberError(f"{_short(raw.strip())} is more than {maximum:,}")
     return value
+
+
+def usual_scaled_count(raw: str) -> int | None:
+    """``parse_count(raw, scaled=True)`` when ``raw`` is a scaled count needing no trimming
+    (``12.5k``, ``1.2M``) within ``COUNT_MAX``, else None: the caller then asks ``parse_count``,
+    which takes the other forms or says what is wrong. One match instead of the full rules'."""
+    match = _USUAL_SCALED.fullmatch(raw)
+    if match is None:
+        return None
+    number, unit = match.groups()
+    value = _scaled(number, _SCALES[unit.lower()])
+    return value if value <= COUNT_MAX else None
 
 
 def _scaled(number: str, scale: int) -> int:

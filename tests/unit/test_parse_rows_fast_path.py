@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from creatorflow.domain.creator_rows import COLUMNS, CreatorRow, RowParser, parse_rows
+from creatorflow.domain.handles import parse_followers, usual_followers
 
 PLATFORMS = ["youtube", "instagram", "tiktok", "YouTube", " tiktok", "vine", "", "TIKTOK "]
 HANDLES = [
@@ -50,7 +51,11 @@ EMAILS = [
     "mi\u00e1@example.com",
 ]
 NAMES = ["", "  ", "Mia  Glow", " Mia\tGlow ", "n" * 200, "n" * 201, "Mia\u00a0Glow"]
-FOLLOWERS = ["", "12500", "12,500", "12.5k", "1.2M", " 300 ", "-5", "abc", "1" * 13, "٣", "007"]
+FOLLOWERS = [
+    *("", "12500", "12,500", "12.5k", "1.2M", " 300 ", "-5", "abc", "1" * 13, "٣", "007"),
+    *("1.25k", "12.5K", " 1.5k", "1.5 k", "1000b", "1001b", "0.0005k", "1.23456789012m"),
+    *("01,000", "1,2345", "12,500k", "-1.5k", "1.5kb", ".5k", "5.k", "1" * 13 + "k"),
+]
 COUNTRIES = ["", "gb", "GB", " us", "U1", "GBR"]
 NICHES = ["", "Beauty", "  Food  Travel ", "n" * 101]
 
@@ -110,3 +115,29 @@ def test_a_file_of_usual_rows_and_odd_ones_keeps_the_order_and_the_messages() ->
         (5, "UCl2hpChYgCfrL1spNxnyVmi", 12500),
     ]
     assert failed == [(4, "unknown platform 'vine' (expected youtube, instagram, tiktok)")]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.sampled_from(FOLLOWERS),
+        st.from_regex(r"\A-?[0-9]{0,14}(\.[0-9]{0,14})?[kKmMbB ]?\Z"),
+        st.from_regex(r"\A[0-9]{1,4}(,[0-9]{2,4}){0,5}[kK]?\Z"),
+        st.text(max_size=8),
+    )
+)
+def test_usual_followers_agree_with_parse_followers_or_defer_to_it(raw: str) -> None:
+    usual = usual_followers(raw)
+    try:
+        parsed = parse_followers(raw)
+    except ValueError:
+        assert usual is None  # the full rules name the problem
+    else:
+        assert usual in (None, parsed)  # None: the full rules take it
+
+
+def test_the_forms_exports_write_take_the_fast_path() -> None:
+    taken = {raw: usual_followers(raw) for raw in ("2408", "75,066", "74.8k", "1.25K", "3M")}
+    assert taken == {"2408": 2408, "75,066": 75066, "74.8k": 74800, "1.25K": 1250, "3M": 3 * 10**6}
+    # over the maximum, or spaces: the full rules say what is wrong or trim it
+    assert [usual_followers(raw) for raw in ("1001b", " 12", "1.5 k", "-2k")] == [None] * 4
