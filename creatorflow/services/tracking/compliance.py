@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, func, insert, select, update
+from sqlalchemy import Engine, Table, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from creatorflow.domain.compliance import (
@@ -270,6 +270,11 @@ def _problems(
     session.flush()  # the problems closed above
     if not rows:
         return
+    if session.get_bind().dialect.name == "postgresql":
+        # each problem's check of its version (a foreign key) planned for the table as it is:
+        # a connection keeps the check's plan from its first use, and one made while the
+        # first poll had stored few versions scanned them all for every problem it opened
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     stmt = insert(cast(Table, ComplianceProblem.__table__)).returning(
         ComplianceProblem.id, ComplianceProblem.deliverable_id
     )

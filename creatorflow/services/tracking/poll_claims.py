@@ -69,6 +69,29 @@ def _by_previous(ids: Sequence[int], previous: Sequence[datetime | None]) -> dic
     return groups
 
 
+def claim_statement(
+    ids: Sequence[int], previous: datetime | None, now: datetime, dialect: str
+) -> Any:
+    """Stamp ``now`` on ``ids`` still live and last polled at ``previous``, skipping rows
+    another run holds locked; returns (id, post_id, enrollment_id) of each row stamped."""
+    free = (
+        select(_D.id)
+        .where(among(_D.id, ids, dialect))
+        .where(_D.status == DeliverableStatus.LIVE.value)
+        .where(_D.last_polled_at.is_not_distinct_from(previous))
+        .with_for_update(skip_locked=True)
+    )
+    return (
+        update(DELIVERABLES)
+        # the ids again outside: else PostgreSQL hashes the locked rows and joins them to a
+        # scan of every deliverable (a round of 100,000 posts read 100,000 rows per claim)
+        .where(among(_D.id, ids, dialect))
+        .where(_D.id.in_(free))
+        .values(last_polled_at=now)
+        .returning(_D.id, _D.post_id, _D.enrollment_id)
+    )
+
+
 def claim(
     engine: Engine, ids: Sequence[int], last_polled: Sequence[datetime | None], *, now: datetime
 ) -> list[Claim]:
@@ -77,19 +100,7 @@ def claim(
     dialect = engine.dialect.name
     with writing(engine) as conn:
         for previous, group in _by_previous(ids, last_polled).items():
-            free = (
-                select(_D.id)
-                .where(among(_D.id, group, dialect))
-                .where(_D.status == DeliverableStatus.LIVE.value)
-                .where(_D.last_polled_at.is_not_distinct_from(previous))
-                .with_for_update(skip_locked=True)
-            )
-            rows = conn.execute(
-                update(DELIVERABLES)
-                .where(_D.id.in_(free))
-                .values(last_polled_at=now)
-                .returning(_D.id, _D.post_id, _D.enrollment_id)
-            ).all()
+            rows = conn.execute(claim_statement(group, previous, now, dialect)).all()
             claimed.extend((d_id, post_id, enr, previous) for d_id, post_id, enr in rows)
         if not claimed:
             return []
