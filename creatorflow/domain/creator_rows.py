@@ -204,12 +204,14 @@ def parse_rows(
         if usual and name_at is not None and (raw := cells[name_at]):
             name = " ".join(raw.split()) or None
             usual = name is None or len(name) <= NAME_MAX
-        if usual and followers_at is not None and (raw := cells[followers_at]):
-            if raw.isdigit() and raw.isascii() and len(raw) < 13:
-                followers = int(raw)
-            elif (followers := usual_followers(raw)) is None:  # spaces, or not a count
-                followers = _parsed(parse_followers, raw)
-                usual = followers is not _REFUSED
+        if (
+            usual
+            and followers_at is not None
+            and (raw := cells[followers_at])
+            and (followers := usual_followers(raw)) is None  # spaces, or not a count
+        ):
+            followers = _parsed(parse_followers, raw)
+            usual = followers is not _REFUSED
         if usual and country_at is not None and (raw := cells[country_at]):
             if raw not in countries:
                 countries[raw] = _parsed(parse_country, raw)

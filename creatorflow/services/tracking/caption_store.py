@@ -135,22 +135,28 @@ def posts_of(session: Session, ids: Sequence[int]) -> dict[int, PostOfCaption]:
     }
 
 
+def _newest_last(column: Any, ids: Sequence[int], dialect: str) -> Any:
+    """(deliverable, ``column``) of every version of ``ids`` by the (deliverable, seq) index,
+    oldest first: a dict of the rows keeps each post's newest (a caption rarely changes)."""
+    return (
+        select(CaptionVersion.deliverable_id, column)
+        .where(among(CaptionVersion.deliverable_id, ids, dialect))
+        .order_by(CaptionVersion.deliverable_id, CaptionVersion.seq)
+    )
+
+
 def latest_versions(session: Session, ids: Sequence[int]) -> dict[int, CaptionVersion]:
     """Each of ``ids``' newest version: the versions' numbers by the (deliverable, seq) index,
     then the newest rows by primary key. Joined to a ``max(seq)`` grouping instead, PostgreSQL
     judged the grouping by statistics from before the first poll (an empty table) and scanned
     every stored version for each batch: quadratic in a first round's posts."""
-    newest: dict[int, int] = {}
-    for deliverable_id, version_id in session.execute(
-        select(CaptionVersion.deliverable_id, CaptionVersion.id)
-        .where(CaptionVersion.deliverable_id.in_(list(ids)))
-        .order_by(CaptionVersion.deliverable_id, CaptionVersion.seq)
-    ):
-        newest[deliverable_id] = version_id  # the last: the newest
+    dialect = session.get_bind().dialect.name
+    rows = session.execute(_newest_last(CaptionVersion.id, ids, dialect))
+    newest = {deliverable_id: version_id for deliverable_id, version_id in rows}
     if not newest:
         return {}
-    rows = session.scalars(select(CaptionVersion).where(CaptionVersion.id.in_(newest.values())))
-    return {row.deliverable_id: row for row in rows}
+    found = session.scalars(select(CaptionVersion).where(CaptionVersion.id.in_(newest.values())))
+    return {row.deliverable_id: row for row in found}
 
 
 def latest_hashes(engine: Engine, ids: Sequence[int]) -> dict[int, str]:
@@ -158,9 +164,5 @@ def latest_hashes(engine: Engine, ids: Sequence[int]) -> dict[int, str]:
     version of the posts by the (deliverable, seq) index, the newest kept here (a caption
     rarely changes; no grouping for the planner to misjudge on a table it has not analysed)."""
     with engine.connect() as connection:
-        rows = connection.execute(
-            select(CaptionVersion.deliverable_id, CaptionVersion.sha256)
-            .where(among(CaptionVersion.deliverable_id, ids, engine.dialect.name))
-            .order_by(CaptionVersion.deliverable_id, CaptionVersion.seq)
-        )
+        rows = connection.execute(_newest_last(CaptionVersion.sha256, ids, engine.dialect.name))
         return {deliverable_id: sha for deliverable_id, sha in rows}  # the last: the newest
