@@ -35,6 +35,7 @@ from creatorflow.services.creators.csv_file import read_creator_csv
 from creatorflow.services.creators.forget import any_erased, reject_erased
 from creatorflow.storage.bulk import allocate_ids, bulk_cache, bulk_insert
 from creatorflow.storage.models import Account, Base, Creator, Event
+from creatorflow.storage.statistics import analyze_written
 
 CREATORS: Table = Base.metadata.tables[Creator.__tablename__]
 ACCOUNTS: Table = Base.metadata.tables[Account.__tablename__]
@@ -117,6 +118,7 @@ def _import(
             f"{path}: creators changed in the database while importing; nothing was written, "
             "run the import again"
         ) from None
+    analyze_written(engine, {"creators": len(plan.created), "accounts": created})
     cells = parsed.cells_at(line for line, _ in plan.rejected)
     rejected = parsed.rejected + [
         RejectedRow(str(path), line, reason, cells[line]) for line, reason in plan.rejected

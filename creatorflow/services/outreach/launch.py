@@ -50,6 +50,7 @@ from creatorflow.storage.db import session_scope
 from creatorflow.storage.enrollments import enroll, move_stages
 from creatorflow.storage.events import record_event
 from creatorflow.storage.models import Account, Campaign, Creator, Enrollment, OutreachMessage
+from creatorflow.storage.statistics import analyze_written
 
 
 def _candidates(session: Session, spec: CampaignSpec, campaign_id: int | None) -> list[Candidate]:
@@ -264,6 +265,8 @@ def shortlist_campaign(
         result.picks, result.unknown_engagement = _shortlist_rows(session, campaign.id)
         if not result.reused:
             record_counts(session, result, now=now, actor=actor)
+    if not result.reused:  # each enrollment has its stage event
+        analyze_written(engine, {"enrollments": len(result.picks), "events": len(result.picks)})
     warning = unsubscribe_warning(settings)
     result.warnings = [warning] if warning else []
     active = result.active_picks
