@@ -5,7 +5,7 @@ checking about once a minute. Until then a table that just grew from nothing by 
 planned as a few hundred rows of 2 kB each (no column widths yet): a send run started right after
 the shortlist read each chunk's 50 enrollments by full scans and hash joins of creators and
 accounts, 10 ms a query instead of well under one, and sped up mid-run when autovacuum's
-ANALYZE came (measured at 10,000 emails: 6.7-8.0 ms per email before, 4.7-5.5 after). Importing
+ANALYZE came (measured at 10,000 emails: 6.7-8.0 ms per email before, 4.1-5.5 after). Importing
 creators and shortlisting a campaign, the two writes that add thousands of rows at once, so
 refresh the statistics of what they wrote as soon as it is committed.
 

@@ -220,30 +220,27 @@ def shortlist_campaign(
         )
         if campaign.changed:
             _discard_draft_shortlist(session, campaign, now, actor)
+        enrolled = 0  # rows this call added (their statistics are refreshed after commit)
         existing = session.scalars(
             select(Enrollment.id).where(Enrollment.campaign_id == campaign.id).limit(1)
         ).first()
         if existing is None:
             if shortlist is None:  # another run emptied it meanwhile: build it now
                 shortlist = _build_and_check(session, settings, spec, campaign.id, now)
-            enroll(
-                session,
-                [
-                    {
-                        "campaign_id": campaign.id,
-                        "creator_id": pick.candidate.creator_id,
-                        "account_id": pick.candidate.account_id,
-                        "tier": pick.tier.value,
-                        "followers_at_shortlist": pick.candidate.followers,
-                        "offer": pick.offer,
-                        "currency": spec.currency,
-                    }
-                    for pick in shortlist.picks
-                ],
-                now=now,
-                actor=actor,
-                reason="selected by the campaign's rules",
-            )
+            picks = [
+                {
+                    "campaign_id": campaign.id,
+                    "creator_id": pick.candidate.creator_id,
+                    "account_id": pick.candidate.account_id,
+                    "tier": pick.tier.value,
+                    "followers_at_shortlist": pick.candidate.followers,
+                    "offer": pick.offer,
+                    "currency": spec.currency,
+                }
+                for pick in shortlist.picks
+            ]
+            reason = "selected by the campaign's rules"
+            enrolled = len(enroll(session, picks, now=now, actor=actor, reason=reason))
             result.exclusions = [
                 {
                     "creator": e.candidate.label,
@@ -265,8 +262,7 @@ def shortlist_campaign(
         result.picks, result.unknown_engagement = _shortlist_rows(session, campaign.id)
         if not result.reused:
             record_counts(session, result, now=now, actor=actor)
-    if not result.reused:  # each enrollment has its stage event
-        analyze_written(engine, {"enrollments": len(result.picks), "events": len(result.picks)})
+    analyze_written(engine, {"enrollments": enrolled, "events": enrolled})  # one event each
     warning = unsubscribe_warning(settings)
     result.warnings = [warning] if warning else []
     active = result.active_picks
